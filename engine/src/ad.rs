@@ -1,0 +1,410 @@
+//! On-premises Active Directory: objects and OUs (AD-1, AD-6), the Recycle Bin and tombstones
+//! (AD-2, AD-3) and native undelete (AD-4).
+
+use crate::model::*;
+use crate::report::{Event, EventKind as K};
+use crate::rules::RuleId as R;
+use crate::world::{EngineError, NewObject, RelationSet, Result, World};
+
+/// The attributes a tombstone or recycled object keeps (AD-3): objectGUID and objectSid are
+/// fields of the object; of the attributes, sAMAccountName and the RDN.
+fn kept_by_tombstone(a: AdAttr) -> bool {
+    matches!(a, AdAttr::SamAccountName | AdAttr::Cn)
+}
+
+impl World {
+    /// Adds an AD object to the graph and its indexes.
+    pub(crate) fn ad_add(&mut self, o: AdObject) -> NodeIx {
+        let (h, guid) = (o.handle, o.guid);
+        let n = self.g.add(Node::Ad(o));
+        self.ad_guids.insert(guid, n);
+        if let Some(v) = self.handles.ad.get_mut(h.0 as usize) {
+            v.push(n);
+        }
+        n
+    }
+
+    /// The live AD object with an objectGUID.
+    pub(crate) fn ad_by_guid(&self, guid: Guid) -> Option<NodeIx> {
+        self.ad_guids
+            .get(&guid)
+            .copied()
+            .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
+    }
+
+    /// The distinguished name of an AD object, e.g. `CN=Alice Jones,OU=Staff,DC=contoso,DC=com`.
+    pub fn distinguished_name(&self, o: &AdObject) -> String {
+        let cn = o.attrs.text(AdAttr::Cn).or(o.sam()).unwrap_or("?");
+        let dc: Vec<String> = self
+            .names
+            .domain
+            .split('.')
+            .map(|p| format!("DC={p}"))
+            .collect();
+        format!("CN={cn},OU={},{}", o.ou, dc.join(","))
+    }
+
+    fn ad_live_of(&self, h: HandleId) -> Option<NodeIx> {
+        self.ad_current(h)
+            .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
+    }
+
+    /// AD-1: a new object with a new objectGUID and objectSid; `mS-DS-ConsistencyGuid` stays empty
+    /// unless the creator sets it. Refused when the handle already has a live AD object.
+    pub(crate) fn ad_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Vec<Event>) {
+        let name = self.name_of(h);
+        if self.ad_live_of(h).is_some() {
+            ev.push(Event::new(
+                K::Refused,
+                &name,
+                R::Ad1,
+                format!("{name} already has a live AD object: nothing was created"),
+            ));
+            return;
+        }
+        let kind = self.handles.kind(h).unwrap_or(Kind::User);
+        let mut attrs = PropMap::default();
+        for (a, v) in &obj.ad_attrs {
+            attrs.set(*a, Some(v.clone()));
+        }
+        if attrs.get(AdAttr::SamAccountName).is_none() {
+            attrs.set(AdAttr::SamAccountName, Some(Value::text(name.as_str())));
+        }
+        if kind == Kind::User {
+            if attrs.get(AdAttr::UserPrincipalName).is_none() {
+                let upn = format!("{name}@{}", self.names.domain);
+                attrs.set(AdAttr::UserPrincipalName, Some(Value::text(upn)));
+            }
+            if attrs.get(AdAttr::Enabled).is_none() {
+                attrs.set(AdAttr::Enabled, Some(Value::Bool(true)));
+            }
+        }
+        if attrs.get(AdAttr::Cn).is_none() {
+            let cn = attrs.text(AdAttr::DisplayName).unwrap_or(&name).to_string();
+            attrs.set(AdAttr::Cn, Some(Value::text(cn)));
+        }
+        let o = AdObject {
+            kind,
+            handle: h,
+            guid: self.ids.guid(),
+            sid: self.ids.sid(),
+            ou: obj.ou.clone().unwrap_or_else(|| "Users".into()).into(),
+            state: AdState::Live,
+            attrs,
+        };
+        let msg = format!(
+            "AD {kind} {name} created in OU {} with objectGUID {} and objectSid {}",
+            o.ou, o.guid, o.sid
+        );
+        let n = self.ad_add(o);
+        self.sync.touch(n);
+        ev.push(Event::new(K::AdCreated, &name, R::Ad1, msg));
+    }
+
+    /// `update` in AD: attributes change; the next delta cycle processes the object (SYNC-11).
+    pub(crate) fn ad_update(
+        &mut self,
+        h: HandleId,
+        set: &[(AdAttr, Option<Value>)],
+        ev: &mut Vec<Event>,
+    ) {
+        let name = self.name_of(h);
+        let Some(n) = self.ad_live_of(h) else {
+            ev.push(not_live(&name, R::Sync11));
+            return;
+        };
+        let mut changed = Vec::new();
+        if let Some(o) = self.g.ad_mut(n) {
+            for (a, v) in set {
+                if o.attrs.set(*a, v.clone()) {
+                    changed.push(a.name());
+                }
+            }
+        }
+        if changed.is_empty() {
+            return;
+        }
+        self.sync.touch(n);
+        ev.push(Event::new(
+            K::AdUpdated,
+            &name,
+            R::Sync11,
+            format!(
+                "AD attributes of {name} changed ({}); the next cycle will process it",
+                changed.join(", ")
+            ),
+        ));
+    }
+
+    /// `delete` in AD: with the Recycle Bin a deleted object keeping everything (AD-2), without
+    /// it a tombstone (AD-3); `permanently` removes it completely.
+    pub(crate) fn ad_delete(&mut self, h: HandleId, permanently: bool, ev: &mut Vec<Event>) {
+        let name = self.name_of(h);
+        let n = match self.ad_live_of(h) {
+            Some(n) => n,
+            None if permanently => match self.ad_current(h) {
+                Some(n) => n,
+                None => return ev.push(not_live(&name, R::Ad2)),
+            },
+            None => return ev.push(not_live(&name, R::Ad2)),
+        };
+        let now = self.now;
+        self.sync.touch(n);
+        if permanently {
+            self.ad_remove(n, "deleted permanently", ev);
+            return;
+        }
+        let lifetime = self.settings.ad_deleted_object_lifetime_days;
+        if self.settings.ad_recycle_bin {
+            if let Some(o) = self.g.ad_mut(n) {
+                o.state = AdState::Deleted { since: now };
+            }
+            self.schedule(n, now, lifetime);
+            ev.push(Event::new(
+                K::AdDeleted,
+                &name,
+                R::Ad2,
+                format!("{name} is a deleted object: all attributes and links kept for {lifetime} days (Recycle Bin)"),
+            ));
+        } else {
+            self.ad_strip(n, AdState::Tombstone { since: now });
+            self.schedule(n, now, lifetime);
+            ev.push(Event::new(
+                K::AdTombstoned,
+                &name,
+                R::Ad3,
+                format!("{name} is a tombstone (no Recycle Bin): group memberships, manager and mS-DS-ConsistencyGuid stripped"),
+            ));
+        }
+    }
+
+    /// Strips links and all but the kept attributes (AD-3, and recycling in AD-2). The sync join
+    /// stays until a cycle processes the deletion.
+    fn ad_strip(&mut self, n: NodeIx, state: AdState) {
+        self.g.strip(n, &[Rel::Join]);
+        if let Some(o) = self.g.ad_mut(n) {
+            o.attrs.retain(kept_by_tombstone);
+            o.state = state;
+        }
+    }
+
+    fn ad_remove(&mut self, n: NodeIx, why: &str, ev: &mut Vec<Event>) {
+        self.ad_strip(n, AdState::Gone);
+        let name = self
+            .g
+            .ad(n)
+            .map(|o| self.name_of(o.handle))
+            .unwrap_or_default();
+        ev.push(Event::new(
+            K::AdRemoved,
+            &name,
+            if self.settings.ad_recycle_bin {
+                R::Ad2
+            } else {
+                R::Ad3
+            },
+            format!("{name} {why}: nothing is left to undelete or reanimate"),
+        ));
+    }
+
+    /// AD-2/AD-3 expiry: a deleted object is recycled after its lifetime; a recycled object or a
+    /// tombstone is removed after the tombstone lifetime (the same setting here).
+    pub(crate) fn ad_expire(&mut self, n: NodeIx, since: Time, ev: &mut Vec<Event>) {
+        let Some(o) = self.g.ad(n) else { return };
+        let name = self.name_of(o.handle);
+        match o.state {
+            AdState::Deleted { since: s } if s == since => {
+                let now = self.now;
+                self.ad_strip(n, AdState::Recycled { since: now });
+                self.schedule(n, now, self.settings.ad_deleted_object_lifetime_days);
+                ev.push(Event::new(
+                    K::AdRecycled,
+                    &name,
+                    R::Ad2,
+                    format!("{name} reached the end of its deleted object lifetime: recycled, links and attributes stripped, no longer undeletable"),
+                ));
+            }
+            AdState::Recycled { since: s } | AdState::Tombstone { since: s } if s == since => {
+                self.ad_remove(
+                    n,
+                    "was garbage-collected at the end of the tombstone lifetime",
+                    ev,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// AD-4: `Restore-ADObject` brings a deleted object or tombstone back with the same
+    /// objectGUID and objectSid and what it kept, in its last known OU. Recycled: refused.
+    pub(crate) fn ad_undelete(&mut self, h: HandleId, ev: &mut Vec<Event>) {
+        let name = self.name_of(h);
+        if self.ad_live_of(h).is_some() {
+            ev.push(Event::new(
+                K::Refused,
+                &name,
+                R::Ad4,
+                format!("{name} is live in AD: nothing to undelete"),
+            ));
+            return;
+        }
+        let Some(n) = self.ad_current(h) else {
+            return ev.push(Event::new(
+                K::NotFound,
+                &name,
+                R::Ad4,
+                format!("{name} has no deleted object in AD"),
+            ));
+        };
+        let Some(o) = self.g.ad(n) else { return };
+        match o.state {
+            AdState::Deleted { .. } | AdState::Tombstone { .. } => {
+                let kept = if matches!(o.state, AdState::Deleted { .. }) {
+                    "every attribute and group membership"
+                } else {
+                    "only what the tombstone kept (no memberships, no manager, no mS-DS-ConsistencyGuid)"
+                };
+                let msg = format!(
+                    "{name} undeleted in OU {} with the same objectGUID {} and objectSid {}, with {kept}",
+                    o.ou, o.guid, o.sid
+                );
+                if let Some(o) = self.g.ad_mut(n) {
+                    o.state = AdState::Live;
+                }
+                self.sync.touch(n);
+                self.touch_ad_groups(n);
+                ev.push(Event::new(K::AdUndeleted, &name, R::Ad4, msg));
+            }
+            AdState::Recycled { .. } => ev.push(Event::new(
+                K::Refused,
+                &name,
+                R::Ad4,
+                format!("{name} is recycled: a recycled object cannot be undeleted (restore it from a backup instead)"),
+            )),
+            AdState::Gone | AdState::Live => ev.push(Event::new(
+                K::NotFound,
+                &name,
+                R::Ad4,
+                format!("{name} was removed completely from AD: nothing to undelete"),
+            )),
+        }
+    }
+
+    /// Marks the AD groups an object is a member of as changed, for membership flow (SYNC-7).
+    pub(crate) fn touch_ad_groups(&mut self, n: NodeIx) {
+        let groups: Vec<NodeIx> = self.g.out(n, Rel::Member).collect();
+        for grp in groups {
+            self.sync.touch(grp);
+        }
+    }
+
+    /// AD-6: a move keeps the objectGUID; it may take the object in or out of sync scope.
+    pub(crate) fn ad_move(&mut self, h: HandleId, to: &str, ev: &mut Vec<Event>) {
+        let name = self.name_of(h);
+        let Some(n) = self.ad_live_of(h) else {
+            return ev.push(not_live(&name, R::Ad6));
+        };
+        let Some(o) = self.g.ad_mut(n) else { return };
+        let from = std::mem::replace(&mut o.ou, to.into());
+        let guid = o.guid;
+        self.sync.touch(n);
+        self.touch_ad_groups(n);
+        let scope = match self.sync.in_scope_ou(to) {
+            true => "in",
+            false => "out of",
+        };
+        ev.push(Event::new(
+            K::AdMoved,
+            &name,
+            R::Ad6,
+            format!("{name} moved from OU {from} to OU {to} ({scope} sync scope), objectGUID {guid} unchanged"),
+        ));
+    }
+
+    /// `assign`/`unassign` in AD: group memberships (`member`) and `manager` (ID-3).
+    pub(crate) fn ad_relations(
+        &mut self,
+        h: HandleId,
+        rels: &RelationSet,
+        add: bool,
+        ev: &mut Vec<Event>,
+    ) -> Result<()> {
+        let name = self.name_of(h);
+        let Some(n) = self.ad_live_of(h) else {
+            ev.push(not_live(&name, R::Id3));
+            return Ok(());
+        };
+        let verb = if add { "added to" } else { "removed from" };
+        let kind = if add {
+            K::AdRelationAdded
+        } else {
+            K::AdRelationRemoved
+        };
+        for gname in &rels.groups {
+            let gh = self.handle(gname, Kind::Group)?;
+            let Some(gn) = self.ad_live_of(gh) else {
+                ev.push(not_live(gname, R::Id3));
+                continue;
+            };
+            let changed = if add {
+                self.g.link(n, gn, Rel::Member)
+            } else {
+                self.g.unlink(n, gn, Rel::Member)
+            };
+            if changed {
+                self.sync.touch(gn);
+                ev.push(Event::new(
+                    kind,
+                    &name,
+                    R::Id3,
+                    format!("{name} {verb} AD group {gname}"),
+                ));
+            }
+        }
+        if let Some(mname) = &rels.manager {
+            let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+            for o in old {
+                self.g.unlink(n, o, Rel::Manager);
+            }
+            if add {
+                let mh = self.handle(mname, Kind::User)?;
+                let Some(m) = self.ad_live_of(mh) else {
+                    ev.push(not_live(mname, R::Id3));
+                    return Ok(());
+                };
+                self.g.link(n, m, Rel::Manager);
+            }
+            self.sync.touch(n);
+            let what = if add {
+                format!("set to {mname}")
+            } else {
+                "cleared".to_string()
+            };
+            ev.push(Event::new(
+                kind,
+                &name,
+                R::Id3,
+                format!("AD manager of {name} {what}"),
+            ));
+        }
+        if !rels.owns.is_empty()
+            || !rels.roles.is_empty()
+            || !rels.licenses.is_empty()
+            || !rels.apps.is_empty()
+        {
+            return Err(EngineError::Invalid(
+                "only groups and manager can be assigned in AD; owns, roles, licenses and apps are Entra relations".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn not_live(name: &str, rule: R) -> Event {
+    Event::new(
+        K::NotFound,
+        name,
+        rule,
+        format!("{name} has no live object in AD"),
+    )
+}

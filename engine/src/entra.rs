@@ -1,0 +1,849 @@
+//! Microsoft Entra ID: objects, uniqueness (ID-4), soft delete and the recycle bin (ENTRA-1..3),
+//! groups (ENTRA-4), cloud-write rules (ENTRA-5) and group-based licensing (ENTRA-6).
+
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
+
+use crate::model::props::{is_ad_mastered, rule_of};
+use crate::model::*;
+use crate::report::{Event, EventKind as K};
+use crate::rules::RuleId as R;
+use crate::world::{NewObject, RelationSet, Result, World};
+
+/// The kinds of values that must be unique among live Entra objects (ID-4).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub enum Unique {
+    Upn,
+    Proxy,
+    ImmutableId,
+}
+
+impl std::fmt::Display for Unique {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unique::Upn => "userPrincipalName",
+            Unique::Proxy => "proxy address",
+            Unique::ImmutableId => "onPremisesImmutableId",
+        })
+    }
+}
+
+/// The proxy addresses Entra holds for an object. A cloud object created with a `mail` and no
+/// `proxyAddresses` gets `SMTP:<mail>` at creation; a synced one gets AD's (SYNC-7).
+pub fn effective_proxies(o: &EntraObject) -> Vec<String> {
+    o.props
+        .get(EntraProp::ProxyAddresses)
+        .map(|v| v.as_list().iter().map(|s| s.to_string()).collect())
+        .unwrap_or_default()
+}
+
+/// The primary SMTP address of an object (the `SMTP:` proxy), lower-cased.
+pub fn primary_smtp(proxies: &[String]) -> Option<String> {
+    proxies
+        .iter()
+        .find(|p| p.starts_with("SMTP:"))
+        .map(|p| p.trim_start_matches("SMTP:").to_lowercase())
+}
+
+/// The normalized unique values of an object: UPN and proxies compare without case.
+pub fn unique_values(o: &EntraObject) -> Vec<(Unique, String)> {
+    let mut v = Vec::new();
+    if let Some(u) = o.upn() {
+        v.push((Unique::Upn, u.to_lowercase()));
+    }
+    for p in effective_proxies(o) {
+        v.push((Unique::Proxy, proxy_key(&p)));
+    }
+    if let Some(i) = o.immutable_id() {
+        v.push((Unique::ImmutableId, i.to_string()));
+    }
+    v
+}
+
+/// Proxy addresses clash on the address whatever the prefix's case (`SMTP:` primary, `smtp:`).
+pub fn proxy_key(p: &str) -> String {
+    p.to_lowercase()
+}
+
+/// The uniqueness index of live objects, and the immutableIds of soft-deleted users for hard
+/// matching (SYNC-3). Hash maps with a fixed hasher: lookups only, never iterated into output.
+#[derive(Clone, Debug, Default)]
+pub struct EntraIndex {
+    /// Every Entra object ever created, by object id.
+    pub(crate) by_id: FxHashMap<Guid, NodeIx>,
+    live: FxHashMap<(Unique, Box<str>), NodeIx>,
+    deleted_anchor: FxHashMap<Box<str>, Vec<NodeIx>>,
+    /// Objects whose value was quarantined (SYNC-9), by the value they wait for: the AD object
+    /// to process again once it is free.
+    pub(crate) waiting: FxHashMap<(Unique, Box<str>), BTreeSet<NodeIx>>,
+}
+
+impl EntraIndex {
+    pub fn holder(&self, what: Unique, value: &str) -> Option<NodeIx> {
+        self.live.get(&(what, value.into())).copied()
+    }
+
+    pub fn deleted_with_anchor(&self, anchor: &str) -> &[NodeIx] {
+        self.deleted_anchor.get(anchor).map_or(&[], |v| v)
+    }
+
+    /// The values of `o` held by another live object.
+    pub fn clashes(&self, n: NodeIx, o: &EntraObject) -> Vec<(Unique, String, NodeIx)> {
+        unique_values(o)
+            .into_iter()
+            .filter_map(|(w, v)| match self.holder(w, &v) {
+                Some(h) if h != n => Some((w, v, h)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn insert_live(&mut self, n: NodeIx, o: &EntraObject) {
+        for (w, v) in unique_values(o) {
+            self.live.insert((w, v.into()), n);
+        }
+    }
+
+    /// Removes the live entries of `n`; returns the values released.
+    fn remove_live(&mut self, n: NodeIx, o: &EntraObject) -> Vec<(Unique, String)> {
+        let mut out = Vec::new();
+        for (w, v) in unique_values(o) {
+            let key = (w, v.clone().into_boxed_str());
+            if self.live.get(&key) == Some(&n) {
+                self.live.remove(&key);
+                out.push((w, v));
+            }
+        }
+        out
+    }
+
+    fn insert_deleted(&mut self, n: NodeIx, o: &EntraObject) {
+        if let Some(i) = o.immutable_id() {
+            self.deleted_anchor.entry(i.into()).or_default().push(n);
+        }
+    }
+
+    fn remove_deleted(&mut self, n: NodeIx, o: &EntraObject) {
+        if let Some(i) = o.immutable_id()
+            && let Some(v) = self.deleted_anchor.get_mut(i)
+        {
+            v.retain(|x| *x != n);
+            if v.is_empty() {
+                self.deleted_anchor.remove(i);
+            }
+        }
+    }
+}
+
+/// Which value of a property write clashes (for refusals).
+fn describe_clashes(w: &World, clashes: &[(Unique, String, NodeIx)]) -> String {
+    clashes
+        .iter()
+        .map(|(what, v, h)| {
+            let by =
+                w.g.entra(*h)
+                    .map(|o| format!("{} ({})", w.handles.name(o.handle), o.id.short()))
+                    .unwrap_or_default();
+            format!("{what} '{v}' is held by {by}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl World {
+    /// Adds a new live Entra object with a new id (ID-1) and indexes it. The caller has checked
+    /// uniqueness.
+    pub(crate) fn entra_add(
+        &mut self,
+        h: HandleId,
+        kind: Kind,
+        group_type: GroupType,
+        props: PropMap<EntraProp>,
+    ) -> NodeIx {
+        let o = EntraObject {
+            kind,
+            group_type,
+            handle: h,
+            id: self.ids.guid(),
+            state: EntraState::Live,
+            props,
+            errors: Vec::new(),
+        };
+        let id = o.id;
+        let n = self.g.add(Node::Entra(o));
+        self.entra_ix.by_id.insert(id, n);
+        if let Some(o) = self.g.entra(n) {
+            self.entra_ix.insert_live(n, o);
+        }
+        if let Some(v) = self.handles.entra.get_mut(h.0 as usize) {
+            v.push(n);
+        }
+        n
+    }
+
+    /// Writes properties of a live object through the uniqueness index. A write whose value is
+    /// held by another live object is not made: the clashes are returned (ID-4).
+    pub(crate) fn entra_write(
+        &mut self,
+        n: NodeIx,
+        changes: &[(EntraProp, Option<Value>)],
+    ) -> std::result::Result<bool, Vec<(Unique, String, NodeIx)>> {
+        let Some(old) = self.g.entra(n).cloned() else {
+            return Ok(false);
+        };
+        let mut new = old.clone();
+        let mut changed = false;
+        for (p, v) in changes {
+            changed |= new.props.set(*p, v.clone());
+        }
+        if !changed {
+            return Ok(false);
+        }
+        if old.is_live() {
+            let clashes = self.entra_ix.clashes(n, &new);
+            if !clashes.is_empty() {
+                return Err(clashes);
+            }
+            let released = self.entra_ix.remove_live(n, &old);
+            self.entra_ix.insert_live(n, &new);
+            let still: Vec<(Unique, String)> = unique_values(&new);
+            self.release(released.into_iter().filter(|r| !still.contains(r)));
+        }
+        if let Some(o) = self.g.entra_mut(n) {
+            o.props = new.props;
+        }
+        Ok(changed)
+    }
+
+    /// Values no longer held: the objects quarantined for them are processed again by the next
+    /// cycle (SYNC-9).
+    fn release(&mut self, values: impl Iterator<Item = (Unique, String)>) {
+        for (w, v) in values {
+            if let Some(waiting) = self.entra_ix.waiting.remove(&(w, v.into_boxed_str())) {
+                for ad in waiting {
+                    self.sync.touch(ad);
+                }
+            }
+        }
+    }
+
+    /// Creates a cloud object (`create` in Entra, or `world.entra`): refused if a unique value
+    /// is taken (ID-4).
+    pub(crate) fn entra_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Vec<Event>) {
+        let name = self.name_of(h);
+        let kind = self.handles.kind(h).unwrap_or(Kind::User);
+        if let Ok(Some(live)) = self.entra_live(h) {
+            let id = self
+                .g
+                .entra(live)
+                .map(|o| o.id.to_string())
+                .unwrap_or_default();
+            ev.push(Event::new(
+                K::Refused,
+                &name,
+                R::Id4,
+                format!("{name} already has a live Entra object ({id}); nothing was created"),
+            ));
+            return;
+        }
+        let mut props = PropMap::default();
+        for (p, v) in &obj.entra_props {
+            props.set(*p, Some(v.clone()));
+        }
+        if props.get(EntraProp::DisplayName).is_none() {
+            props.set(EntraProp::DisplayName, Some(Value::text(name.as_str())));
+        }
+        if kind == Kind::User {
+            if props.get(EntraProp::UserPrincipalName).is_none() {
+                let upn = format!("{name}@{}", self.names.default_cloud_domain());
+                props.set(EntraProp::UserPrincipalName, Some(Value::text(upn)));
+            }
+            if props.get(EntraProp::MailNickname).is_none() {
+                props.set(EntraProp::MailNickname, Some(Value::text(name.as_str())));
+            }
+            if props.get(EntraProp::ProxyAddresses).is_none()
+                && let Some(mail) = props.text(EntraProp::Mail).map(str::to_string)
+            {
+                props.set(
+                    EntraProp::ProxyAddresses,
+                    Some(Value::List(vec![format!("SMTP:{mail}").into()])),
+                );
+            }
+            if props.get(EntraProp::AccountEnabled).is_none() {
+                props.set(EntraProp::AccountEnabled, Some(Value::Bool(true)));
+            }
+        }
+        let probe = EntraObject {
+            kind,
+            group_type: GroupType::Security,
+            handle: h,
+            id: Guid::default(),
+            state: EntraState::Live,
+            props: props.clone(),
+            errors: Vec::new(),
+        };
+        let clashes = self.entra_ix.clashes(NodeIx::end(), &probe);
+        if !clashes.is_empty() {
+            let why = describe_clashes(self, &clashes);
+            ev.push(Event::new(
+                K::Refused,
+                &name,
+                R::Id4,
+                format!("Entra ID refused to create {name}: {why}"),
+            ));
+            return;
+        }
+        let gt = obj.group_type.unwrap_or(GroupType::Security);
+        let n = self.entra_add(h, kind, gt, props);
+        let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
+        ev.push(Event::new(
+            K::Created,
+            &name,
+            R::Id1,
+            format!("cloud {kind} {name} created with object id {id}"),
+        ));
+    }
+
+    /// `delete` in Entra: soft delete (ENTRA-1, ENTRA-4), then a purge when `permanently`
+    /// (ENTRA-2). A synced group is always hard-deleted (ENTRA-4).
+    pub(crate) fn entra_delete_handle(
+        &mut self,
+        h: HandleId,
+        permanently: bool,
+        ev: &mut Vec<Event>,
+    ) -> Result<()> {
+        let name = self.name_of(h);
+        match self.entra_live(h)? {
+            Some(n) => {
+                self.entra_delete(n, "deleted by the operator", ev);
+                if permanently
+                    && self
+                        .g
+                        .entra(n)
+                        .is_some_and(|o| o.state != EntraState::Purged)
+                {
+                    self.entra_purge(n, "purged from the recycle bin by the operator", ev);
+                }
+            }
+            None if permanently => {
+                // Purge what is in the recycle bin for the handle.
+                let bin = self.soft_deleted_of(h);
+                if bin.is_empty() {
+                    ev.push(Event::new(
+                        K::NotFound,
+                        &name,
+                        R::Entra2,
+                        format!("{name} has no live or soft-deleted object in Entra ID to delete"),
+                    ));
+                }
+                for n in bin {
+                    self.entra_purge(n, "purged from the recycle bin by the operator", ev);
+                }
+            }
+            None => ev.push(Event::new(
+                K::NotFound,
+                &name,
+                R::Entra1,
+                format!("{name} has no live object in Entra ID to delete"),
+            )),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn soft_deleted_of(&self, h: HandleId) -> Vec<NodeIx> {
+        self.handles
+            .entra_objects(h)
+            .iter()
+            .copied()
+            .filter(|n| {
+                self.g
+                    .entra(*n)
+                    .is_some_and(|o| matches!(o.state, EntraState::SoftDeleted { .. }))
+            })
+            .collect()
+    }
+
+    /// Deletes a live object: users and soft-deletable groups go to the recycle bin (ENTRA-1),
+    /// synced groups (and security groups when `security_groups_soft_delete` is false) are
+    /// hard-deleted (ENTRA-4).
+    pub(crate) fn entra_delete(&mut self, n: NodeIx, why: &str, ev: &mut Vec<Event>) {
+        let Some(o) = self.g.entra(n) else { return };
+        if !o.is_live() {
+            return;
+        }
+        let hard = o.kind == Kind::Group
+            && (o.is_synced()
+                || (o.group_type == GroupType::Security
+                    && !self.settings.security_groups_soft_delete));
+        if hard {
+            let kind = if o.is_synced() {
+                "synced from AD"
+            } else {
+                "a security group"
+            };
+            let msg =
+                format!("{why}: the group is {kind}, so it is hard-deleted with its relations");
+            self.entra_gone(n, K::HardDeleted, R::Entra4, &msg, ev);
+            return;
+        }
+        let o = o.clone();
+        let released = self.entra_ix.remove_live(n, &o);
+        self.entra_ix.insert_deleted(n, &o);
+        let now = self.now;
+        if let Some(x) = self.g.entra_mut(n) {
+            x.state = EntraState::SoftDeleted { since: now };
+        }
+        self.schedule(n, now, self.settings.entra_retention_days);
+        self.release(released.into_iter());
+        self.touch_joined(n);
+        let name = self.name_of(o.handle);
+        let rule = if o.kind == Kind::Group {
+            R::Entra4
+        } else {
+            R::Entra1
+        };
+        ev.push(Event::new(
+            K::SoftDeleted,
+            &name,
+            rule,
+            format!(
+                "{why}: {name} ({}) is in the recycle bin for {} days with its relations",
+                o.id.short(),
+                self.settings.entra_retention_days
+            ),
+        ));
+    }
+
+    /// Purges a soft-deleted object (ENTRA-2).
+    pub(crate) fn entra_purge(&mut self, n: NodeIx, why: &str, ev: &mut Vec<Event>) {
+        let msg = format!("{why}: gone for good with its relations");
+        self.entra_gone(n, K::Purged, R::Entra2, &msg, ev);
+    }
+
+    fn entra_gone(&mut self, n: NodeIx, kind: K, rule: R, msg: &str, ev: &mut Vec<Event>) {
+        let Some(o) = self.g.entra(n).cloned() else {
+            return;
+        };
+        if o.state == EntraState::Purged {
+            return;
+        }
+        if o.is_live() {
+            let released = self.entra_ix.remove_live(n, &o);
+            self.release(released.into_iter());
+        } else {
+            self.entra_ix.remove_deleted(n, &o);
+        }
+        self.touch_joined(n);
+        if let Some(ad) = self.g.joined_ad(n) {
+            // The join goes with the object; the sync still knows the AD object was joined.
+            self.sync.disconnected.insert(ad);
+        }
+        self.g.strip(n, &[]);
+        if let Some(x) = self.g.entra_mut(n) {
+            x.state = EntraState::Purged;
+        }
+        let name = self.name_of(o.handle);
+        ev.push(Event::new(
+            kind,
+            &name,
+            rule,
+            format!("{name} ({}) {msg}", o.id.short()),
+        ));
+    }
+
+    /// Marks the AD object joined to an Entra object as changed (SYNC-11), and the AD groups of
+    /// the synced groups it is a member of, whose membership the next cycle must flow again.
+    pub(crate) fn touch_joined(&mut self, n: NodeIx) {
+        if let Some(ad) = self.g.joined_ad(n) {
+            self.sync.touch(ad);
+        }
+        let groups: Vec<NodeIx> = self
+            .g
+            .out(n, Rel::Member)
+            .filter_map(|grp| self.g.joined_ad(grp))
+            .collect();
+        for ad in groups {
+            self.sync.touch(ad);
+        }
+    }
+
+    /// Restores a soft-deleted object from the recycle bin (ENTRA-3): same id, properties and
+    /// relations. Refused when a live object holds its UPN, a proxy address or its immutableId.
+    pub(crate) fn entra_restore(&mut self, n: NodeIx, rule: R, ev: &mut Vec<Event>) -> bool {
+        let Some(o) = self.g.entra(n).cloned() else {
+            return false;
+        };
+        if !matches!(o.state, EntraState::SoftDeleted { .. }) {
+            return false;
+        }
+        let name = self.name_of(o.handle);
+        let clashes = self.entra_ix.clashes(n, &o);
+        if !clashes.is_empty() {
+            let why = describe_clashes(self, &clashes);
+            ev.push(Event::new(
+                K::Refused,
+                &name,
+                R::Entra3,
+                format!(
+                    "{name} ({}) cannot be restored from the recycle bin: {why}",
+                    o.id.short()
+                ),
+            ));
+            return false;
+        }
+        self.entra_ix.remove_deleted(n, &o);
+        self.entra_ix.insert_live(n, &o);
+        if let Some(x) = self.g.entra_mut(n) {
+            x.state = EntraState::Live;
+        }
+        self.touch_joined(n);
+        ev.push(Event::new(
+            K::RestoredFromRecycleBin,
+            &name,
+            rule,
+            format!(
+                "{name} restored from the recycle bin with the same object id {} and its relations",
+                o.id
+            ),
+        ));
+        true
+    }
+
+    /// `undelete` in Entra: the newest soft-deleted object of the handle (ENTRA-3).
+    pub(crate) fn entra_undelete_handle(&mut self, h: HandleId, ev: &mut Vec<Event>) {
+        let name = self.name_of(h);
+        let newest = self.soft_deleted_of(h).into_iter().max_by_key(|n| {
+            let since = match self.g.entra(*n).map(|o| o.state) {
+                Some(EntraState::SoftDeleted { since }) => since,
+                _ => i64::MIN,
+            };
+            (since, *n)
+        });
+        match newest {
+            Some(n) => {
+                self.entra_restore(n, R::Entra3, ev);
+            }
+            None => ev.push(Event::new(
+                K::NotFound,
+                &name,
+                R::Entra2,
+                format!("{name} is not in the Entra recycle bin: nothing to restore"),
+            )),
+        }
+    }
+
+    /// `update` in Entra: a cloud write. AD-mastered properties of a synced object are refused
+    /// (ENTRA-5); unique values are checked (ID-4).
+    pub(crate) fn entra_update(
+        &mut self,
+        h: HandleId,
+        set: &[(EntraProp, Option<Value>)],
+        ev: &mut Vec<Event>,
+    ) -> Result<()> {
+        let name = self.name_of(h);
+        let Some(n) = self.entra_live(h)? else {
+            ev.push(Event::new(
+                K::NotFound,
+                &name,
+                R::Entra5,
+                format!("{name} has no live object in Entra ID to update"),
+            ));
+            return Ok(());
+        };
+        let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
+        let (refused, allowed): (Vec<_>, Vec<_>) = set
+            .iter()
+            .cloned()
+            .partition(|(p, _)| (synced && is_ad_mastered(*p)) || p.is_read_only());
+        if !refused.is_empty() {
+            let names: Vec<&str> = refused.iter().map(|(p, _)| p.name()).collect();
+            ev.push(Event::new(
+                K::WriteRefused,
+                &name,
+                R::Entra5,
+                format!(
+                    "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        if allowed.is_empty() {
+            return Ok(());
+        }
+        match self.entra_write(n, &allowed) {
+            Ok(changed) => {
+                let names: Vec<&str> = allowed.iter().map(|(p, _)| p.name()).collect();
+                if changed && synced {
+                    // A cloud value the sync may write again (mobilePhone, usageLocation).
+                    self.touch_joined(n);
+                }
+                ev.push(Event::new(
+                    K::Updated,
+                    &name,
+                    R::Entra5,
+                    format!("cloud write accepted: {}", names.join(", ")),
+                ));
+            }
+            Err(clashes) => {
+                let why = describe_clashes(self, &clashes);
+                ev.push(Event::new(
+                    K::Refused,
+                    &name,
+                    R::Id4,
+                    format!("Entra ID refused the write: {why}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The live Entra object of a handle, as a target of a relation.
+    fn target(&self, name: &str, kind: Kind) -> Result<Option<NodeIx>> {
+        let h = self.handle(name, kind)?;
+        self.entra_live(h)
+    }
+
+    /// `assign`/`unassign` in Entra (ID-3): memberships, ownerships, roles, licences, apps and
+    /// manager. Membership of a synced group and the manager of a synced user are refused
+    /// (ENTRA-5); licences inherited through a membership follow it (ENTRA-6).
+    pub(crate) fn entra_relations(
+        &mut self,
+        h: HandleId,
+        rels: &RelationSet,
+        add: bool,
+        ev: &mut Vec<Event>,
+    ) -> Result<()> {
+        let name = self.name_of(h);
+        let Some(n) = self.entra_live(h)? else {
+            ev.push(Event::new(
+                K::NotFound,
+                &name,
+                R::Id3,
+                format!("{name} has no live object in Entra ID"),
+            ));
+            return Ok(());
+        };
+        let verb = if add { "added" } else { "removed" };
+        let kind = if add {
+            K::RelationAdded
+        } else {
+            K::RelationRemoved
+        };
+        for gname in &rels.groups {
+            let Some(gn) = self.target(gname, Kind::Group)? else {
+                ev.push(not_live(gname, &name));
+                continue;
+            };
+            if self.g.entra(gn).is_some_and(EntraObject::is_synced) {
+                ev.push(Event::new(
+                    K::WriteRefused,
+                    &name,
+                    R::Entra5,
+                    format!(
+                        "{gname} is synced from AD: its members cannot be changed in the cloud"
+                    ),
+                ));
+                continue;
+            }
+            if self.set_rel(n, gn, Rel::Member, add) {
+                ev.push(Event::new(
+                    kind,
+                    &name,
+                    R::Id3,
+                    format!("{name} {verb} as member of {gname}"),
+                ));
+                self.licence_events(n, gn, add, ev);
+            }
+        }
+        for gname in &rels.owns {
+            let Some(gn) = self.target(gname, Kind::Group)? else {
+                ev.push(not_live(gname, &name));
+                continue;
+            };
+            if self.set_rel(n, gn, Rel::Owner, add) {
+                ev.push(Event::new(
+                    kind,
+                    &name,
+                    R::Id3,
+                    format!("{name} {verb} as owner of {gname}"),
+                ));
+            }
+        }
+        for (which, list, what) in [(0u8, &rels.roles, "role"), (2, &rels.apps, "app")] {
+            let rel = if which == 0 { Rel::Role } else { Rel::App };
+            for item in list {
+                let t = self.catalogue_node(which, item);
+                if self.set_rel(n, t, rel, add) {
+                    ev.push(Event::new(
+                        kind,
+                        &name,
+                        R::Id3,
+                        format!("{what} {item} {verb} for {name}"),
+                    ));
+                }
+            }
+        }
+        for sku in &rels.licenses {
+            let t = self.catalogue_node(1, sku);
+            if self.set_rel(n, t, Rel::Licence, add) {
+                let is_group = self.g.entra(n).is_some_and(|o| o.kind == Kind::Group);
+                if is_group {
+                    ev.push(Event::new(
+                        if add {
+                            K::LicenceInherited
+                        } else {
+                            K::LicenceRemoved
+                        },
+                        &name,
+                        R::Entra6,
+                        format!(
+                            "licence {sku} {verb} for group {name}: its direct members {} it",
+                            if add { "inherit" } else { "lose" }
+                        ),
+                    ));
+                } else {
+                    ev.push(Event::new(
+                        kind,
+                        &name,
+                        R::Id3,
+                        format!("direct licence {sku} {verb} for {name}"),
+                    ));
+                }
+            }
+        }
+        if let Some(mname) = &rels.manager {
+            if self.g.entra(n).is_some_and(EntraObject::is_synced) {
+                ev.push(Event::new(
+                    K::WriteRefused,
+                    &name,
+                    R::Entra5,
+                    format!(
+                        "the manager of {name} is mastered in AD: it cannot be changed in the cloud"
+                    ),
+                ));
+            } else if add {
+                let Some(m) = self.target(mname, Kind::User)? else {
+                    ev.push(not_live(mname, &name));
+                    return Ok(());
+                };
+                let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+                for o in old {
+                    self.g.unlink(n, o, Rel::Manager);
+                }
+                self.g.link(n, m, Rel::Manager);
+                ev.push(Event::new(
+                    kind,
+                    &name,
+                    R::Id3,
+                    format!("manager of {name} set to {mname}"),
+                ));
+            } else {
+                let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+                for o in old {
+                    self.g.unlink(n, o, Rel::Manager);
+                    ev.push(Event::new(
+                        kind,
+                        &name,
+                        R::Id3,
+                        format!("manager of {name} removed"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn set_rel(&mut self, from: NodeIx, to: NodeIx, rel: Rel, add: bool) -> bool {
+        if add {
+            self.g.link(from, to, rel)
+        } else {
+            self.g.unlink(from, to, rel)
+        }
+    }
+
+    /// ENTRA-6: the licences a membership change brings or takes.
+    pub(crate) fn licence_events(
+        &self,
+        member: NodeIx,
+        group: NodeIx,
+        add: bool,
+        ev: &mut Vec<Event>,
+    ) {
+        let Some(m) = self.g.entra(member) else {
+            return;
+        };
+        if m.kind != Kind::User {
+            return;
+        }
+        let name = self.name_of(m.handle);
+        let gname = self
+            .g
+            .entra(group)
+            .map(|g| self.name_of(g.handle))
+            .unwrap_or_default();
+        for sku in self.g.out(group, Rel::Licence) {
+            let sku = self.g.catalogue_name(sku).unwrap_or_default();
+            ev.push(Event::new(
+                if add {
+                    K::LicenceInherited
+                } else {
+                    K::LicenceRemoved
+                },
+                &name,
+                R::Entra6,
+                if add {
+                    format!("{name} inherits licence {sku} from {gname}")
+                } else {
+                    format!("{name} no longer inherits licence {sku} from {gname}")
+                },
+            ));
+        }
+    }
+
+    /// The licences a live user holds: direct ones and those inherited from the groups it is a
+    /// direct member of (ENTRA-6; group-based licensing does not follow nesting).
+    pub fn licences_of(&self, n: NodeIx) -> BTreeSet<String> {
+        let mut out: BTreeSet<String> = self
+            .g
+            .live_out(n, Rel::Licence)
+            .filter_map(|s| self.g.catalogue_name(s).map(str::to_string))
+            .collect();
+        for grp in self.g.live_out(n, Rel::Member) {
+            out.extend(
+                self.g
+                    .out(grp, Rel::Licence)
+                    .filter_map(|s| self.g.catalogue_name(s).map(str::to_string)),
+            );
+        }
+        out
+    }
+
+    /// Sets `onPremisesSyncEnabled` and the like: service-written properties, never refused.
+    pub(crate) fn entra_set_service(&mut self, n: NodeIx, p: EntraProp, v: Option<Value>) {
+        if let Some(o) = self.g.entra_mut(n) {
+            o.props.set(p, v);
+        }
+    }
+
+    /// Whether a property of a synced user may be written by the sync with this value: see
+    /// section 2 (`usageLocation` only when AD has a value, `mobilePhone` likewise).
+    pub(crate) fn flows(prop: EntraProp, ad_value: &Option<Value>) -> bool {
+        match rule_of(prop).map(|r| r.mastery) {
+            Some(Mastery::Ad) => true,
+            Some(Mastery::AdWhenSet | Mastery::AdCloudEditable) => ad_value.is_some(),
+            _ => false,
+        }
+    }
+}
+
+fn not_live(target: &str, subject: &str) -> Event {
+    Event::new(
+        K::NotFound,
+        subject,
+        R::Id3,
+        format!(
+            "{target} has no live object in Entra ID: the relation of {subject} was not changed"
+        ),
+    )
+}

@@ -1,0 +1,136 @@
+//! The invariants of BEHAVIOUR.md section 8, as named properties checked after every operation.
+//! A broken invariant is a defect of the engine: the run stops with an error.
+
+use petgraph::Direction;
+use petgraph::visit::EdgeRef;
+
+use crate::model::*;
+use crate::rules::RuleId;
+use crate::world::{EngineError, Result, World};
+
+fn broken(rule: RuleId, message: String) -> EngineError {
+    EngineError::Invariant { rule, message }
+}
+
+/// Checks INV-1..3 for the given nodes.
+pub(crate) fn check(w: &World, nodes: &[NodeIx]) -> Result<()> {
+    for &n in nodes {
+        inv_1_unique(w, n)?;
+        inv_2_relations(w, n)?;
+        inv_3_joins(w, n)?;
+    }
+    Ok(())
+}
+
+/// INV-1: no two live Entra objects share a UPN, a proxy address or an immutableId. Every live
+/// object's values must be held, in the uniqueness index, by that object itself.
+fn inv_1_unique(w: &World, n: NodeIx) -> Result<()> {
+    let Some(o) = w.g.entra(n) else { return Ok(()) };
+    if !o.is_live() {
+        return Ok(());
+    }
+    for (what, value) in crate::entra::unique_values(o) {
+        match w.entra_ix.holder(what, &value) {
+            Some(holder) if holder == n => {}
+            other => {
+                let by = other
+                    .and_then(|h| w.g.entra(h))
+                    .map_or("nobody".to_string(), |h| h.id.to_string());
+                return Err(broken(
+                    RuleId::Inv1,
+                    format!("{what} '{value}' of {} is held in the index by {by}", o.id),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// INV-2: every relation joins two objects of the same directory, of kinds the relation allows.
+fn inv_2_relations(w: &World, n: NodeIx) -> Result<()> {
+    let g = &w.g.g;
+    for e in g
+        .edges_directed(n, Direction::Outgoing)
+        .chain(g.edges_directed(n, Direction::Incoming))
+    {
+        let (Some(a), Some(b)) = (w.g.node(e.source()), w.g.node(e.target())) else {
+            return Err(broken(RuleId::Inv2, "a relation to a missing node".into()));
+        };
+        let kind = o_kind;
+        let ok = match e.weight() {
+            Rel::Join => a.directory() == Directory::Ad && b.directory() == Directory::Entra,
+            Rel::Member => {
+                a.directory() == b.directory() && kind(a).is_some() && kind(b) == Some(Kind::Group)
+            }
+            Rel::Manager => {
+                a.directory() == b.directory()
+                    && kind(a) == Some(Kind::User)
+                    && kind(b) == Some(Kind::User)
+            }
+            Rel::Owner => {
+                matches!(a, Node::Entra(_))
+                    && matches!(b, Node::Entra(_))
+                    && kind(b) == Some(Kind::Group)
+            }
+            Rel::Role => matches!(a, Node::Entra(_)) && matches!(b, Node::Role(_)),
+            Rel::Licence => matches!(a, Node::Entra(_)) && matches!(b, Node::Sku(_)),
+            Rel::App => matches!(a, Node::Entra(_)) && matches!(b, Node::App(_)),
+        };
+        let gone = *e.weight() != Rel::Join
+            && (matches!(a, Node::Entra(o) if o.state == EntraState::Purged)
+                || matches!(b, Node::Entra(o) if o.state == EntraState::Purged)
+                || matches!(a, Node::Ad(o) if o.state == AdState::Gone)
+                || matches!(b, Node::Ad(o) if o.state == AdState::Gone));
+        if !ok || gone {
+            return Err(broken(
+                RuleId::Inv2,
+                format!(
+                    "a '{}' relation joins {} and {} objects{}",
+                    e.weight(),
+                    a.directory(),
+                    b.directory(),
+                    if gone { " one of which is gone" } else { "" }
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn o_kind(x: &Node) -> Option<Kind> {
+    match x {
+        Node::Ad(o) => Some(o.kind),
+        Node::Entra(o) => Some(o.kind),
+        _ => None,
+    }
+}
+
+/// INV-3: a join links one live or deleted AD object to at most one Entra object, and no Entra
+/// object is joined twice.
+fn inv_3_joins(w: &World, n: NodeIx) -> Result<()> {
+    match w.g.node(n) {
+        Some(Node::Ad(o)) => {
+            let joins = w.g.out(n, Rel::Join).count();
+            if joins > 1 {
+                return Err(broken(
+                    RuleId::Inv3,
+                    format!(
+                        "AD object {} has {joins} joins in state {:?}",
+                        o.guid, o.state
+                    ),
+                ));
+            }
+        }
+        Some(Node::Entra(o)) => {
+            let joins = w.g.inc(n, Rel::Join).count();
+            if joins > 1 {
+                return Err(broken(
+                    RuleId::Inv3,
+                    format!("Entra object {} is joined {joins} times", o.id),
+                ));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,423 @@
+//! The directory graph: AD and Entra objects as nodes, the relations of ID-3 and the sync joins
+//! as edges (petgraph). Nodes are never removed, so a node index is also the order in which
+//! objects were created; an object that is gone for good is marked so and loses its edges.
+
+use std::fmt;
+
+use petgraph::Direction;
+use petgraph::graph::{EdgeIndex, Graph, NodeIndex};
+use petgraph::visit::EdgeRef;
+use serde::Serialize;
+
+use super::ids::{Guid, Sid};
+use super::props::{AdAttr, EntraProp, PropMap};
+
+pub type NodeIx = NodeIndex<u32>;
+
+/// Simulated time, in seconds since 1970-01-01T00:00:00Z.
+pub type Time = i64;
+
+/// Index of a handle in [`Handles`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct HandleId(pub u32);
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    User,
+    Group,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::User => "user",
+            Kind::Group => "group",
+        })
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Directory {
+    Ad,
+    Entra,
+}
+
+impl fmt::Display for Directory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Directory::Ad => "AD",
+            Directory::Entra => "Entra ID",
+        })
+    }
+}
+
+/// The life cycle of an AD object (AD-2, AD-3).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum AdState {
+    Live,
+    /// A deleted object with the Recycle Bin enabled: every attribute and link kept (AD-2).
+    Deleted {
+        since: Time,
+    },
+    /// A tombstone (Recycle Bin disabled): most attributes and all links stripped (AD-3).
+    Tombstone {
+        since: Time,
+    },
+    /// A recycled object: cannot be undeleted (AD-2).
+    Recycled {
+        since: Time,
+    },
+    /// Removed completely (permanent delete, or garbage-collected).
+    Gone,
+}
+
+/// The life cycle of an Entra object (ENTRA-1, ENTRA-2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EntraState {
+    Live,
+    SoftDeleted {
+        since: Time,
+    },
+    /// Hard-deleted or purged: gone for good.
+    Purged,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GroupType {
+    Security,
+    Microsoft365,
+}
+
+#[derive(Clone, Debug)]
+pub struct AdObject {
+    pub kind: Kind,
+    pub handle: HandleId,
+    pub guid: Guid,
+    pub sid: Sid,
+    /// The OU; for a deleted object its last known parent.
+    pub ou: Box<str>,
+    pub state: AdState,
+    pub attrs: PropMap<AdAttr>,
+}
+
+impl AdObject {
+    pub fn is_live(&self) -> bool {
+        self.state == AdState::Live
+    }
+    pub fn sam(&self) -> Option<&str> {
+        self.attrs.text(AdAttr::SamAccountName)
+    }
+}
+
+/// A provisioning error recorded on an Entra object (SYNC-9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvisioningError {
+    pub code: ErrorCode,
+    pub prop: EntraProp,
+    pub value: Box<str>,
+}
+
+#[derive(Clone, Debug)]
+pub struct EntraObject {
+    pub kind: Kind,
+    /// For groups.
+    pub group_type: GroupType,
+    pub handle: HandleId,
+    pub id: Guid,
+    pub state: EntraState,
+    pub props: PropMap<EntraProp>,
+    pub errors: Vec<ProvisioningError>,
+}
+
+impl EntraObject {
+    pub fn is_live(&self) -> bool {
+        self.state == EntraState::Live
+    }
+    /// `onPremisesSyncEnabled` (section 2): `None` when never synced.
+    pub fn sync_enabled(&self) -> Option<bool> {
+        match self.props.get(EntraProp::OnPremisesSyncEnabled) {
+            Some(super::props::Value::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+    /// Whether the object is a synced object whose AD-mastered properties the cloud cannot write
+    /// (ENTRA-5).
+    pub fn is_synced(&self) -> bool {
+        self.sync_enabled() == Some(true)
+    }
+    pub fn upn(&self) -> Option<&str> {
+        self.props.text(EntraProp::UserPrincipalName)
+    }
+    pub fn immutable_id(&self) -> Option<&str> {
+        self.props.text(EntraProp::OnPremisesImmutableId)
+    }
+}
+
+/// The error codes of Entra Connect, named as Microsoft names them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+pub enum ErrorCode {
+    InvalidHardMatch,
+    InvalidSoftMatch,
+    AttributeValueMustBeUnique,
+    QuarantinedAttributeValueMustBeUnique,
+    ExistingAdminRoleConflict,
+}
+
+impl ErrorCode {
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidHardMatch,
+        ErrorCode::InvalidSoftMatch,
+        ErrorCode::AttributeValueMustBeUnique,
+        ErrorCode::QuarantinedAttributeValueMustBeUnique,
+        ErrorCode::ExistingAdminRoleConflict,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidHardMatch => "InvalidHardMatch",
+            ErrorCode::InvalidSoftMatch => "InvalidSoftMatch",
+            ErrorCode::AttributeValueMustBeUnique => "AttributeValueMustBeUnique",
+            ErrorCode::QuarantinedAttributeValueMustBeUnique => {
+                "QuarantinedAttributeValueMustBeUnique"
+            }
+            ErrorCode::ExistingAdminRoleConflict => "ExistingAdminRoleConflict",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<ErrorCode> {
+        Self::ALL.iter().copied().find(|c| c.name() == s)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A node: an object of one directory, or a cloud catalogue entry (role, licence SKU, app).
+#[derive(Clone, Debug)]
+pub enum Node {
+    Ad(AdObject),
+    Entra(EntraObject),
+    Role(Box<str>),
+    Sku(Box<str>),
+    App(Box<str>),
+}
+
+impl Node {
+    pub fn directory(&self) -> Directory {
+        match self {
+            Node::Ad(_) => Directory::Ad,
+            _ => Directory::Entra,
+        }
+    }
+    /// Catalogue nodes are always live; objects by their state.
+    pub fn is_live(&self) -> bool {
+        match self {
+            Node::Ad(o) => o.is_live(),
+            Node::Entra(o) => o.is_live(),
+            _ => true,
+        }
+    }
+}
+
+/// A relation (ID-3) or a sync join.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rel {
+    /// member → group (AD `member`/`memberOf`, Entra membership; groups nest).
+    Member,
+    /// user → group.
+    Owner,
+    /// user → directory role.
+    Role,
+    /// user → SKU (a direct assignment), or group → SKU (group-based licensing).
+    Licence,
+    /// user or group → app (an app role assignment).
+    App,
+    /// user → their manager.
+    Manager,
+    /// AD object → Entra object: Entra Connect's join (anchor).
+    Join,
+}
+
+impl fmt::Display for Rel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Rel::Member => "member of",
+            Rel::Owner => "owner of",
+            Rel::Role => "role",
+            Rel::Licence => "licence",
+            Rel::App => "app",
+            Rel::Manager => "manager",
+            Rel::Join => "joined to",
+        })
+    }
+}
+
+/// The graph of both directories.
+#[derive(Clone, Debug, Default)]
+pub struct DirGraph {
+    pub g: Graph<Node, Rel, petgraph::Directed, u32>,
+    /// Nodes changed since the last [`DirGraph::take_touched`]: the invariants are checked on
+    /// these after each operation, so the check costs what the operation changed.
+    touched: Vec<NodeIx>,
+}
+
+impl DirGraph {
+    pub fn add(&mut self, n: Node) -> NodeIx {
+        let ix = self.g.add_node(n);
+        self.touched.push(ix);
+        ix
+    }
+
+    /// The nodes changed since the last call, sorted and without repeats.
+    pub fn take_touched(&mut self) -> Vec<NodeIx> {
+        let mut t = std::mem::take(&mut self.touched);
+        t.sort_unstable();
+        t.dedup();
+        t
+    }
+
+    pub fn node(&self, n: NodeIx) -> Option<&Node> {
+        self.g.node_weight(n)
+    }
+
+    pub fn ad(&self, n: NodeIx) -> Option<&AdObject> {
+        match self.g.node_weight(n) {
+            Some(Node::Ad(o)) => Some(o),
+            _ => None,
+        }
+    }
+    pub fn ad_mut(&mut self, n: NodeIx) -> Option<&mut AdObject> {
+        self.touched.push(n);
+        match self.g.node_weight_mut(n) {
+            Some(Node::Ad(o)) => Some(o),
+            _ => None,
+        }
+    }
+    pub fn entra(&self, n: NodeIx) -> Option<&EntraObject> {
+        match self.g.node_weight(n) {
+            Some(Node::Entra(o)) => Some(o),
+            _ => None,
+        }
+    }
+    pub fn entra_mut(&mut self, n: NodeIx) -> Option<&mut EntraObject> {
+        self.touched.push(n);
+        match self.g.node_weight_mut(n) {
+            Some(Node::Entra(o)) => Some(o),
+            _ => None,
+        }
+    }
+
+    pub fn is_live(&self, n: NodeIx) -> bool {
+        self.node(n).is_some_and(Node::is_live)
+    }
+
+    /// The targets of `from`'s outgoing relations of one kind, live or not.
+    pub fn out(&self, from: NodeIx, rel: Rel) -> impl Iterator<Item = NodeIx> + '_ {
+        self.g
+            .edges_directed(from, Direction::Outgoing)
+            .filter(move |e| *e.weight() == rel)
+            .map(|e| e.target())
+    }
+
+    /// The sources of the relations of one kind pointing at `to`, live or not.
+    pub fn inc(&self, to: NodeIx, rel: Rel) -> impl Iterator<Item = NodeIx> + '_ {
+        self.g
+            .edges_directed(to, Direction::Incoming)
+            .filter(move |e| *e.weight() == rel)
+            .map(|e| e.source())
+    }
+
+    /// Live relations: both ends live (ENTRA-1: a deleted object appears in no live relation).
+    pub fn live_out(&self, from: NodeIx, rel: Rel) -> impl Iterator<Item = NodeIx> + '_ {
+        let live = self.is_live(from);
+        self.out(from, rel)
+            .filter(move |t| live && self.is_live(*t))
+    }
+
+    pub fn live_inc(&self, to: NodeIx, rel: Rel) -> impl Iterator<Item = NodeIx> + '_ {
+        let live = self.is_live(to);
+        self.inc(to, rel).filter(move |s| live && self.is_live(*s))
+    }
+
+    fn find_edge(&self, from: NodeIx, to: NodeIx, rel: Rel) -> Option<EdgeIndex<u32>> {
+        self.g
+            .edges_connecting(from, to)
+            .find(|e| *e.weight() == rel)
+            .map(|e| e.id())
+    }
+
+    pub fn has(&self, from: NodeIx, to: NodeIx, rel: Rel) -> bool {
+        self.find_edge(from, to, rel).is_some()
+    }
+
+    /// Adds a relation unless it exists; returns whether it was added.
+    pub fn link(&mut self, from: NodeIx, to: NodeIx, rel: Rel) -> bool {
+        if self.has(from, to, rel) {
+            return false;
+        }
+        self.g.add_edge(from, to, rel);
+        self.touched.extend([from, to]);
+        true
+    }
+
+    /// Removes a relation; returns whether it existed.
+    pub fn unlink(&mut self, from: NodeIx, to: NodeIx, rel: Rel) -> bool {
+        match self.find_edge(from, to, rel) {
+            Some(e) => {
+                self.g.remove_edge(e);
+                self.touched.extend([from, to]);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes every relation of `n` (both directions) except those of kind `keep`.
+    pub fn strip(&mut self, n: NodeIx, keep: &[Rel]) {
+        self.touched.push(n);
+        let edges: Vec<EdgeIndex<u32>> = self
+            .g
+            .edges_directed(n, Direction::Outgoing)
+            .chain(self.g.edges_directed(n, Direction::Incoming))
+            .filter(|e| !keep.contains(e.weight()))
+            .map(|e| e.id())
+            .collect();
+        // Remove from the highest index down: petgraph moves the last edge into a removed slot.
+        let mut edges = edges;
+        edges.sort_unstable();
+        edges.dedup();
+        for e in edges.into_iter().rev() {
+            self.g.remove_edge(e);
+        }
+    }
+
+    /// The Entra object an AD object is joined to, if any.
+    pub fn joined_entra(&self, ad: NodeIx) -> Option<NodeIx> {
+        self.out(ad, Rel::Join).next()
+    }
+
+    /// The AD object an Entra object is joined to, if any.
+    pub fn joined_ad(&self, entra: NodeIx) -> Option<NodeIx> {
+        self.inc(entra, Rel::Join).next()
+    }
+
+    pub fn catalogue_name(&self, n: NodeIx) -> Option<&str> {
+        match self.node(n) {
+            Some(Node::Role(s) | Node::Sku(s) | Node::App(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.g.node_count()
+    }
+
+    pub fn nodes(&self) -> impl Iterator<Item = NodeIx> + '_ {
+        self.g.node_indices()
+    }
+}

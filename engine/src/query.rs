@@ -1,0 +1,277 @@
+//! Questions a runner or a tool asks of the world: the state of an identity in each directory,
+//! its relations and properties, and what it had at a backup.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::model::*;
+use crate::vdc::Target;
+use crate::world::{Result, World};
+
+/// Where a handle stands in Entra ID.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntraPresence {
+    Live,
+    SoftDeleted,
+    Absent,
+}
+
+/// Where a handle stands in AD.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdPresence {
+    Live,
+    Deleted,
+    Recycled,
+    Absent,
+}
+
+/// One Entra relation of an identity, named for people: the kind (`group`, `owns`, `role`,
+/// `license`, `app`, `manager`) and the target's handle or name.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize)]
+pub struct RelFact {
+    pub kind: &'static str,
+    pub target: String,
+}
+
+impl std::fmt::Display for RelFact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.target)
+    }
+}
+
+fn rel_kind(rel: Rel) -> Option<&'static str> {
+    Some(match rel {
+        Rel::Member => "group",
+        Rel::Owner => "owns",
+        Rel::Role => "role",
+        Rel::Licence => "license",
+        Rel::App => "app",
+        Rel::Manager => "manager",
+        Rel::Join => return None,
+    })
+}
+
+impl World {
+    pub fn handle_id(&self, name: &str) -> Option<HandleId> {
+        self.handles.get(name)
+    }
+
+    pub fn entra_presence(&self, h: HandleId) -> Result<EntraPresence> {
+        if self.entra_live(h)?.is_some() {
+            return Ok(EntraPresence::Live);
+        }
+        Ok(if self.soft_deleted_of(h).is_empty() {
+            EntraPresence::Absent
+        } else {
+            EntraPresence::SoftDeleted
+        })
+    }
+
+    pub fn ad_presence(&self, h: HandleId) -> AdPresence {
+        match self
+            .ad_current(h)
+            .and_then(|n| self.g.ad(n))
+            .map(|o| o.state)
+        {
+            Some(AdState::Live) => AdPresence::Live,
+            Some(AdState::Deleted { .. } | AdState::Tombstone { .. }) => AdPresence::Deleted,
+            Some(AdState::Recycled { .. }) => AdPresence::Recycled,
+            _ => AdPresence::Absent,
+        }
+    }
+
+    /// A live Entra user joined to a live AD user, with `onPremisesSyncEnabled` true.
+    pub fn hybrid(&self, h: HandleId) -> Result<bool> {
+        let Some(e) = self.entra_live(h)? else {
+            return Ok(false);
+        };
+        let joined_live = self
+            .g
+            .joined_ad(e)
+            .and_then(|a| self.g.ad(a))
+            .is_some_and(AdObject::is_live);
+        Ok(joined_live && self.g.entra(e).is_some_and(EntraObject::is_synced))
+    }
+
+    /// The id of the handle's first Entra object.
+    pub fn original_object_id(&self, h: HandleId) -> Option<Guid> {
+        self.handles
+            .entra_objects(h)
+            .first()
+            .and_then(|n| self.g.entra(*n))
+            .map(|o| o.id)
+    }
+
+    /// The id of the live Entra object of a handle.
+    pub fn object_id(&self, h: HandleId) -> Result<Option<Guid>> {
+        Ok(self
+            .entra_live(h)?
+            .and_then(|n| self.g.entra(n))
+            .map(|o| o.id))
+    }
+
+    /// The objectGUID of the handle's first AD object, and of its current one.
+    pub fn original_object_guid(&self, h: HandleId) -> Option<Guid> {
+        self.handles
+            .ad_objects(h)
+            .first()
+            .and_then(|n| self.g.ad(*n))
+            .map(|o| o.guid)
+    }
+    pub fn object_guid(&self, h: HandleId) -> Option<Guid> {
+        self.ad_current(h)
+            .and_then(|n| self.g.ad(n))
+            .map(|o| o.guid)
+    }
+
+    fn live_targets(&self, n: NodeIx, rel: Rel) -> BTreeSet<String> {
+        self.g
+            .live_out(n, rel)
+            .filter_map(|t| match self.g.node(t)? {
+                Node::Entra(o) => Some(self.name_of(o.handle)),
+                Node::Ad(o) => Some(self.name_of(o.handle)),
+                Node::Role(s) | Node::Sku(s) | Node::App(s) => Some(s.to_string()),
+            })
+            .collect()
+    }
+
+    /// The live Entra relations of a handle's live object: `groups`, `owns`, `roles`, `apps`;
+    /// `licenses` direct and inherited (ENTRA-6).
+    pub fn entra_relation(&self, h: HandleId, what: &str) -> Result<BTreeSet<String>> {
+        let Some(n) = self.entra_live(h)? else {
+            return Ok(BTreeSet::new());
+        };
+        Ok(match what {
+            "groups" => self.live_targets(n, Rel::Member),
+            "owns" => self.live_targets(n, Rel::Owner),
+            "roles" => self.live_targets(n, Rel::Role),
+            "apps" => self.live_targets(n, Rel::App),
+            "licenses" => self.licences_of(n),
+            "manager" => self.live_targets(n, Rel::Manager),
+            _ => BTreeSet::new(),
+        })
+    }
+
+    /// The Entra manager's handle.
+    pub fn entra_manager(&self, h: HandleId) -> Result<Option<String>> {
+        Ok(self.entra_relation(h, "manager")?.into_iter().next())
+    }
+
+    /// The AD group memberships of the handle's current AD object.
+    pub fn ad_groups(&self, h: HandleId) -> BTreeSet<String> {
+        self.ad_current(h)
+            .map(|n| self.live_targets(n, Rel::Member))
+            .unwrap_or_default()
+    }
+
+    pub fn ad_manager(&self, h: HandleId) -> Option<String> {
+        self.ad_current(h)
+            .and_then(|n| self.live_targets(n, Rel::Manager).into_iter().next())
+    }
+
+    /// An Entra property of the handle's live object.
+    pub fn entra_property(&self, h: HandleId, p: EntraProp) -> Result<Option<Value>> {
+        Ok(self
+            .entra_live(h)?
+            .and_then(|n| self.g.entra(n))
+            .and_then(|o| o.props.get(p).cloned()))
+    }
+
+    /// An AD attribute of the handle's current AD object.
+    pub fn ad_property(&self, h: HandleId, a: AdAttr) -> Option<Value> {
+        self.ad_current(h)
+            .and_then(|n| self.g.ad(n))
+            .and_then(|o| o.attrs.get(a).cloned())
+    }
+
+    /// How many live Entra objects carry the handle.
+    pub fn count(&self, h: HandleId) -> usize {
+        self.handles
+            .entra_objects(h)
+            .iter()
+            .filter(|n| self.g.is_live(**n))
+            .count()
+    }
+
+    /// The live relations of the handle, as facts.
+    pub fn relation_facts(&self, h: HandleId) -> Result<BTreeSet<RelFact>> {
+        let Some(n) = self.entra_live(h)? else {
+            return Ok(BTreeSet::new());
+        };
+        let mut out = BTreeSet::new();
+        for rel in [Rel::Member, Rel::Owner, Rel::Role, Rel::App, Rel::Manager] {
+            for t in self.live_targets(n, rel) {
+                out.insert(RelFact {
+                    kind: rel_kind(rel).unwrap_or("?"),
+                    target: t,
+                });
+            }
+        }
+        for l in self.licences_of(n) {
+            out.insert(RelFact {
+                kind: "license",
+                target: l,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The relations the handle had in a restore point (direct and group-inherited licences).
+    pub fn relation_facts_at(&self, h: HandleId, label: &str) -> BTreeSet<RelFact> {
+        let Some(point) = self.restore_point(label) else {
+            return BTreeSet::new();
+        };
+        let mut out = BTreeSet::new();
+        let name_of = |t: &Target| match t {
+            Target::Object(id) => point
+                .by_id
+                .get(id)
+                .and_then(|i| point.objects.get(*i))
+                .map(|o| self.name_of(o.handle)),
+            Target::Catalogue(_, s) => Some(s.to_string()),
+        };
+        for i in point.by_handle.get(&h).into_iter().flatten() {
+            let Some(o) = point.objects.get(*i) else {
+                continue;
+            };
+            for (rel, t) in &o.rels {
+                let (Some(kind), Some(target)) = (rel_kind(*rel), name_of(t)) else {
+                    continue;
+                };
+                out.insert(RelFact { kind, target });
+                if *rel == Rel::Member
+                    && let Target::Object(gid) = t
+                    && let Some(g) = point.by_id.get(gid).and_then(|i| point.objects.get(*i))
+                {
+                    for (grel, gt) in &g.rels {
+                        if *grel == Rel::Licence
+                            && let Some(l) = name_of(gt)
+                        {
+                            out.insert(RelFact {
+                                kind: "license",
+                                target: l,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The label of the first backup taken in the run.
+    pub fn first_backup(&self) -> Option<&str> {
+        self.vdc.first.as_deref()
+    }
+
+    /// The Entra UPN of the handle's live object.
+    pub fn upn(&self, h: HandleId) -> Result<Option<String>> {
+        Ok(self
+            .entra_live(h)?
+            .and_then(|n| self.g.entra(n))
+            .and_then(|o| o.upn().map(str::to_string)))
+    }
+}

@@ -1,0 +1,109 @@
+//! The run report: events (what each operation did, with the rule that did it) and checks.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::rules::RuleId;
+
+/// What an event records. The kebab-case name is part of the report format.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    // Active Directory
+    AdCreated,
+    AdUpdated,
+    AdDeleted,
+    AdTombstoned,
+    AdRemoved,
+    AdRecycled,
+    AdUndeleted,
+    AdReanimated,
+    AdRecreated,
+    AdMoved,
+    AdRelationAdded,
+    AdRelationRemoved,
+    ConsistencyGuidWritten,
+    // Entra ID
+    Created,
+    Updated,
+    SoftDeleted,
+    HardDeleted,
+    Purged,
+    RestoredFromRecycleBin,
+    WriteRefused,
+    RelationAdded,
+    RelationRemoved,
+    LicenceInherited,
+    LicenceRemoved,
+    // Entra Connect
+    Provisioned,
+    HardMatched,
+    SoftMatched,
+    InvalidHardMatch,
+    InvalidSoftMatch,
+    AdminRoleConflict,
+    AttributeQuarantined,
+    QuarantineReleased,
+    AttributesFlowed,
+    MembershipFlowed,
+    ManagerFlowed,
+    Disconnected,
+    ExportStopped,
+    CycleCompleted,
+    ScopeChanged,
+    // Backup tools
+    BackupTaken,
+    RestoredFromBackup,
+    Overwritten,
+    Skipped,
+    RestoreFailed,
+    RelationSkipped,
+    RelationRestored,
+    PropertySkipped,
+    RestoreStatus,
+    // Refusals of a step by the simulated system
+    NotFound,
+    Refused,
+}
+
+impl EventKind {
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+/// One thing an operation caused.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Event {
+    pub kind: EventKind,
+    /// The handle (or restore point label) the event is about.
+    pub subject: String,
+    pub rule: RuleId,
+    pub message: String,
+}
+
+impl Event {
+    pub fn new(
+        kind: EventKind,
+        subject: impl Into<String>,
+        rule: RuleId,
+        message: impl Into<String>,
+    ) -> Event {
+        Event {
+            kind,
+            subject: subject.into(),
+            rule,
+            message: message.into(),
+        }
+    }
+}

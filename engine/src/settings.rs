@@ -1,0 +1,108 @@
+//! Every setting of BEHAVIOUR.md with its default. INFERRED and DISPUTED rules are settings so
+//! that a runbook can be tested against both readings.
+
+use serde::{Deserialize, Serialize};
+
+/// The source anchor attribute (SYNC-1).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+pub enum SourceAnchor {
+    #[default]
+    #[serde(rename = "ms-ds-consistencyguid")]
+    ConsistencyGuid,
+    #[serde(rename = "objectguid")]
+    ObjectGuid,
+}
+
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Settings {
+    /// SYNC-1.
+    pub source_anchor: SourceAnchor,
+    /// SYNC-5.
+    pub block_soft_match: bool,
+    /// SYNC-5.
+    pub soft_match_on_upn: bool,
+    /// SYNC-4 (BlockCloudObjectTakeoverThroughHardMatch).
+    pub block_hard_match_takeover: bool,
+    /// SYNC-3, SYNC-10 (INFERRED).
+    pub sync_restores_soft_deleted: bool,
+    /// ENTRA-4 (DISPUTED).
+    pub security_groups_soft_delete: bool,
+    /// SYNC-8; `None` turns the threshold off.
+    pub deletion_threshold: Option<u32>,
+    /// ENTRA-1, ENTRA-2.
+    pub entra_retention_days: u32,
+    /// AD-2, AD-3.
+    pub ad_recycle_bin: bool,
+    /// AD-2 (also the tombstone lifetime of AD-3).
+    pub ad_deleted_object_lifetime_days: u32,
+    /// AD-5 (INFERRED).
+    pub vead_copies_consistency_guid: bool,
+    /// ID-1.
+    pub seed: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            source_anchor: SourceAnchor::ConsistencyGuid,
+            block_soft_match: false,
+            soft_match_on_upn: true,
+            block_hard_match_takeover: false,
+            sync_restores_soft_deleted: true,
+            security_groups_soft_delete: true,
+            deletion_threshold: Some(500),
+            entra_retention_days: 30,
+            ad_recycle_bin: true,
+            ad_deleted_object_lifetime_days: 180,
+            vead_copies_consistency_guid: true,
+            seed: 0,
+        }
+    }
+}
+
+/// A change of settings: every key optional. `deletion_threshold: null` turns the threshold off,
+/// so it is an option of an option.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    pub source_anchor: Option<SourceAnchor>,
+    pub block_soft_match: Option<bool>,
+    pub soft_match_on_upn: Option<bool>,
+    pub block_hard_match_takeover: Option<bool>,
+    pub sync_restores_soft_deleted: Option<bool>,
+    pub security_groups_soft_delete: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    pub deletion_threshold: Option<Option<u32>>,
+    pub entra_retention_days: Option<u32>,
+    pub ad_recycle_bin: Option<bool>,
+    pub ad_deleted_object_lifetime_days: Option<u32>,
+    pub vead_copies_consistency_guid: Option<bool>,
+    pub seed: Option<u64>,
+}
+
+/// A key that is present deserializes to `Some`, even when its value is `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
+    Option::<u32>::deserialize(d).map(Some)
+}
+
+impl Settings {
+    pub fn apply(&mut self, p: &SettingsPatch) {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if let Some(v) = p.$f.clone() { self.$f = v; } )* };
+        }
+        take!(
+            source_anchor,
+            block_soft_match,
+            soft_match_on_upn,
+            block_hard_match_takeover,
+            sync_restores_soft_deleted,
+            security_groups_soft_delete,
+            deletion_threshold,
+            entra_retention_days,
+            ad_recycle_bin,
+            ad_deleted_object_lifetime_days,
+            vead_copies_consistency_guid,
+            seed
+        );
+    }
+}

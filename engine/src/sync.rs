@@ -1,0 +1,927 @@
+//! Microsoft Entra Connect Sync: scope (SYNC-2), anchors (SYNC-1), matching (SYNC-3..5),
+//! provisioning (SYNC-6), attribute flow (SYNC-7), deletes and the threshold (SYNC-8), duplicate
+//! attribute resiliency (SYNC-9), re-adds (SYNC-10) and delta/initial cycles (SYNC-11).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::entra::{Unique, primary_smtp, proxy_key};
+use crate::model::props::USER_PROPS;
+use crate::model::*;
+use crate::report::{Event, EventKind as K};
+use crate::rules::RuleId as R;
+use crate::settings::SourceAnchor;
+use crate::world::World;
+
+/// A sync cycle's kind (SYNC-11).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CycleKind {
+    #[default]
+    Delta,
+    Initial,
+}
+
+/// How a cycle's export ended (SYNC-8).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Export {
+    Completed,
+    StoppedDeletionThresholdExceeded,
+}
+
+impl Export {
+    pub fn name(self) -> &'static str {
+        match self {
+            Export::Completed => "completed",
+            Export::StoppedDeletionThresholdExceeded => "stopped-deletion-threshold-exceeded",
+        }
+    }
+}
+
+/// What the most recent cycle did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CycleResult {
+    pub kind: CycleKind,
+    pub export: Export,
+    pub errors: BTreeSet<ErrorCode>,
+    pub processed: usize,
+    pub adds: usize,
+    pub updates: usize,
+    pub deletes: usize,
+}
+
+/// The sync engine's own state: the OU filter, the objects changed since the last cycle (the
+/// watermark of SYNC-11) and the last cycle's result.
+#[derive(Clone, Debug, Default)]
+pub struct SyncState {
+    /// The OU filter as configured (`None`: every OU).
+    pub configured_ous: Option<BTreeSet<String>>,
+    /// The OU filter in effect: the configured one as of the last initial cycle (SYNC-2).
+    pub applied_ous: Option<BTreeSet<String>>,
+    /// AD objects changed on either side since the last cycle.
+    pub dirty: BTreeSet<NodeIx>,
+    /// AD objects whose joined Entra object was purged or hard-deleted since the last cycle.
+    pub disconnected: BTreeSet<NodeIx>,
+    pub last: Option<CycleResult>,
+}
+
+impl SyncState {
+    pub fn touch(&mut self, ad: NodeIx) {
+        self.dirty.insert(ad);
+    }
+    pub fn in_scope_ou(&self, ou: &str) -> bool {
+        self.applied_ous.as_ref().is_none_or(|s| s.contains(ou))
+    }
+}
+
+/// What a cycle does with one AD object.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Plan {
+    Add { rejoin: bool },
+    Update(NodeIx),
+    Delete(NodeIx),
+    Disconnect(NodeIx),
+}
+
+/// How an add found (or made) its Entra object.
+enum Outcome {
+    Joined(NodeIx),
+    Failed,
+}
+
+impl World {
+    /// Sets the OU filter as configured and in effect (the world's `sync_ous`).
+    pub fn set_sync_ous(&mut self, ous: Option<Vec<String>>) {
+        let set = ous.map(|v| v.into_iter().collect::<BTreeSet<_>>());
+        self.sync.configured_ous = set.clone();
+        self.sync.applied_ous = set;
+    }
+
+    /// The most recent cycle's result.
+    pub fn last_cycle(&self) -> Option<&CycleResult> {
+        self.sync.last.as_ref()
+    }
+
+    /// SYNC-2: in scope when live, in a synced OU and with a sAMAccountName.
+    pub fn in_scope(&self, n: NodeIx) -> bool {
+        self.g
+            .ad(n)
+            .is_some_and(|o| o.is_live() && o.sam().is_some() && self.sync.in_scope_ou(&o.ou))
+    }
+
+    /// `scope`: changes the configured OU filter; it takes effect at the next initial cycle
+    /// (SYNC-2, SYNC-11).
+    pub(crate) fn sync_scope(&mut self, add: &[String], remove: &[String], ev: &mut Vec<Event>) {
+        let mut set = match self.sync.configured_ous.clone() {
+            Some(s) => s,
+            None => self
+                .g
+                .nodes()
+                .filter_map(|n| self.g.ad(n).map(|o| o.ou.to_string()))
+                .collect(),
+        };
+        set.extend(add.iter().cloned());
+        for r in remove {
+            set.remove(r);
+        }
+        let list: Vec<&str> = set.iter().map(String::as_str).collect();
+        ev.push(Event::new(
+            K::ScopeChanged,
+            "sync",
+            R::Sync2,
+            format!(
+                "Entra Connect's OU filter is now [{}]; it takes effect at the next initial cycle",
+                list.join(", ")
+            ),
+        ));
+        self.sync.configured_ous = Some(set);
+    }
+
+    /// One Entra Connect cycle (SYNC-11): import both sides, plan adds, updates and deletes,
+    /// apply the deletion threshold (SYNC-8), export.
+    pub(crate) fn sync_cycle(&mut self, kind: CycleKind, ev: &mut Vec<Event>) {
+        let candidates: Vec<NodeIx> = match kind {
+            CycleKind::Initial => {
+                self.sync.applied_ous = self.sync.configured_ous.clone();
+                let all = self.g.nodes().filter(|n| self.g.ad(*n).is_some());
+                all.chain(std::mem::take(&mut self.sync.dirty))
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect()
+            }
+            CycleKind::Delta => std::mem::take(&mut self.sync.dirty).into_iter().collect(),
+        };
+        let plan: Vec<(NodeIx, Plan)> = candidates
+            .iter()
+            .flat_map(|n| self.plan(*n).into_iter().map(|p| (*n, p)))
+            .collect();
+        let deletes = plan
+            .iter()
+            .filter(|(_, p)| matches!(p, Plan::Delete(_)))
+            .count();
+        let mut result = CycleResult {
+            kind,
+            export: Export::Completed,
+            errors: BTreeSet::new(),
+            processed: candidates.len(),
+            adds: 0,
+            updates: 0,
+            deletes: 0,
+        };
+        if let Some(t) = self.settings.deletion_threshold
+            && deletes > t as usize
+        {
+            // SYNC-8: nothing is exported; the work stays pending for the next cycle.
+            self.sync.dirty.extend(plan.iter().map(|(n, _)| *n));
+            result.export = Export::StoppedDeletionThresholdExceeded;
+            ev.push(Event::new(
+                K::ExportStopped,
+                "sync",
+                R::Sync8,
+                format!(
+                    "the cycle would delete {deletes} objects, more than the deletion threshold of {t}: the whole export stopped (stopped-deletion-threshold-exceeded), nothing was added, changed or deleted"
+                ),
+            ));
+            self.sync.last = Some(result);
+            return;
+        }
+        let mut refs: BTreeSet<NodeIx> = BTreeSet::new();
+        for (n, p) in plan {
+            match p {
+                Plan::Delete(e) => {
+                    self.sync_delete(n, e, ev);
+                    result.deletes += 1;
+                }
+                Plan::Disconnect(e) => {
+                    self.g.unlink(n, e, Rel::Join);
+                    let name = self.ad_name(n);
+                    ev.push(Event::new(
+                        K::Disconnected,
+                        &name,
+                        R::Sync10,
+                        format!("the Entra object of {name} was deleted in the cloud: the join is removed"),
+                    ));
+                }
+                Plan::Add { rejoin } => {
+                    result.adds += 1;
+                    if self.sync.disconnected.remove(&n) {
+                        let name = self.ad_name(n);
+                        ev.push(Event::new(
+                            K::Disconnected,
+                            &name,
+                            R::Sync10,
+                            format!("the Entra object of {name} was deleted in the cloud and is gone: it is added again"),
+                        ));
+                    }
+                    if let Outcome::Joined(e) = self.sync_add(n, rejoin, &mut result.errors, ev) {
+                        self.collect_refs(n, e, &mut refs);
+                    }
+                }
+                Plan::Update(e) => {
+                    result.updates += 1;
+                    self.sync_flow(n, e, &mut result.errors, ev);
+                    refs.insert(n);
+                }
+            }
+        }
+        for n in refs {
+            self.flow_references(n, ev);
+        }
+        let errors: Vec<&str> = result.errors.iter().map(|e| e.name()).collect();
+        ev.push(Event::new(
+            K::CycleCompleted,
+            "sync",
+            R::Sync11,
+            format!(
+                "{} cycle processed {} AD objects: {} adds, {} updates, {} deletes exported{}",
+                match kind {
+                    CycleKind::Delta => "delta",
+                    CycleKind::Initial => "initial",
+                },
+                result.processed,
+                result.adds,
+                result.updates,
+                result.deletes,
+                if errors.is_empty() {
+                    String::new()
+                } else {
+                    format!("; errors: {}", errors.join(", "))
+                }
+            ),
+        ));
+        self.sync.last = Some(result);
+    }
+
+    fn ad_name(&self, n: NodeIx) -> String {
+        self.g
+            .ad(n)
+            .map(|o| self.name_of(o.handle))
+            .unwrap_or_default()
+    }
+
+    /// Plans one AD object. A join to an Entra object deleted in the cloud is removed and the
+    /// object added again (SYNC-10).
+    fn plan(&self, n: NodeIx) -> Vec<Plan> {
+        let in_scope = self.in_scope(n);
+        match self.g.joined_entra(n) {
+            Some(e) if self.g.is_live(e) => {
+                vec![if in_scope {
+                    Plan::Update(e)
+                } else {
+                    Plan::Delete(e)
+                }]
+            }
+            Some(e) if in_scope => vec![Plan::Disconnect(e), Plan::Add { rejoin: true }],
+            Some(e) => vec![Plan::Disconnect(e)],
+            None if in_scope => vec![Plan::Add {
+                rejoin: self.sync.disconnected.contains(&n),
+            }],
+            None => vec![],
+        }
+    }
+
+    /// SYNC-8: a joined object deleted in AD or out of scope: users are soft-deleted with
+    /// `onPremisesSyncEnabled` false, groups hard-deleted (ENTRA-4).
+    fn sync_delete(&mut self, n: NodeIx, e: NodeIx, ev: &mut Vec<Event>) {
+        let why = match self.g.ad(n).map(|o| o.state) {
+            Some(AdState::Live) => "its AD object left the sync scope",
+            _ => "its AD object was deleted",
+        };
+        self.g.unlink(n, e, Rel::Join);
+        if self.g.entra(e).is_some_and(|o| o.kind == Kind::User) {
+            self.entra_set_service(
+                e,
+                EntraProp::OnPremisesSyncEnabled,
+                Some(Value::Bool(false)),
+            );
+        }
+        let mut inner = Vec::new();
+        self.entra_delete(
+            e,
+            &format!("deleted by Entra Connect because {why}"),
+            &mut inner,
+        );
+        for mut x in inner {
+            if x.kind == K::SoftDeleted {
+                x.rule = R::Sync8;
+            }
+            ev.push(x);
+        }
+    }
+
+    /// The anchor of an AD object (SYNC-1). With `ms-ds-consistencyguid` an empty
+    /// mS-DS-ConsistencyGuid gets the objectGUID written into it first.
+    fn anchor(&mut self, n: NodeIx, ev: &mut Vec<Event>) -> Option<Guid> {
+        let o = self.g.ad(n)?;
+        if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
+            return Some(o.guid);
+        }
+        if let Some(cg) = o
+            .attrs
+            .text(AdAttr::ConsistencyGuid)
+            .and_then(|s| s.parse().ok())
+        {
+            return Some(cg);
+        }
+        let guid = o.guid;
+        let name = self.name_of(o.handle);
+        if let Some(o) = self.g.ad_mut(n) {
+            o.attrs
+                .set(AdAttr::ConsistencyGuid, Some(Value::text(guid.to_string())));
+        }
+        ev.push(Event::new(
+            K::ConsistencyGuidWritten,
+            &name,
+            R::Sync1,
+            format!("mS-DS-ConsistencyGuid of {name} was empty: Entra Connect wrote its objectGUID {guid} into it"),
+        ));
+        Some(guid)
+    }
+
+    /// An add: hard match (SYNC-3, SYNC-4), soft match (SYNC-5), else a new object (SYNC-6).
+    fn sync_add(
+        &mut self,
+        n: NodeIx,
+        rejoin: bool,
+        errors: &mut BTreeSet<ErrorCode>,
+        ev: &mut Vec<Event>,
+    ) -> Outcome {
+        let Some(anchor) = self.anchor(n, ev) else {
+            return Outcome::Failed;
+        };
+        let imm = immutable_id(anchor);
+        let name = self.ad_name(n);
+        let kind = self.g.ad(n).map_or(Kind::User, |o| o.kind);
+        let fail = |errors: &mut BTreeSet<ErrorCode>,
+                    ev: &mut Vec<Event>,
+                    code,
+                    kind,
+                    rule,
+                    msg: String| {
+            errors.insert(code);
+            ev.push(Event::new(kind, &name, rule, msg));
+            Outcome::Failed
+        };
+        // Hard match against live objects (SYNC-3).
+        if let Some(e) = self.entra_ix.holder(Unique::ImmutableId, &imm) {
+            let Some(o) = self.g.entra(e) else {
+                return Outcome::Failed;
+            };
+            let id = o.id;
+            if self.g.joined_ad(e).is_some() || o.kind != kind {
+                return fail(
+                    errors,
+                    ev,
+                    ErrorCode::AttributeValueMustBeUnique,
+                    K::Refused,
+                    R::Id4,
+                    format!(
+                        "the anchor {imm} of {name} is already held by {} ({id}), joined to another AD object",
+                        self.name_of(o.handle)
+                    ),
+                );
+            }
+            if self.settings.block_hard_match_takeover && !o.is_synced() {
+                return fail(
+                    errors,
+                    ev,
+                    ErrorCode::InvalidHardMatch,
+                    K::InvalidHardMatch,
+                    R::Sync4,
+                    format!(
+                        "InvalidHardMatch: {name}'s anchor {imm} matches cloud object {id}, whose onPremisesSyncEnabled is not true, and BlockCloudObjectTakeoverThroughHardMatch is on: nothing exported"
+                    ),
+                );
+            }
+            self.join(n, e);
+            ev.push(Event::new(K::HardMatched, &name, R::Sync3, format!(
+                "{name} hard-matched on onPremisesImmutableId {imm} to the live object {id}, which becomes synced")));
+            self.sync_flow(n, e, errors, ev);
+            return Outcome::Joined(e);
+        }
+        // Hard match against soft-deleted users: restored from the recycle bin (SYNC-3, SYNC-10).
+        if self.settings.sync_restores_soft_deleted {
+            let newest = self
+                .entra_ix
+                .deleted_with_anchor(&imm)
+                .iter()
+                .copied()
+                .max_by_key(|e| {
+                    let since = match self.g.entra(*e).map(|o| o.state) {
+                        Some(EntraState::SoftDeleted { since }) => since,
+                        _ => i64::MIN,
+                    };
+                    (since, *e)
+                });
+            if let Some(e) = newest {
+                let (id, synced) = self
+                    .g
+                    .entra(e)
+                    .map(|o| (o.id, o.is_synced()))
+                    .unwrap_or_default();
+                if self.settings.block_hard_match_takeover && !synced {
+                    return fail(
+                        errors,
+                        ev,
+                        ErrorCode::InvalidHardMatch,
+                        K::InvalidHardMatch,
+                        R::Sync4,
+                        format!(
+                            "InvalidHardMatch: {name}'s anchor {imm} matches its soft-deleted object {id}, whose onPremisesSyncEnabled is not true, and BlockCloudObjectTakeoverThroughHardMatch is on: nothing exported"
+                        ),
+                    );
+                }
+                let rule = if rejoin { R::Sync10 } else { R::Sync3 };
+                if !self.entra_restore(e, rule, ev) {
+                    errors.insert(ErrorCode::AttributeValueMustBeUnique);
+                    return Outcome::Failed;
+                }
+                self.join(n, e);
+                self.sync_flow(n, e, errors, ev);
+                return Outcome::Joined(e);
+            }
+        }
+        // Soft match (SYNC-5): users only.
+        let mut admin_conflict = false;
+        if kind == Kind::User && !self.settings.block_soft_match {
+            let (smtp, upn) = {
+                let Some(o) = self.g.ad(n) else {
+                    return Outcome::Failed;
+                };
+                let proxies: Vec<String> = self.desired_proxies(o);
+                (
+                    primary_smtp(&proxies),
+                    o.attrs
+                        .text(AdAttr::UserPrincipalName)
+                        .map(str::to_lowercase),
+                )
+            };
+            let mut keys = Vec::new();
+            if let Some(s) = smtp {
+                keys.push((
+                    "primary SMTP address",
+                    Unique::Proxy,
+                    proxy_key(&format!("smtp:{s}")),
+                ));
+            }
+            if let Some(u) = upn.filter(|_| self.settings.soft_match_on_upn) {
+                keys.push(("userPrincipalName", Unique::Upn, u));
+            }
+            for (what, key, value) in keys {
+                let Some(e) = self.entra_ix.holder(key, &value) else {
+                    continue;
+                };
+                let Some(o) = self.g.entra(e) else { continue };
+                if o.kind != Kind::User {
+                    continue;
+                }
+                let id = o.id;
+                let shown = value.trim_start_matches("smtp:").to_string();
+                if let Some(other) = o.immutable_id() {
+                    return fail(
+                        errors,
+                        ev,
+                        ErrorCode::InvalidSoftMatch,
+                        K::InvalidSoftMatch,
+                        R::Sync5,
+                        format!(
+                            "InvalidSoftMatch: {name}'s {what} {shown} is held by {id}, which has a different onPremisesImmutableId {other}: nothing exported"
+                        ),
+                    );
+                }
+                if self.g.live_out(e, Rel::Role).next().is_some() {
+                    errors.insert(ErrorCode::ExistingAdminRoleConflict);
+                    ev.push(Event::new(K::AdminRoleConflict, &name, R::Sync5, format!(
+                        "ExistingAdminRoleConflict: {name}'s {what} {shown} matches {id}, which holds a directory role: soft match refused, a new user is provisioned")));
+                    admin_conflict = true;
+                    break;
+                }
+                self.join(n, e);
+                let _ = self.entra_write(
+                    e,
+                    &[(
+                        EntraProp::OnPremisesImmutableId,
+                        Some(Value::text(imm.as_str())),
+                    )],
+                );
+                ev.push(Event::new(K::SoftMatched, &name, R::Sync5, format!(
+                    "{name} soft-matched on {what} {shown} to the cloud user {id}, which is taken over: AD now masters its properties")));
+                self.sync_flow(n, e, errors, ev);
+                return Outcome::Joined(e);
+            }
+        }
+        // No match: a new object (SYNC-6).
+        let h = self.g.ad(n).map_or(HandleId(0), |o| o.handle);
+        let mut props = PropMap::default();
+        props.set(
+            EntraProp::OnPremisesImmutableId,
+            Some(Value::text(imm.as_str())),
+        );
+        if let Some(clash) = self.entra_ix.holder(Unique::ImmutableId, &imm) {
+            let _ = clash;
+            errors.insert(ErrorCode::AttributeValueMustBeUnique);
+            return Outcome::Failed;
+        }
+        let e = self.entra_add(h, kind, GroupType::Security, props);
+        self.join(n, e);
+        let id = self.g.entra(e).map(|o| o.id).unwrap_or_default();
+        let (rule, why) = match (rejoin, admin_conflict) {
+            (true, _) => (
+                R::Sync10,
+                "its cloud object is gone: a new object with a new id and no cloud-only relations",
+            ),
+            (false, true) => (
+                R::Sync9,
+                "a second user beside the administrator it could not match",
+            ),
+            (false, false) => (R::Sync6, "no match"),
+        };
+        ev.push(Event::new(
+            K::Provisioned,
+            &name,
+            rule,
+            format!("{name} provisioned in Entra ID as new {kind} {id} ({why})"),
+        ));
+        self.sync_flow(n, e, errors, ev);
+        Outcome::Joined(e)
+    }
+
+    /// Joins an AD object to an Entra object, which becomes synced.
+    fn join(&mut self, n: NodeIx, e: NodeIx) {
+        self.g.link(n, e, Rel::Join);
+        self.entra_set_service(e, EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true)));
+    }
+
+    /// After a new join: the manager of `n`, its reports, its AD groups and the synced groups its
+    /// Entra object is in are processed by this cycle's reference phase.
+    fn collect_refs(&self, n: NodeIx, e: NodeIx, refs: &mut BTreeSet<NodeIx>) {
+        refs.insert(n);
+        refs.extend(self.g.out(n, Rel::Member));
+        refs.extend(self.g.inc(n, Rel::Manager));
+        refs.extend(
+            self.g
+                .out(e, Rel::Member)
+                .filter_map(|grp| self.g.joined_ad(grp)),
+        );
+    }
+
+    /// The proxy addresses AD gives a user: `proxyAddresses`, else `SMTP:<mail>`.
+    pub(crate) fn desired_proxies(&self, o: &AdObject) -> Vec<String> {
+        let list = o
+            .attrs
+            .get(AdAttr::ProxyAddresses)
+            .map(|v| v.as_list().to_vec())
+            .unwrap_or_default();
+        if !list.is_empty() {
+            return list.into_iter().map(String::from).collect();
+        }
+        o.attrs
+            .text(AdAttr::Mail)
+            .map(|m| vec![format!("SMTP:{m}")])
+            .unwrap_or_default()
+    }
+
+    /// The UPN Entra gets for an AD user (SYNC-6): the AD UPN when its suffix is a verified
+    /// domain, else `<mailNickname>@<tenant>.onmicrosoft.com`.
+    fn desired_upn(&self, o: &AdObject) -> Option<String> {
+        let upn = o.attrs.text(AdAttr::UserPrincipalName)?;
+        let suffix = upn.rsplit_once('@').map_or("", |(_, d)| d);
+        if self.names.is_verified(suffix) {
+            return Some(upn.to_string());
+        }
+        let nick = o
+            .attrs
+            .text(AdAttr::MailNickname)
+            .or(o.sam())
+            .unwrap_or("user");
+        Some(format!("{nick}@{}", self.names.initial_domain()))
+    }
+
+    /// The values AD gives an Entra object's AD-mastered properties (section 2). Only the
+    /// properties the sync writes are returned; `None` clears.
+    fn desired_props(&self, n: NodeIx, anchor: &str) -> Vec<(EntraProp, Option<Value>)> {
+        let Some(o) = self.g.ad(n) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for row in USER_PROPS {
+            if o.kind == Kind::Group
+                && !matches!(
+                    row.prop,
+                    EntraProp::DisplayName
+                        | EntraProp::Mail
+                        | EntraProp::MailNickname
+                        | EntraProp::ProxyAddresses
+                        | EntraProp::OnPremisesImmutableId
+                        | EntraProp::OnPremisesSamAccountName
+                        | EntraProp::OnPremisesSecurityIdentifier
+                        | EntraProp::OnPremisesDistinguishedName
+                        | EntraProp::OnPremisesDomainName
+                )
+            {
+                continue;
+            }
+            let v: Option<Value> = match row.source {
+                Source::Attr(AdAttr::UserPrincipalName) => self.desired_upn(o).map(Value::text),
+                Source::Attr(AdAttr::ProxyAddresses) => {
+                    let p = self.desired_proxies(o);
+                    (!p.is_empty()).then(|| Value::List(p.into_iter().map(Into::into).collect()))
+                }
+                Source::Attr(AdAttr::TelephoneNumber) => o
+                    .attrs
+                    .text(AdAttr::TelephoneNumber)
+                    .map(|t| Value::List(vec![t.into()])),
+                Source::Attr(AdAttr::DisplayName) if o.kind == Kind::Group => o
+                    .attrs
+                    .text(AdAttr::DisplayName)
+                    .or(o.sam())
+                    .map(Value::text),
+                Source::Attr(a) => o.attrs.get(a).cloned(),
+                Source::MailNicknameOrSam => o
+                    .attrs
+                    .text(AdAttr::MailNickname)
+                    .or(o.sam())
+                    .map(Value::text),
+                Source::Enabled => Some(Value::Bool(!matches!(
+                    o.attrs.get(AdAttr::Enabled),
+                    Some(Value::Bool(false))
+                ))),
+                Source::Anchor => Some(Value::text(anchor)),
+                Source::Sid => Some(Value::text(o.sid.to_string())),
+                Source::DistinguishedName => Some(Value::text(self.distinguished_name(o))),
+                Source::Domain => Some(Value::text(self.names.domain.as_str())),
+                Source::SyncService => continue,
+            };
+            if World::flows(row.prop, &v) {
+                out.push((row.prop, v));
+            }
+        }
+        out
+    }
+
+    /// SYNC-7 attribute flow with duplicate attribute resiliency (SYNC-9): AD's values overwrite
+    /// the cloud's and fill missing ones; a UPN held by another object is replaced by a
+    /// placeholder and a clashing proxy address dropped, both recorded on the object, until the
+    /// clash is gone.
+    fn sync_flow(
+        &mut self,
+        n: NodeIx,
+        e: NodeIx,
+        errors: &mut BTreeSet<ErrorCode>,
+        ev: &mut Vec<Event>,
+    ) {
+        let Some(eo) = self.g.entra(e) else { return };
+        let anchor = eo.immutable_id().unwrap_or_default().to_string();
+        let old_errors = eo.errors.clone();
+        let before = eo.props.clone();
+        let name = self.name_of(eo.handle);
+        let mut want = self.desired_props(n, &anchor);
+        let mut new_errors = Vec::new();
+        for (p, v) in want.iter_mut() {
+            match (*p, v.as_mut()) {
+                (EntraProp::UserPrincipalName, Some(Value::Text(upn))) => {
+                    let key = upn.to_lowercase();
+                    if matches!(self.entra_ix.holder(Unique::Upn, &key), Some(h) if h != e) {
+                        let placeholder = old_errors
+                            .iter()
+                            .find(|x| {
+                                x.prop == EntraProp::UserPrincipalName
+                                    && x.value.as_ref() == upn.as_ref()
+                            })
+                            .and_then(|_| {
+                                before
+                                    .text(EntraProp::UserPrincipalName)
+                                    .map(str::to_string)
+                            })
+                            .filter(|cur| !cur.eq_ignore_ascii_case(upn))
+                            .unwrap_or_else(|| self.placeholder_upn(upn));
+                        new_errors.push(ProvisioningError {
+                            code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
+                            prop: EntraProp::UserPrincipalName,
+                            value: upn.clone(),
+                        });
+                        self.entra_ix
+                            .waiting
+                            .entry((Unique::Upn, key.into()))
+                            .or_default()
+                            .insert(n);
+                        *upn = placeholder.into();
+                    }
+                }
+                (EntraProp::ProxyAddresses, Some(Value::List(list))) => {
+                    let mut kept = Vec::new();
+                    for p in list.drain(..) {
+                        let key = proxy_key(&p);
+                        if matches!(self.entra_ix.holder(Unique::Proxy, &key), Some(h) if h != e) {
+                            new_errors.push(ProvisioningError {
+                                code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
+                                prop: EntraProp::ProxyAddresses,
+                                value: p.clone(),
+                            });
+                            self.entra_ix
+                                .waiting
+                                .entry((Unique::Proxy, key.into()))
+                                .or_default()
+                                .insert(n);
+                        } else {
+                            kept.push(p);
+                        }
+                    }
+                    *list = kept;
+                }
+                _ => {}
+            }
+        }
+        let want: Vec<(EntraProp, Option<Value>)> = want
+            .into_iter()
+            .map(|(p, v)| (p, v.filter(|v| !v.is_empty())))
+            .collect();
+        if let Err(clashes) = self.entra_write(e, &want) {
+            errors.insert(ErrorCode::AttributeValueMustBeUnique);
+            let what: Vec<String> = clashes.iter().map(|(w, v, _)| format!("{w} {v}")).collect();
+            ev.push(Event::new(
+                K::Refused,
+                &name,
+                R::Id4,
+                format!(
+                    "AttributeValueMustBeUnique: the export of {name} was refused ({})",
+                    what.join(", ")
+                ),
+            ));
+            return;
+        }
+        for x in &new_errors {
+            errors.insert(x.code);
+            if !old_errors.contains(x) {
+                let what = match x.prop {
+                    EntraProp::UserPrincipalName => format!(
+                        "userPrincipalName {} is held by another object: {name} gets {} instead",
+                        x.value,
+                        self.g.entra(e).and_then(|o| o.upn()).unwrap_or_default()
+                    ),
+                    _ => format!(
+                        "proxy address {} is held by another object: dropped from {name}",
+                        x.value
+                    ),
+                };
+                ev.push(Event::new(
+                    K::AttributeQuarantined,
+                    &name,
+                    R::Sync9,
+                    format!("QuarantinedAttributeValueMustBeUnique: {what}"),
+                ));
+            }
+        }
+        for x in old_errors.iter().filter(|x| !new_errors.contains(x)) {
+            ev.push(Event::new(
+                K::QuarantineReleased,
+                &name,
+                R::Sync9,
+                format!(
+                    "the clash on {} {} is gone: the real value is back on {name}",
+                    x.prop, x.value
+                ),
+            ));
+        }
+        if let Some(o) = self.g.entra_mut(e) {
+            o.errors = new_errors;
+        }
+        // Describe what the flow changed: overwritten cloud values and filled missing ones.
+        let Some(after) = self.g.entra(e).map(|o| o.props.clone()) else {
+            return;
+        };
+        let mut overwritten = Vec::new();
+        let mut filled = Vec::new();
+        let mut cleared = Vec::new();
+        for (p, _) in &want {
+            match (before.get(*p), after.get(*p)) {
+                (Some(a), Some(b)) if a != b => overwritten.push(p.name()),
+                (None, Some(_)) => filled.push(p.name()),
+                (Some(_), None) => cleared.push(p.name()),
+                _ => {}
+            }
+        }
+        if overwritten.is_empty() && filled.is_empty() && cleared.is_empty() {
+            return;
+        }
+        let mut parts = Vec::new();
+        for (list, what) in [
+            (&overwritten, "overwritten"),
+            (&filled, "filled"),
+            (&cleared, "cleared"),
+        ] {
+            if !list.is_empty() {
+                parts.push(format!("{what}: {}", list.join(", ")));
+            }
+        }
+        ev.push(Event::new(
+            K::AttributesFlowed,
+            &name,
+            R::Sync7,
+            format!("AD values written to {name} ({})", parts.join("; ")),
+        ));
+    }
+
+    /// A SYNC-9 placeholder: `<prefix><4 digits>@<tenant>.onmicrosoft.com`, not held by anyone.
+    fn placeholder_upn(&mut self, upn: &str) -> String {
+        let prefix = upn.split('@').next().unwrap_or("user").to_string();
+        loop {
+            let candidate = format!(
+                "{prefix}{:04}@{}",
+                self.ids.below(10_000),
+                self.names.initial_domain()
+            );
+            if self
+                .entra_ix
+                .holder(Unique::Upn, &candidate.to_lowercase())
+                .is_none()
+            {
+                return candidate;
+            }
+        }
+    }
+
+    /// Reference attributes (SYNC-7): a user's manager once the manager's cloud object exists, a
+    /// synced group's members (members outside scope dropped).
+    fn flow_references(&mut self, n: NodeIx, ev: &mut Vec<Event>) {
+        let Some(e) = self.g.joined_entra(n).filter(|e| self.g.is_live(*e)) else {
+            return;
+        };
+        let Some(kind) = self.g.ad(n).map(|o| o.kind) else {
+            return;
+        };
+        let name = self.ad_name(n);
+        match kind {
+            Kind::User => {
+                let want: Option<NodeIx> = self
+                    .g
+                    .live_out(n, Rel::Manager)
+                    .filter(|m| self.in_scope(*m))
+                    .find_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)));
+                let have: Vec<NodeIx> = self.g.out(e, Rel::Manager).collect();
+                if have.len() == 1 && have.first().copied() == want
+                    || (have.is_empty() && want.is_none())
+                {
+                    return;
+                }
+                for h in have {
+                    self.g.unlink(e, h, Rel::Manager);
+                }
+                let msg = match want {
+                    Some(m) => {
+                        self.g.link(e, m, Rel::Manager);
+                        let mname = self
+                            .g
+                            .entra(m)
+                            .map(|o| self.name_of(o.handle))
+                            .unwrap_or_default();
+                        format!("manager of {name} set to {mname} from AD")
+                    }
+                    None => format!("manager of {name} cleared: AD has none in scope"),
+                };
+                ev.push(Event::new(K::ManagerFlowed, &name, R::Sync7, msg));
+            }
+            Kind::Group => {
+                let want: BTreeSet<NodeIx> = self
+                    .g
+                    .live_inc(n, Rel::Member)
+                    .filter(|m| self.in_scope(*m))
+                    .filter_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)))
+                    .collect();
+                let have: BTreeSet<NodeIx> = self.g.live_inc(e, Rel::Member).collect();
+                let mut changes: BTreeMap<bool, Vec<String>> = BTreeMap::new();
+                for m in want.difference(&have) {
+                    self.g.link(*m, e, Rel::Member);
+                    self.licence_events(*m, e, true, ev);
+                    changes.entry(true).or_default().push(self.entra_name(*m));
+                }
+                for m in have.difference(&want) {
+                    self.g.unlink(*m, e, Rel::Member);
+                    self.licence_events(*m, e, false, ev);
+                    changes.entry(false).or_default().push(self.entra_name(*m));
+                }
+                for (added, who) in changes {
+                    ev.push(Event::new(
+                        K::MembershipFlowed,
+                        &name,
+                        R::Sync7,
+                        format!(
+                            "members {} synced group {name} from AD: {}",
+                            if added { "added to" } else { "removed from" },
+                            who.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn entra_name(&self, e: NodeIx) -> String {
+        self.g
+            .entra(e)
+            .map(|o| self.name_of(o.handle))
+            .unwrap_or_default()
+    }
+}

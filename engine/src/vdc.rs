@@ -1,0 +1,638 @@
+//! Veeam Data Cloud for Microsoft Entra ID: restore points (VDC-1) and restore sessions with the
+//! recycle-bin stage, skip/overwrite, Keep Relationships and per-object statuses (VDC-2..6).
+//! Sources: https://helpcenter.veeam.com/docs/vdc/userguide/entra_id_data_restore_how.html ,
+//! https://helpcenter.veeam.com/docs/vdc/provider/entra_id_restore_user_sync.html
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::entra::Unique;
+use crate::model::props::{is_ad_mastered, vdc_restores};
+use crate::model::*;
+use crate::report::{Event, EventKind as K};
+use crate::rules::RuleId as R;
+use crate::world::{EngineError, Result, World};
+
+/// What stage 2 does with an object that exists (VDC-2).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Existing {
+    #[default]
+    Skip,
+    Overwrite,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct RestoreOptions {
+    pub recycle_bin: bool,
+    pub keep_relationships: bool,
+    pub existing: Existing,
+}
+
+/// A restored object's status (VDC-5).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Success,
+    Warning,
+    Failed,
+}
+
+impl Status {
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Success => "success",
+            Status::Warning => "warning",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+/// The target of a backed-up relation: an object by id, or a role, SKU or app by name.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub enum Target {
+    Object(Guid),
+    Catalogue(u8, Box<str>),
+}
+
+/// One object in a restore point (VDC-1).
+#[derive(Clone, Debug)]
+pub struct BackedUp {
+    pub id: Guid,
+    pub handle: HandleId,
+    pub kind: Kind,
+    pub group_type: GroupType,
+    pub synced: bool,
+    /// Every property; only the VDC ones are restored (VDC-6).
+    pub props: PropMap<EntraProp>,
+    /// Outgoing relations: memberships, ownerships, roles, direct licences, apps, manager.
+    pub rels: Vec<(Rel, Target)>,
+}
+
+/// A named restore point.
+#[derive(Clone, Debug, Default)]
+pub struct RestorePoint {
+    pub taken: Time,
+    pub objects: Vec<BackedUp>,
+    pub by_handle: BTreeMap<HandleId, Vec<usize>>,
+    pub by_id: FxHashMap<Guid, usize>,
+}
+
+/// The outcome of the most recent restore session, per handle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RestoreSession {
+    pub statuses: BTreeMap<String, (Status, String)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Vdc {
+    pub points: BTreeMap<String, RestorePoint>,
+    /// The label of the first backup taken (for `relations: kept`).
+    pub first: Option<String>,
+    pub last_session: Option<RestoreSession>,
+}
+
+/// One object's progress through a session.
+struct Outcome {
+    status: Status,
+    reasons: Vec<String>,
+}
+
+impl Outcome {
+    fn warn(&mut self, why: String) {
+        self.status = self.status.max(Status::Warning);
+        self.reasons.push(why);
+    }
+}
+
+impl World {
+    /// `backup`: a VDC restore point of every live Entra user and group (VDC-1) and an AD backup
+    /// (VEAD-1).
+    pub(crate) fn backup(&mut self, label: &str, ev: &mut Vec<Event>) {
+        let mut point = RestorePoint {
+            taken: self.now,
+            ..RestorePoint::default()
+        };
+        for n in self.g.nodes() {
+            let Some(o) = self.g.entra(n) else { continue };
+            if !o.is_live() {
+                continue;
+            }
+            let rels = self
+                .g
+                .g
+                .edges_directed(n, petgraph::Direction::Outgoing)
+                .filter_map(|e| {
+                    use petgraph::visit::EdgeRef;
+                    let t = e.target();
+                    if !self.g.is_live(t) {
+                        return None;
+                    }
+                    let target = match self.g.node(t)? {
+                        Node::Entra(x) => Target::Object(x.id),
+                        Node::Role(s) => Target::Catalogue(0, s.clone()),
+                        Node::Sku(s) => Target::Catalogue(1, s.clone()),
+                        Node::App(s) => Target::Catalogue(2, s.clone()),
+                        Node::Ad(_) => return None,
+                    };
+                    Some((*e.weight(), target))
+                })
+                .collect();
+            let i = point.objects.len();
+            point.by_handle.entry(o.handle).or_default().push(i);
+            point.by_id.insert(o.id, i);
+            point.objects.push(BackedUp {
+                id: o.id,
+                handle: o.handle,
+                kind: o.kind,
+                group_type: o.group_type,
+                synced: o.is_synced(),
+                props: o.props.clone(),
+                rels,
+            });
+        }
+        let count = point.objects.len();
+        self.vdc.points.insert(label.to_string(), point);
+        if self.vdc.first.is_none() {
+            self.vdc.first = Some(label.to_string());
+        }
+        ev.push(Event::new(
+            K::BackupTaken,
+            label,
+            R::Vdc1,
+            format!("VDC restore point '{label}' holds {count} Entra objects with their properties, relations and object ids"),
+        ));
+        self.ad_backup(label, ev);
+    }
+
+    pub fn restore_point(&self, label: &str) -> Option<&RestorePoint> {
+        self.vdc.points.get(label)
+    }
+
+    pub fn last_restore(&self) -> Option<&RestoreSession> {
+        self.vdc.last_session.as_ref()
+    }
+
+    pub(crate) fn unknown_backup(&self, label: &str) -> EngineError {
+        EngineError::UnknownBackup {
+            label: label.to_string(),
+            known: self
+                .vdc
+                .points
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
+
+    /// A VDC restore session (VDC-2): groups first, then users, so that users' memberships can
+    /// reach groups re-created in the same session.
+    pub(crate) fn vdc_restore(
+        &mut self,
+        users: &[String],
+        groups: &[String],
+        from: &str,
+        opts: RestoreOptions,
+        ev: &mut Vec<Event>,
+    ) -> Result<()> {
+        let point = self
+            .vdc
+            .points
+            .get(from)
+            .cloned()
+            .ok_or_else(|| self.unknown_backup(from))?;
+        let mut session = RestoreSession::default();
+        // Objects re-created by this session: backed-up id → new node.
+        let mut remap: FxHashMap<Guid, NodeIx> = FxHashMap::default();
+        let selected: Vec<(Kind, &String)> = groups
+            .iter()
+            .map(|g| (Kind::Group, g))
+            .chain(users.iter().map(|u| (Kind::User, u)))
+            .collect();
+        let mut restored = Vec::new();
+        for (kind, name) in selected {
+            let h = self.handle(name, kind)?;
+            let idx = point.by_handle.get(&h).cloned().unwrap_or_default();
+            if idx.is_empty() {
+                ev.push(Event::new(
+                    K::RestoreFailed,
+                    name.as_str(),
+                    R::Vdc5,
+                    format!("{name} is not in restore point '{from}': nothing to restore"),
+                ));
+                session.statuses.insert(
+                    name.clone(),
+                    (Status::Failed, format!("not in restore point '{from}'")),
+                );
+                continue;
+            }
+            for i in idx {
+                let Some(b) = point.objects.get(i) else {
+                    continue;
+                };
+                let out = self.restore_one(b, &point, opts, &mut remap, ev);
+                restored.push((name.clone(), b.clone(), out));
+            }
+        }
+        // Relations of re-created objects are written once every selected object exists.
+        for (name, b, mut out) in restored {
+            if out.status != Status::Failed
+                && let Some(&n) = remap.get(&b.id)
+                && opts.keep_relationships
+            {
+                self.restore_relations(n, &b, &point, &remap, &mut out, ev);
+            }
+            let reason = if out.reasons.is_empty() {
+                "everything written".to_string()
+            } else {
+                out.reasons.join("; ")
+            };
+            ev.push(Event::new(
+                K::RestoreStatus,
+                name.as_str(),
+                R::Vdc5,
+                format!("{name}: {} ({reason})", out.status.name()),
+            ));
+            let entry = session
+                .statuses
+                .entry(name)
+                .or_insert((Status::Success, String::new()));
+            if out.status >= entry.0 {
+                *entry = (out.status, reason);
+            }
+        }
+        self.vdc.last_session = Some(session);
+        Ok(())
+    }
+
+    /// Stage 1 then stage 2 for one backed-up object.
+    fn restore_one(
+        &mut self,
+        b: &BackedUp,
+        point: &RestorePoint,
+        opts: RestoreOptions,
+        remap: &mut FxHashMap<Guid, NodeIx>,
+        ev: &mut Vec<Event>,
+    ) -> Outcome {
+        let name = self.name_of(b.handle);
+        let mut out = Outcome {
+            status: Status::Success,
+            reasons: Vec::new(),
+        };
+        let node = self.entra_ix.by_id.get(&b.id).copied();
+        // Stage 1: the Entra recycle bin (VDC-2).
+        let mut from_bin = false;
+        if opts.recycle_bin
+            && let Some(n) = node
+            && matches!(
+                self.g.entra(n).map(|o| o.state),
+                Some(EntraState::SoftDeleted { .. })
+            )
+        {
+            from_bin = self.entra_restore(n, R::Vdc2, ev);
+        }
+        // Stage 2: the backup. "Exists" is a live object with the backed-up id (VDC-3).
+        let live = node.filter(|n| self.g.is_live(*n));
+        match (live, opts.existing) {
+            (Some(_), Existing::Skip) => {
+                let why = if from_bin {
+                    "restored from the recycle bin; the backup stage skipped it because it exists"
+                } else {
+                    "exists in Entra ID; skipped"
+                };
+                ev.push(Event::new(
+                    K::Skipped,
+                    &name,
+                    R::Vdc2,
+                    format!("{name} ({}) {why}", b.id.short()),
+                ));
+                out.warn(why.to_string());
+            }
+            (Some(n), Existing::Overwrite) => {
+                self.overwrite(n, b, opts, point, &mut out, ev);
+            }
+            (None, _) => self.recreate(b, remap, &mut out, ev),
+        }
+        out
+    }
+
+    /// VDC-3: re-creates an object with a new id and the VDC properties of the backup, unless a
+    /// live object holds its UPN or immutableId (Failed, nothing written).
+    fn recreate(
+        &mut self,
+        b: &BackedUp,
+        remap: &mut FxHashMap<Guid, NodeIx>,
+        out: &mut Outcome,
+        ev: &mut Vec<Event>,
+    ) {
+        let name = self.name_of(b.handle);
+        let mut props = b.props.clone();
+        props.retain(vdc_restores);
+        for (what, value) in [
+            (
+                Unique::Upn,
+                props
+                    .text(EntraProp::UserPrincipalName)
+                    .map(str::to_lowercase),
+            ),
+            (
+                Unique::ImmutableId,
+                props
+                    .text(EntraProp::OnPremisesImmutableId)
+                    .map(str::to_string),
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            if let Some(holder) = self.entra_ix.holder(what, &value) {
+                let by = self
+                    .g
+                    .entra(holder)
+                    .map(|o| format!("{} ({})", self.name_of(o.handle), o.id))
+                    .unwrap_or_default();
+                let why = format!(
+                    "cannot map {name}: its {what} {value} is held by the live object {by}"
+                );
+                ev.push(Event::new(
+                    K::RestoreFailed,
+                    &name,
+                    R::Vdc3,
+                    format!("{why}; nothing was written"),
+                ));
+                out.status = Status::Failed;
+                out.reasons.push(why);
+                return;
+            }
+        }
+        let n = self.entra_add(b.handle, b.kind, b.group_type, props);
+        remap.insert(b.id, n);
+        let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
+        ev.push(Event::new(K::RestoredFromBackup, &name, R::Vdc3, format!(
+            "{name} re-created from the backup with a new object id {id} (was {}); onPremisesSyncEnabled is null", b.id)));
+        let lacking: Vec<&str> = b
+            .props
+            .iter()
+            .map(|(p, _)| p)
+            .filter(|p| !vdc_restores(*p))
+            .map(|p| p.name())
+            .collect();
+        if !lacking.is_empty() {
+            ev.push(Event::new(
+                K::PropertySkipped,
+                &name,
+                R::Vdc6,
+                format!(
+                    "VDC does not restore {}: empty until a sync fills them",
+                    lacking.join(", ")
+                ),
+            ));
+        }
+    }
+
+    /// VDC-4: writes the backed-up relations of a re-created object to targets that still exist.
+    fn restore_relations(
+        &mut self,
+        n: NodeIx,
+        b: &BackedUp,
+        point: &RestorePoint,
+        remap: &FxHashMap<Guid, NodeIx>,
+        out: &mut Outcome,
+        ev: &mut Vec<Event>,
+    ) {
+        let name = self.name_of(b.handle);
+        for (rel, target) in &b.rels {
+            if *rel == Rel::Join {
+                continue;
+            }
+            let label = self.target_label(target, point);
+            let Some(t) = self.resolve(target, remap) else {
+                let why = format!("{rel} {label} skipped: it no longer exists");
+                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                out.warn(why);
+                continue;
+            };
+            if self.g.has(n, t, *rel) {
+                continue;
+            }
+            if *rel == Rel::Manager && self.g.entra(n).is_some_and(EntraObject::is_synced) {
+                let why = format!(
+                    "manager {label} skipped: the manager of a synced user is mastered in AD (ENTRA-5)"
+                );
+                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                out.warn(why);
+                continue;
+            }
+            if *rel == Rel::Member && self.g.entra(t).is_some_and(EntraObject::is_synced) {
+                let why = format!(
+                    "membership of {label} skipped: it is synced from AD (ENTRA-5), the sync restores it"
+                );
+                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                out.warn(why);
+                continue;
+            }
+            if self.g.link(n, t, *rel) {
+                ev.push(Event::new(
+                    K::RelationRestored,
+                    &name,
+                    R::Vdc4,
+                    format!("{rel} {label} restored"),
+                ));
+                if *rel == Rel::Member {
+                    self.licence_events(n, t, true, ev);
+                }
+            }
+        }
+        // Members of a re-created group come back from the members' side of the backup.
+        if b.kind == Kind::Group {
+            let members: Vec<(Guid, HandleId)> = point
+                .objects
+                .iter()
+                .filter(|o| o.rels.contains(&(Rel::Member, Target::Object(b.id))))
+                .map(|o| (o.id, o.handle))
+                .collect();
+            for (mid, mh) in members {
+                let mname = self.name_of(mh);
+                match self.resolve(&Target::Object(mid), remap) {
+                    Some(m) if self.g.link(m, n, Rel::Member) => {
+                        ev.push(Event::new(
+                            K::RelationRestored,
+                            &name,
+                            R::Vdc4,
+                            format!("member {mname} restored"),
+                        ));
+                        self.licence_events(m, n, true, ev);
+                    }
+                    Some(_) => {}
+                    None => {
+                        let why = format!("member {mname} skipped: it no longer exists");
+                        ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                        out.warn(why);
+                    }
+                }
+            }
+        }
+    }
+
+    fn resolve(&mut self, t: &Target, remap: &FxHashMap<Guid, NodeIx>) -> Option<NodeIx> {
+        match t {
+            Target::Object(id) => remap
+                .get(id)
+                .copied()
+                .or_else(|| self.entra_ix.by_id.get(id).copied())
+                .filter(|n| self.g.is_live(*n)),
+            Target::Catalogue(k, s) => Some(self.catalogue_node(*k, s)),
+        }
+    }
+
+    fn target_label(&self, t: &Target, point: &RestorePoint) -> String {
+        match t {
+            Target::Object(id) => point
+                .by_id
+                .get(id)
+                .and_then(|i| point.objects.get(*i))
+                .map(|o| self.name_of(o.handle))
+                .unwrap_or_else(|| id.to_string()),
+            Target::Catalogue(_, s) => s.to_string(),
+        }
+    }
+
+    /// VDC-2 `overwrite`: the backup's VDC properties replace the live ones (an empty value
+    /// clears); with Keep Relationships the relations are made to match the backup. Writes the
+    /// cloud refuses on a synced object (ENTRA-5) are skipped with a warning.
+    fn overwrite(
+        &mut self,
+        n: NodeIx,
+        b: &BackedUp,
+        opts: RestoreOptions,
+        point: &RestorePoint,
+        out: &mut Outcome,
+        ev: &mut Vec<Event>,
+    ) {
+        let name = self.name_of(b.handle);
+        let Some(cur) = self.g.entra(n).cloned() else {
+            return;
+        };
+        let synced = cur.is_synced();
+        let props: Vec<EntraProp> = crate::model::props::USER_PROPS
+            .iter()
+            .map(|r| r.prop)
+            .filter(|p| {
+                vdc_restores(*p)
+                    && (b.kind == Kind::User
+                        || matches!(
+                            p,
+                            EntraProp::DisplayName | EntraProp::Mail | EntraProp::MailNickname
+                        ))
+            })
+            .collect();
+        let mut writes = Vec::new();
+        let mut refused = Vec::new();
+        for p in props {
+            let want = b.props.get(p).cloned();
+            if cur.props.get(p) == want.as_ref() {
+                continue;
+            }
+            if synced && is_ad_mastered(p) {
+                refused.push(p.name());
+            } else {
+                writes.push((p, want));
+            }
+        }
+        if !refused.is_empty() {
+            let why = format!(
+                "properties mastered in AD not written ({}): Unable to update the specified properties for on-premises mastered Directory Sync objects",
+                refused.join(", ")
+            );
+            ev.push(Event::new(
+                K::PropertySkipped,
+                &name,
+                R::Entra5,
+                why.clone(),
+            ));
+            out.warn(why);
+        }
+        let names: Vec<&str> = writes.iter().map(|(p, _)| p.name()).collect();
+        match self.entra_write(n, &writes) {
+            Ok(true) => ev.push(Event::new(
+                K::Overwritten,
+                &name,
+                R::Vdc2,
+                format!(
+                    "{name} ({}) overwritten from the backup: {}",
+                    b.id.short(),
+                    names.join(", ")
+                ),
+            )),
+            Ok(false) => ev.push(Event::new(
+                K::Overwritten,
+                &name,
+                R::Vdc2,
+                format!(
+                    "{name} ({}) already has the backed-up property values",
+                    b.id.short()
+                ),
+            )),
+            Err(_) => {
+                let why =
+                    "properties not written: a unique value is held by another object".to_string();
+                ev.push(Event::new(K::PropertySkipped, &name, R::Id4, why.clone()));
+                out.warn(why);
+            }
+        }
+        if !opts.keep_relationships {
+            return;
+        }
+        // Relations: add the missing ones, remove the ones added after the backup.
+        let remap = FxHashMap::default();
+        self.restore_relations(n, b, point, &remap, out, ev);
+        let wanted: Vec<(Rel, Target)> = b.rels.clone();
+        let current: Vec<(Rel, NodeIx)> = self
+            .g
+            .g
+            .edges_directed(n, petgraph::Direction::Outgoing)
+            .map(|e| {
+                use petgraph::visit::EdgeRef;
+                (*e.weight(), e.target())
+            })
+            .filter(|(r, t)| *r != Rel::Join && self.g.is_live(*t))
+            .collect();
+        for (rel, t) in current {
+            let target = match self.g.node(t) {
+                Some(Node::Entra(x)) => Target::Object(x.id),
+                Some(Node::Role(s)) => Target::Catalogue(0, s.clone()),
+                Some(Node::Sku(s)) => Target::Catalogue(1, s.clone()),
+                Some(Node::App(s)) => Target::Catalogue(2, s.clone()),
+                _ => continue,
+            };
+            if wanted.contains(&(rel, target.clone())) {
+                continue;
+            }
+            let label = self.target_label(&target, point);
+            let label = match (&target, self.g.entra(t)) {
+                (Target::Object(_), Some(x)) => self.name_of(x.handle),
+                _ => label,
+            };
+            let refused = (rel == Rel::Member
+                && self.g.entra(t).is_some_and(EntraObject::is_synced))
+                || (rel == Rel::Manager && synced);
+            if refused {
+                let why = format!("{rel} {label} not removed: it is mastered in AD (ENTRA-5)");
+                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                out.warn(why);
+                continue;
+            }
+            self.g.unlink(n, t, rel);
+            if rel == Rel::Member {
+                self.licence_events(n, t, false, ev);
+            }
+            ev.push(Event::new(
+                K::RelationRemoved,
+                &name,
+                R::Vdc2,
+                format!("{rel} {label} removed: it was not in the backup"),
+            ));
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! Veeam Explorer for Microsoft Active Directory: the AD side of a backup (VEAD-1) and the
+//! restore of AD users from it (AD-5).
+//! Source: https://helpcenter.veeam.com/docs/backup/explorers/vead_recommendations.html
+
+use std::collections::BTreeMap;
+
+use crate::model::*;
+use crate::report::{Event, EventKind as K};
+use crate::rules::RuleId as R;
+use crate::world::{EngineError, Result, World};
+
+/// An AD object in a backup: identifiers, attributes and memberships (VEAD-1).
+#[derive(Clone, Debug)]
+pub struct AdBackedUp {
+    pub handle: HandleId,
+    pub kind: Kind,
+    pub guid: Guid,
+    pub sid: Sid,
+    pub ou: Box<str>,
+    pub attrs: PropMap<AdAttr>,
+    /// objectGUIDs of the groups it is a member of.
+    pub groups: Vec<Guid>,
+    pub manager: Option<Guid>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AdBackup {
+    pub objects: BTreeMap<HandleId, AdBackedUp>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct AdBackups {
+    pub points: BTreeMap<String, AdBackup>,
+}
+
+impl World {
+    /// VEAD-1: captures every live AD user and group.
+    pub(crate) fn ad_backup(&mut self, label: &str, ev: &mut Vec<Event>) {
+        let mut b = AdBackup::default();
+        for n in self.g.nodes() {
+            let Some(o) = self.g.ad(n) else { continue };
+            if !o.is_live() {
+                continue;
+            }
+            let guid_of = |x: NodeIx| self.g.ad(x).map(|a| a.guid);
+            b.objects.insert(
+                o.handle,
+                AdBackedUp {
+                    handle: o.handle,
+                    kind: o.kind,
+                    guid: o.guid,
+                    sid: o.sid,
+                    ou: o.ou.clone(),
+                    attrs: o.attrs.clone(),
+                    groups: self
+                        .g
+                        .live_out(n, Rel::Member)
+                        .filter_map(guid_of)
+                        .collect(),
+                    manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
+                },
+            );
+        }
+        let count = b.objects.len();
+        self.ad_backups.points.insert(label.to_string(), b);
+        ev.push(Event::new(
+            K::BackupTaken,
+            label,
+            R::Vead1,
+            format!("AD backup '{label}' holds {count} AD objects with attributes, memberships and identifiers"),
+        ));
+    }
+
+    /// `restore_ad` (AD-5): a deleted object or tombstone still there is reanimated (same
+    /// objectGUID and SID) and written from the backup; if it is recycled or gone a new object
+    /// is created with the backup's attributes (mS-DS-ConsistencyGuid when
+    /// `vead_copies_consistency_guid`). Memberships go only to groups that exist.
+    pub(crate) fn vead_restore(
+        &mut self,
+        users: &[String],
+        from: &str,
+        ev: &mut Vec<Event>,
+    ) -> Result<()> {
+        let backup = self.ad_backups.points.get(from).cloned().ok_or_else(|| {
+            EngineError::UnknownBackup {
+                label: from.to_string(),
+                known: self
+                    .ad_backups
+                    .points
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })?;
+        for name in users {
+            let h = self.handle(name, Kind::User)?;
+            let Some(b) = backup.objects.get(&h) else {
+                ev.push(Event::new(
+                    K::NotFound,
+                    name.as_str(),
+                    R::Vead1,
+                    format!("{name} is not in AD backup '{from}'"),
+                ));
+                continue;
+            };
+            let existing = self
+                .handles
+                .ad_objects(h)
+                .iter()
+                .copied()
+                .find(|n| self.g.ad(*n).is_some_and(|o| o.guid == b.guid));
+            let state = existing.and_then(|n| self.g.ad(n)).map(|o| o.state);
+            let n = match (existing, state) {
+                (
+                    Some(n),
+                    Some(AdState::Deleted { .. } | AdState::Tombstone { .. } | AdState::Live),
+                ) => {
+                    let was = state;
+                    if let Some(o) = self.g.ad_mut(n) {
+                        o.state = AdState::Live;
+                        o.attrs = b.attrs.clone();
+                        o.ou = b.ou.clone();
+                    }
+                    let what = if was == Some(AdState::Live) {
+                        "written over the live object"
+                    } else {
+                        "reanimated"
+                    };
+                    ev.push(Event::new(K::AdReanimated, name.as_str(), R::Ad5, format!(
+                        "{name} {what} with the same objectGUID {} and objectSid {}; attributes written from backup '{from}'", b.guid, b.sid)));
+                    n
+                }
+                _ => {
+                    let mut attrs = b.attrs.clone();
+                    if !self.settings.vead_copies_consistency_guid {
+                        attrs.set(AdAttr::ConsistencyGuid, None);
+                    }
+                    let o = AdObject {
+                        kind: Kind::User,
+                        handle: h,
+                        guid: self.ids.guid(),
+                        sid: self.ids.sid(),
+                        ou: b.ou.clone(),
+                        state: AdState::Live,
+                        attrs,
+                    };
+                    let cg = if o.attrs.get(AdAttr::ConsistencyGuid).is_some() {
+                        "copied"
+                    } else {
+                        "not copied"
+                    };
+                    let msg = format!(
+                        "{name} has no deleted object left: created anew with a new objectGUID {} and objectSid {}, attributes copied from backup '{from}' (mS-DS-ConsistencyGuid {cg})",
+                        o.guid, o.sid
+                    );
+                    let n = self.ad_add(o);
+                    ev.push(Event::new(K::AdRecreated, name.as_str(), R::Ad5, msg));
+                    n
+                }
+            };
+            // Memberships and manager from the backup, to objects that exist.
+            let mut skipped = Vec::new();
+            for g in &b.groups {
+                match self.ad_by_guid(*g) {
+                    Some(gn) => {
+                        if self.g.link(n, gn, Rel::Member) {
+                            self.sync.touch(gn);
+                        }
+                    }
+                    None => skipped.push(g.to_string()),
+                }
+            }
+            if let Some(m) = b.manager.and_then(|m| self.ad_by_guid(m)) {
+                let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+                for o in old {
+                    self.g.unlink(n, o, Rel::Manager);
+                }
+                self.g.link(n, m, Rel::Manager);
+            }
+            if !skipped.is_empty() {
+                ev.push(Event::new(K::RelationSkipped, name.as_str(), R::Ad5, format!(
+                    "memberships of {name} in groups that no longer exist were not restored ({})", skipped.join(", "))));
+            }
+            self.sync.touch(n);
+            self.touch_ad_groups(n);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,541 @@
+//! The simulated world: both directories, the sync engine's state, the backups and the clock.
+//! Operations are applied one at a time ([`World::apply`]); each returns the events it caused,
+//! and the invariants (INV-1..4) are checked after every one.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+use rustc_hash::FxHashMap;
+
+use crate::entra::EntraIndex;
+use crate::model::*;
+use crate::report::Event;
+use crate::rules::RuleId;
+use crate::settings::{Settings, SettingsPatch};
+use crate::sync::{CycleKind, SyncState};
+use crate::vdc::{Existing, Vdc};
+use crate::vead::AdBackups;
+
+/// An error that stops a run: not something the simulated system refused (that is an event), but
+/// an operation the engine cannot carry out as asked, or a defect of the engine itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    #[error("unknown handle '{0}'")]
+    UnknownHandle(String),
+    #[error("'{handle}' is a {actual}, not a {expected}")]
+    WrongKind {
+        handle: String,
+        expected: Kind,
+        actual: Kind,
+    },
+    #[error("handle '{handle}' is ambiguous in Entra ID: live objects {ids}")]
+    Ambiguous { handle: String, ids: String },
+    #[error("'{0}' cannot be a handle: it is reserved")]
+    ReservedHandle(String),
+    #[error("unknown restore point '{label}' (known: {known})")]
+    UnknownBackup { label: String, known: String },
+    #[error("{0}")]
+    Invalid(String),
+    /// A broken invariant: a defect of the engine, never an outcome of a scenario.
+    #[error("engine defect: invariant {rule} broken: {message}")]
+    Invariant { rule: RuleId, message: String },
+}
+
+pub type Result<T> = std::result::Result<T, EngineError>;
+
+/// Handles that name identities across both directories (SCENARIO_FORMAT.md 1.2).
+#[derive(Clone, Debug, Default)]
+pub struct Handles {
+    names: Vec<Box<str>>,
+    kinds: Vec<Kind>,
+    by_name: FxHashMap<Box<str>, HandleId>,
+    /// Every AD object that ever carried the handle, oldest first.
+    pub(crate) ad: Vec<Vec<NodeIx>>,
+    /// Every Entra object that ever carried the handle, oldest first.
+    pub(crate) entra: Vec<Vec<NodeIx>>,
+}
+
+pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
+
+impl Handles {
+    pub fn get(&self, name: &str) -> Option<HandleId> {
+        self.by_name.get(name).copied()
+    }
+    pub fn name(&self, h: HandleId) -> &str {
+        self.names.get(h.0 as usize).map_or("?", |s| s)
+    }
+    pub fn kind(&self, h: HandleId) -> Option<Kind> {
+        self.kinds.get(h.0 as usize).copied()
+    }
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+    pub fn all(&self) -> impl Iterator<Item = HandleId> + '_ {
+        (0..self.names.len() as u32).map(HandleId)
+    }
+    pub(crate) fn intern(&mut self, name: &str, kind: Kind) -> Result<HandleId> {
+        if let Some(h) = self.get(name) {
+            let actual = self.kind(h).unwrap_or(kind);
+            if actual != kind {
+                return Err(EngineError::WrongKind {
+                    handle: name.to_string(),
+                    expected: kind,
+                    actual,
+                });
+            }
+            return Ok(h);
+        }
+        if RESERVED_HANDLES.contains(&name) {
+            return Err(EngineError::ReservedHandle(name.to_string()));
+        }
+        let h = HandleId(self.names.len() as u32);
+        self.names.push(name.into());
+        self.kinds.push(kind);
+        self.by_name.insert(name.into(), h);
+        self.ad.push(Vec::new());
+        self.entra.push(Vec::new());
+        Ok(h)
+    }
+    pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {
+        self.ad.get(h.0 as usize).map_or(&[], |v| v)
+    }
+    pub(crate) fn entra_objects(&self, h: HandleId) -> &[NodeIx] {
+        self.entra.get(h.0 as usize).map_or(&[], |v| v)
+    }
+}
+
+/// Relations to add or remove in one `assign`/`unassign` step. Users and groups are named by
+/// handle, roles, licences and apps by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RelationSet {
+    pub groups: Vec<String>,
+    pub owns: Vec<String>,
+    pub roles: Vec<String>,
+    pub licenses: Vec<String>,
+    pub apps: Vec<String>,
+    /// `Some(None)` in `assign` is meaningless; in `unassign` any value removes the manager.
+    pub manager: Option<String>,
+}
+
+/// The attributes of a new object. AD objects take LDAP names, Entra objects Graph names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewObject {
+    pub ou: Option<String>,
+    pub group_type: Option<GroupType>,
+    pub ad_attrs: Vec<(AdAttr, Value)>,
+    pub entra_props: Vec<(EntraProp, Value)>,
+}
+
+/// One operation: a step of a runbook (SCENARIO_FORMAT.md 1.3), resolved to engine types.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Sync(CycleKind),
+    Backup(String),
+    Delete {
+        kind: Kind,
+        handle: String,
+        from: Directory,
+        permanently: bool,
+    },
+    Restore {
+        users: Vec<String>,
+        groups: Vec<String>,
+        from: String,
+        recycle_bin: bool,
+        keep_relationships: bool,
+        existing: Existing,
+    },
+    RestoreAd {
+        users: Vec<String>,
+        from: String,
+    },
+    Undelete {
+        kind: Kind,
+        handle: String,
+        dir: Directory,
+    },
+    Create {
+        kind: Kind,
+        handle: String,
+        dir: Directory,
+        object: NewObject,
+    },
+    UpdateAd {
+        kind: Kind,
+        handle: String,
+        set: Vec<(AdAttr, Option<Value>)>,
+    },
+    UpdateEntra {
+        kind: Kind,
+        handle: String,
+        set: Vec<(EntraProp, Option<Value>)>,
+    },
+    Assign {
+        kind: Kind,
+        handle: String,
+        dir: Directory,
+        rels: RelationSet,
+    },
+    Unassign {
+        kind: Kind,
+        handle: String,
+        dir: Directory,
+        rels: RelationSet,
+    },
+    Move {
+        kind: Kind,
+        handle: String,
+        to: String,
+    },
+    Scope {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Settings(SettingsPatch),
+    /// Advance the clock by this many seconds.
+    Wait(i64),
+}
+
+/// A scheduled expiry (ENTRA-2, AD-2, AD-3), applied in time order (INV-4).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(crate) struct Expiry {
+    pub at: Time,
+    pub seq: u64,
+    pub node: NodeIx,
+    /// The state's start time when the expiry was scheduled: a stale entry is ignored.
+    pub since: Time,
+}
+
+/// Where the AD domain and the tenant's names come from.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// AD DNS domain, e.g. `contoso.com`.
+    pub domain: String,
+    /// Initial tenant name: `<tenant>.onmicrosoft.com`.
+    pub tenant: String,
+    pub verified_domains: Vec<String>,
+}
+
+impl Names {
+    pub fn new(domain: &str, tenant: Option<&str>, verified: Option<Vec<String>>) -> Names {
+        let tenant = tenant
+            .map(str::to_string)
+            .unwrap_or_else(|| domain.split('.').next().unwrap_or(domain).to_string());
+        Names {
+            domain: domain.to_string(),
+            tenant,
+            verified_domains: verified.unwrap_or_else(|| vec![domain.to_string()]),
+        }
+    }
+    pub fn initial_domain(&self) -> String {
+        format!("{}.onmicrosoft.com", self.tenant)
+    }
+    pub fn is_verified(&self, domain: &str) -> bool {
+        domain.eq_ignore_ascii_case(&self.initial_domain())
+            || self
+                .verified_domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+    }
+    /// The domain a new cloud user gets by default: the first verified domain.
+    pub fn default_cloud_domain(&self) -> String {
+        self.verified_domains
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.initial_domain())
+    }
+}
+
+/// The whole simulated world.
+#[derive(Clone, Debug)]
+pub struct World {
+    pub(crate) g: DirGraph,
+    pub(crate) handles: Handles,
+    pub(crate) settings: Settings,
+    pub(crate) names: Names,
+    pub(crate) now: Time,
+    pub(crate) ids: IdGenerator,
+    pub(crate) entra_ix: EntraIndex,
+    pub(crate) sync: SyncState,
+    pub(crate) vdc: Vdc,
+    pub(crate) ad_backups: AdBackups,
+    pub(crate) expiries: BinaryHeap<Reverse<Expiry>>,
+    pub(crate) expiry_seq: u64,
+    /// Live or deleted AD objects by objectGUID.
+    pub(crate) ad_guids: FxHashMap<Guid, NodeIx>,
+    /// Catalogue nodes (roles, SKUs, apps) by kind and name.
+    pub(crate) catalogue: BTreeMap<(u8, Box<str>), NodeIx>,
+}
+
+pub(crate) const DAY: i64 = 86_400;
+
+impl World {
+    /// An empty world: no objects, the clock at `start`.
+    pub fn new(settings: Settings, names: Names, start: Time) -> World {
+        World {
+            g: DirGraph::default(),
+            handles: Handles::default(),
+            ids: IdGenerator::new(settings.seed),
+            sync: SyncState::default(),
+            settings,
+            names,
+            now: start,
+            entra_ix: EntraIndex::default(),
+            vdc: Vdc::default(),
+            ad_backups: AdBackups::default(),
+            expiries: BinaryHeap::new(),
+            expiry_seq: 0,
+            ad_guids: FxHashMap::default(),
+            catalogue: BTreeMap::new(),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    pub fn names(&self) -> &Names {
+        &self.names
+    }
+    pub fn now(&self) -> Time {
+        self.now
+    }
+    pub fn graph(&self) -> &DirGraph {
+        &self.g
+    }
+    pub fn handles(&self) -> &Handles {
+        &self.handles
+    }
+
+    /// Applies one operation and returns the events it caused; then checks the invariants.
+    pub fn apply(&mut self, op: &Op) -> Result<Vec<Event>> {
+        let mut ev = Vec::new();
+        match op {
+            Op::Sync(kind) => self.sync_cycle(*kind, &mut ev),
+            Op::Backup(label) => self.backup(label, &mut ev),
+            Op::Delete {
+                kind,
+                handle,
+                from,
+                permanently,
+            } => {
+                let h = self.handle(handle, *kind)?;
+                match from {
+                    Directory::Ad => self.ad_delete(h, *permanently, &mut ev),
+                    Directory::Entra => self.entra_delete_handle(h, *permanently, &mut ev)?,
+                }
+            }
+            Op::Restore {
+                users,
+                groups,
+                from,
+                recycle_bin,
+                keep_relationships,
+                existing,
+            } => {
+                let opts = crate::vdc::RestoreOptions {
+                    recycle_bin: *recycle_bin,
+                    keep_relationships: *keep_relationships,
+                    existing: *existing,
+                };
+                self.vdc_restore(users, groups, from, opts, &mut ev)?
+            }
+            Op::RestoreAd { users, from } => self.vead_restore(users, from, &mut ev)?,
+            Op::Undelete { kind, handle, dir } => {
+                let h = self.handle(handle, *kind)?;
+                match dir {
+                    Directory::Ad => self.ad_undelete(h, &mut ev),
+                    Directory::Entra => self.entra_undelete_handle(h, &mut ev),
+                }
+            }
+            Op::Create {
+                kind,
+                handle,
+                dir,
+                object,
+            } => {
+                let h = self.handles.intern(handle, *kind)?;
+                match dir {
+                    Directory::Ad => self.ad_create(h, object, &mut ev),
+                    Directory::Entra => self.entra_create(h, object, &mut ev),
+                }
+            }
+            Op::UpdateAd { kind, handle, set } => {
+                let h = self.handle(handle, *kind)?;
+                self.ad_update(h, set, &mut ev)
+            }
+            Op::UpdateEntra { kind, handle, set } => {
+                let h = self.handle(handle, *kind)?;
+                self.entra_update(h, set, &mut ev)?
+            }
+            Op::Assign {
+                kind,
+                handle,
+                dir,
+                rels,
+            } => {
+                let h = self.handle(handle, *kind)?;
+                match dir {
+                    Directory::Ad => self.ad_relations(h, rels, true, &mut ev)?,
+                    Directory::Entra => self.entra_relations(h, rels, true, &mut ev)?,
+                }
+            }
+            Op::Unassign {
+                kind,
+                handle,
+                dir,
+                rels,
+            } => {
+                let h = self.handle(handle, *kind)?;
+                match dir {
+                    Directory::Ad => self.ad_relations(h, rels, false, &mut ev)?,
+                    Directory::Entra => self.entra_relations(h, rels, false, &mut ev)?,
+                }
+            }
+            Op::Move { kind, handle, to } => {
+                let h = self.handle(handle, *kind)?;
+                self.ad_move(h, to, &mut ev)
+            }
+            Op::Scope { add, remove } => self.sync_scope(add, remove, &mut ev),
+            Op::Settings(patch) => self.settings.apply(patch),
+            Op::Wait(secs) => self.wait(*secs, &mut ev)?,
+        }
+        self.check_invariants()?;
+        Ok(ev)
+    }
+
+    /// The handle of an identity that must exist and be of `kind`.
+    pub(crate) fn handle(&self, name: &str, kind: Kind) -> Result<HandleId> {
+        let h = self
+            .handles
+            .get(name)
+            .ok_or_else(|| EngineError::UnknownHandle(name.to_string()))?;
+        match self.handles.kind(h) {
+            Some(actual) if actual != kind => Err(EngineError::WrongKind {
+                handle: name.to_string(),
+                expected: kind,
+                actual,
+            }),
+            _ => Ok(h),
+        }
+    }
+
+    pub(crate) fn name_of(&self, h: HandleId) -> String {
+        self.handles.name(h).to_string()
+    }
+
+    /// The live Entra object carrying a handle: `None` when there is none; an error naming the
+    /// object ids when there are several (SCENARIO_FORMAT.md 1.3).
+    pub fn entra_live(&self, h: HandleId) -> Result<Option<NodeIx>> {
+        let mut live = self
+            .handles
+            .entra_objects(h)
+            .iter()
+            .copied()
+            .filter(|n| self.g.is_live(*n));
+        let first = live.next();
+        let Some(second) = live.next() else {
+            return Ok(first);
+        };
+        let ids: Vec<String> = first
+            .into_iter()
+            .chain([second])
+            .chain(live)
+            .filter_map(|n| self.g.entra(n).map(|o| o.id.to_string()))
+            .collect();
+        Err(EngineError::Ambiguous {
+            handle: self.name_of(h),
+            ids: ids.join(", "),
+        })
+    }
+
+    /// The AD object of a handle: the live one, else the newest that still exists in some form.
+    pub fn ad_current(&self, h: HandleId) -> Option<NodeIx> {
+        let objs = self.handles.ad_objects(h);
+        objs.iter()
+            .copied()
+            .find(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
+            .or_else(|| {
+                objs.iter()
+                    .rev()
+                    .copied()
+                    .find(|n| self.g.ad(*n).is_some_and(|o| o.state != AdState::Gone))
+            })
+    }
+
+    /// A catalogue node (role = 0, SKU = 1, app = 2), created on first use.
+    pub(crate) fn catalogue_node(&mut self, which: u8, name: &str) -> NodeIx {
+        if let Some(n) = self.catalogue.get(&(which, name.into())) {
+            return *n;
+        }
+        let node = match which {
+            0 => Node::Role(name.into()),
+            1 => Node::Sku(name.into()),
+            _ => Node::App(name.into()),
+        };
+        let n = self.g.add(node);
+        self.catalogue.insert((which, name.into()), n);
+        n
+    }
+
+    pub(crate) fn schedule(&mut self, node: NodeIx, since: Time, days: u32) {
+        self.expiry_seq += 1;
+        self.expiries.push(Reverse(Expiry {
+            at: since.saturating_add(i64::from(days).saturating_mul(DAY)),
+            seq: self.expiry_seq,
+            node,
+            since,
+        }));
+    }
+
+    /// Advances the clock; expiries due by then happen in time order (INV-4, ENTRA-2, AD-2).
+    fn wait(&mut self, secs: i64, ev: &mut Vec<Event>) -> Result<()> {
+        if secs < 0 {
+            return Err(EngineError::Invariant {
+                rule: RuleId::Inv4,
+                message: format!("the clock cannot go back by {} s", -secs),
+            });
+        }
+        let until = self.now.saturating_add(secs);
+        while let Some(Reverse(e)) = self.expiries.peek().copied() {
+            if e.at > until {
+                break;
+            }
+            self.expiries.pop();
+            if e.at < self.now {
+                return Err(EngineError::Invariant {
+                    rule: RuleId::Inv4,
+                    message: format!("an expiry due at {} was left behind at {}", e.at, self.now),
+                });
+            }
+            self.now = e.at;
+            self.expire(e, ev);
+        }
+        self.now = until;
+        Ok(())
+    }
+
+    fn expire(&mut self, e: Expiry, ev: &mut Vec<Event>) {
+        match self.g.node(e.node) {
+            Some(Node::Entra(o)) if o.state == (EntraState::SoftDeleted { since: e.since }) => {
+                self.entra_purge(e.node, "its recycle-bin retention ended", ev)
+            }
+            Some(Node::Ad(_)) => self.ad_expire(e.node, e.since, ev),
+            _ => {}
+        }
+    }
+
+    /// INV-1..3 on the objects the last operation changed (INV-4 is kept by [`World::wait`]).
+    fn check_invariants(&mut self) -> Result<()> {
+        let touched = self.g.take_touched();
+        crate::invariants::check(self, &touched)
+    }
+
+    /// INV-1..3 on every object of the world (for tests and tools; O(tenant)).
+    pub fn check_all_invariants(&self) -> Result<()> {
+        let all: Vec<NodeIx> = self.g.nodes().collect();
+        crate::invariants::check(self, &all)
+    }
+}

@@ -1,0 +1,1 @@
+//! Integration tests of hysim live in this crate's `tests/` folder.
