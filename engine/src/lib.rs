@@ -10,6 +10,7 @@ pub mod model;
 pub mod query;
 pub mod report;
 pub mod rules;
+pub mod scenario;
 pub mod settings;
 pub mod sync;
 pub mod vdc;

@@ -107,3 +107,54 @@ impl Event {
         }
     }
 }
+
+/// The report of a whole run (SCENARIO_FORMAT.md section 3).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub passed: bool,
+    pub scenarios: Vec<ScenarioReport>,
+}
+
+/// One scenario's run.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScenarioReport {
+    pub name: String,
+    pub file: String,
+    pub title: String,
+    pub passed: bool,
+    /// What building the world caused (the AD objects, the initial cycle, the cloud objects).
+    pub world_events: Vec<Event>,
+    pub steps: Vec<StepReport>,
+    pub checks: Vec<Check>,
+}
+
+impl ScenarioReport {
+    pub fn passed_count(&self) -> usize {
+        self.checks.iter().filter(|c| c.passed).count()
+    }
+    pub fn failed_count(&self) -> usize {
+        self.checks.len() - self.passed_count()
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct StepReport {
+    pub n: usize,
+    pub step: String,
+    pub events: Vec<Event>,
+}
+
+/// One expectation: the computed fact against the expected value.
+#[derive(Clone, Debug, Serialize)]
+pub struct Check {
+    /// The `expect` step's number, or `null` for the final `expect`.
+    pub step: Option<usize>,
+    pub subject: String,
+    pub check: String,
+    pub expected: serde_json::Value,
+    pub actual: serde_json::Value,
+    pub passed: bool,
+    /// More about a failure, e.g. which relations were lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}

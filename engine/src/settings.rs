@@ -62,7 +62,7 @@ impl Default for Settings {
 
 /// A change of settings: every key optional. `deletion_threshold: null` turns the threshold off,
 /// so it is an option of an option.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     pub source_anchor: Option<SourceAnchor>,
@@ -78,11 +78,52 @@ pub struct SettingsPatch {
     pub ad_deleted_object_lifetime_days: Option<u32>,
     pub vead_copies_consistency_guid: Option<bool>,
     pub seed: Option<u64>,
+    /// The simulated clock's start (RFC 3339); top-level `settings` only.
+    pub start: Option<String>,
 }
 
 /// A key that is present deserializes to `Some`, even when its value is `null`.
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
     Option::<u32>::deserialize(d).map(Some)
+}
+
+impl SettingsPatch {
+    /// The settings set, as `key: value` pairs in declaration order.
+    pub fn describe(&self) -> String {
+        let mut out = Vec::new();
+        macro_rules! show {
+            ($($f:ident),*) => { $( if let Some(v) = &self.$f { out.push(format!("{}: {}", stringify!($f), show(v))); } )* };
+        }
+        show!(
+            source_anchor,
+            block_soft_match,
+            soft_match_on_upn,
+            block_hard_match_takeover,
+            sync_restores_soft_deleted,
+            security_groups_soft_delete,
+            entra_retention_days,
+            ad_recycle_bin,
+            ad_deleted_object_lifetime_days,
+            vead_copies_consistency_guid,
+            seed,
+            start
+        );
+        if let Some(t) = self.deletion_threshold {
+            out.push(format!(
+                "deletion_threshold: {}",
+                t.map_or("null".to_string(), |t| t.to_string())
+            ));
+        }
+        out.join(", ")
+    }
+}
+
+fn show<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
 }
 
 impl Settings {

@@ -1,0 +1,10 @@
+//! Scenario files: the YAML format (serde types), loading and validation, the runner and the
+//! expectation checks.
+
+pub mod format;
+pub mod load;
+pub mod run;
+mod yaml;
+
+pub use load::{InputError, Scenario, load, parse};
+pub use run::{RunError, run};

@@ -1,0 +1,404 @@
+//! The runner: builds the world, applies each step, evaluates every expectation, and returns
+//! the scenario's report. Outcomes are data; only an engine error or a broken invariant stops a
+//! run.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value as Json, json};
+
+use super::format::{
+    AdStateSpec, EntraState, Expect, ExportSpec, HandleChecks, Kept, Origin, Scalar,
+};
+use super::load::{Action, InputError, Scenario, to_value};
+use crate::model::{AdAttr, EntraProp, HandleId, Value};
+use crate::query::{AdPresence, EntraPresence};
+use crate::report::{Check, ScenarioReport, StepReport};
+use crate::sync::Export;
+use crate::world::{EngineError, World};
+
+/// Why a run stopped: an input error found while running (e.g. an ambiguous handle) or an engine
+/// defect (a broken invariant).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct RunError(pub InputError);
+
+fn stop(s: &Scenario, path: &str, e: EngineError) -> RunError {
+    let message = match &e {
+        EngineError::Invariant { .. } => {
+            format!("{e} (this is a defect of hysim, not of the scenario)")
+        }
+        _ => e.to_string(),
+    };
+    RunError(InputError {
+        file: s.file.clone(),
+        line: None,
+        column: None,
+        path: Some(path.to_string()),
+        message,
+    })
+}
+
+/// Builds the world of a scenario (SCENARIO_FORMAT.md 1.2) and returns it with the events.
+pub fn build(s: &Scenario) -> Result<(World, Vec<crate::Event>), RunError> {
+    let mut w = World::new(s.settings.clone(), s.names.clone(), s.start);
+    w.set_sync_ous(s.sync_ous.clone());
+    let mut events = Vec::new();
+    for (path, op) in &s.world {
+        events.extend(w.apply(op).map_err(|e| stop(s, path, e))?);
+    }
+    Ok((w, events))
+}
+
+/// Runs a scenario to its end.
+pub fn run(s: &Scenario) -> Result<ScenarioReport, RunError> {
+    run_until(s, None).map(|(report, _)| report)
+}
+
+/// Runs a scenario up to step `until` (1-based; all steps when `None`), returning the report so
+/// far and the world.
+pub fn run_until(s: &Scenario, until: Option<usize>) -> Result<(ScenarioReport, World), RunError> {
+    let (mut w, world_events) = build(s)?;
+    let mut steps = Vec::new();
+    let mut checks = Vec::new();
+    for (i, step) in s.steps.iter().enumerate() {
+        let n = i + 1;
+        if until.is_some_and(|u| n > u) {
+            break;
+        }
+        let events = match &step.action {
+            Action::Op(op) => w.apply(op).map_err(|e| stop(s, &step.path, e))?,
+            Action::Expect(e) => {
+                checks.extend(evaluate(&w, e, Some(n)));
+                Vec::new()
+            }
+        };
+        steps.push(StepReport {
+            n,
+            step: step.text.clone(),
+            events,
+        });
+    }
+    if until.is_none()
+        && let Some(e) = &s.expect
+    {
+        checks.extend(evaluate(&w, e, None));
+    }
+    let passed = checks.iter().all(|c| c.passed);
+    let report = ScenarioReport {
+        name: s.name.clone(),
+        file: s.file.clone(),
+        title: s.title.clone(),
+        passed,
+        world_events,
+        steps,
+        checks,
+    };
+    Ok((report, w))
+}
+
+fn sorted(v: &[String]) -> Json {
+    let s: BTreeSet<&String> = v.iter().collect();
+    json!(s)
+}
+
+fn scalar_json(v: &Scalar) -> Json {
+    match v {
+        Scalar::Null => Json::Null,
+        Scalar::Bool(b) => json!(b),
+        Scalar::Text(t) => json!(t),
+        Scalar::List(l) => json!(l),
+    }
+}
+
+fn value_json(v: Option<Value>) -> Json {
+    match v {
+        None => Json::Null,
+        Some(Value::Text(t)) => json!(t.as_ref()),
+        Some(Value::Bool(b)) => json!(b),
+        Some(Value::List(l)) => json!(l.iter().map(|s| s.as_ref()).collect::<Vec<_>>()),
+    }
+}
+
+/// Property values compare as the same shape; lists as sets.
+fn same_value(expected: &Option<Value>, actual: &Option<Value>) -> bool {
+    match (expected, actual) {
+        (Some(Value::List(a)), Some(Value::List(b))) => {
+            a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
+        }
+        _ => expected == actual,
+    }
+}
+
+struct Checker<'a> {
+    w: &'a World,
+    step: Option<usize>,
+    out: Vec<Check>,
+}
+
+impl Checker<'_> {
+    fn push(
+        &mut self,
+        subject: &str,
+        check: &str,
+        expected: Json,
+        actual: Json,
+        detail: Option<String>,
+    ) {
+        let passed = expected == actual;
+        self.out.push(Check {
+            step: self.step,
+            subject: subject.to_string(),
+            check: check.to_string(),
+            expected,
+            actual,
+            passed,
+            detail: if passed { None } else { detail },
+        });
+    }
+
+    /// A check whose fact could not be computed because the handle is ambiguous.
+    fn ambiguous(&mut self, subject: &str, check: &str, expected: Json, e: &EngineError) {
+        self.out.push(Check {
+            step: self.step,
+            subject: subject.to_string(),
+            check: check.to_string(),
+            expected,
+            actual: json!("ambiguous"),
+            passed: false,
+            detail: Some(e.to_string()),
+        });
+    }
+
+    fn fact<T>(
+        &mut self,
+        subject: &str,
+        check: &str,
+        expected: Json,
+        r: Result<T, EngineError>,
+        f: impl FnOnce(T) -> Json,
+    ) {
+        match r {
+            Ok(v) => {
+                let actual = f(v);
+                self.push(subject, check, expected, actual, None);
+            }
+            Err(e) => self.ambiguous(subject, check, expected, &e),
+        }
+    }
+
+    fn handle(&mut self, name: &str, h: HandleId, c: &HandleChecks) {
+        let w = self.w;
+        if let Some(e) = c.entra {
+            let expected = serde_json::to_value(e).unwrap_or_default();
+            self.fact(name, "entra", expected, w.entra_presence(h), |p| {
+                json!(match p {
+                    EntraPresence::Live => EntraState::Live,
+                    EntraPresence::SoftDeleted => EntraState::SoftDeleted,
+                    EntraPresence::Absent => EntraState::Absent,
+                })
+            });
+        }
+        if let Some(a) = c.ad {
+            let actual = match w.ad_presence(h) {
+                AdPresence::Live => AdStateSpec::Live,
+                AdPresence::Deleted => AdStateSpec::Deleted,
+                AdPresence::Recycled => AdStateSpec::Recycled,
+                AdPresence::Absent => AdStateSpec::Absent,
+            };
+            self.push(name, "ad", json!(a), json!(actual), None);
+        }
+        if let Some(b) = c.hybrid {
+            self.fact(name, "hybrid", json!(b), w.hybrid(h), |v| json!(v));
+        }
+        if let Some(o) = c.object_id {
+            let first = w.original_object_id(h);
+            self.fact(name, "object_id", json!(o), w.object_id(h), |id| match id {
+                None => json!("none"),
+                Some(id) if Some(id) == first => json!(Origin::Original),
+                Some(_) => json!(Origin::New),
+            });
+        }
+        if let Some(o) = c.object_guid {
+            let actual = match w.object_guid(h) {
+                None => json!("none"),
+                Some(g) if Some(g) == w.original_object_guid(h) => json!(Origin::Original),
+                Some(_) => json!(Origin::New),
+            };
+            self.push(name, "object_guid", json!(o), actual, None);
+        }
+        for (key, list) in [
+            ("groups", &c.groups),
+            ("roles", &c.roles),
+            ("licenses", &c.licenses),
+            ("apps", &c.apps),
+            ("owns", &c.owns),
+        ] {
+            if let Some(list) = list {
+                self.fact(name, key, sorted(list), w.entra_relation(h, key), |s| {
+                    json!(s)
+                });
+            }
+        }
+        if let Some(list) = &c.ad_groups {
+            self.push(name, "ad_groups", sorted(list), json!(w.ad_groups(h)), None);
+        }
+        if let Some(m) = &c.manager {
+            self.fact(name, "manager", json!(m), w.entra_manager(h), |v| json!(v));
+        }
+        if let Some(props) = &c.properties {
+            for (k, v) in props {
+                let Some(p) = EntraProp::from_name(k) else {
+                    continue;
+                };
+                let expected = to_value(v, p.is_list(), p.is_bool());
+                let check = format!("properties.{}", p.name());
+                match (expected, w.entra_property(h, p)) {
+                    (Ok(exp), Ok(act)) => {
+                        let passed = same_value(&exp, &act);
+                        let actual = value_json(act);
+                        let expected_json = scalar_json(v);
+                        self.out.push(Check {
+                            step: self.step,
+                            subject: name.into(),
+                            check,
+                            expected: expected_json,
+                            actual,
+                            passed,
+                            detail: None,
+                        });
+                    }
+                    (Err(msg), _) => self.out.push(Check {
+                        step: self.step,
+                        subject: name.into(),
+                        check,
+                        expected: scalar_json(v),
+                        actual: Json::Null,
+                        passed: false,
+                        detail: Some(msg),
+                    }),
+                    (_, Err(e)) => self.ambiguous(name, &check, scalar_json(v), &e),
+                }
+            }
+        }
+        if let Some(attrs) = &c.ad_properties {
+            for (k, v) in attrs {
+                let Some(a) = AdAttr::from_name(k) else {
+                    continue;
+                };
+                let check = format!("ad_properties.{}", a.name());
+                let act = w.ad_property(h, a);
+                let (passed, detail) = match to_value(v, a.is_list(), a.is_bool()) {
+                    Ok(exp) => (same_value(&exp, &act), None),
+                    Err(msg) => (false, Some(msg)),
+                };
+                self.out.push(Check {
+                    step: self.step,
+                    subject: name.into(),
+                    check,
+                    expected: scalar_json(v),
+                    actual: value_json(act),
+                    passed,
+                    detail,
+                });
+            }
+        }
+        if let Some(k) = c.relations {
+            match (w.first_backup(), w.relation_facts(h)) {
+                (None, _) => self.push(
+                    name,
+                    "relations",
+                    json!(k),
+                    json!("no backup"),
+                    Some("no `backup` step ran before this check".into()),
+                ),
+                (Some(label), Ok(now)) => {
+                    let before = w.relation_facts_at(h, label);
+                    let lost: Vec<String> =
+                        before.difference(&now).map(|f| f.to_string()).collect();
+                    let actual = if lost.is_empty() {
+                        Kept::Kept
+                    } else {
+                        Kept::Lost
+                    };
+                    let detail = (!lost.is_empty())
+                        .then(|| format!("lost since backup '{label}': {}", lost.join(", ")));
+                    let expected = json!(k);
+                    let passed = k == actual;
+                    self.out.push(Check {
+                        step: self.step,
+                        subject: name.into(),
+                        check: "relations".into(),
+                        expected,
+                        actual: json!(actual),
+                        passed,
+                        detail,
+                    });
+                }
+                (Some(_), Err(e)) => self.ambiguous(name, "relations", json!(k), &e),
+            }
+        }
+        if let Some(u) = &c.upn {
+            self.fact(name, "upn", json!(u), w.upn(h), |v| json!(v));
+        }
+        if let Some(n) = c.count {
+            self.push(name, "count", json!(n), json!(w.count(h)), None);
+        }
+    }
+}
+
+/// Evaluates an `expect` block against the world.
+pub fn evaluate(w: &World, e: &Expect, step: Option<usize>) -> Vec<Check> {
+    let mut c = Checker {
+        w,
+        step,
+        out: Vec::new(),
+    };
+    for (name, checks) in &e.handles {
+        match w.handle_id(name) {
+            Some(h) => c.handle(name, h, checks),
+            None => c.push(
+                name,
+                "exists",
+                json!(true),
+                json!(false),
+                Some(format!("'{name}' was never created in this run")),
+            ),
+        }
+    }
+    if let Some(r) = &e.restore {
+        let session = w.last_restore();
+        for (name, status) in r {
+            let actual = session.and_then(|s| s.statuses.get(name));
+            let detail = actual
+                .map(|(_, why)| why.clone())
+                .or_else(|| Some("no restore session included it".into()));
+            c.push(
+                "restore",
+                name,
+                json!(status),
+                actual.map_or(Json::Null, |(s, _)| json!(s)),
+                detail,
+            );
+        }
+    }
+    if let Some(s) = &e.sync {
+        let last = w.last_cycle();
+        if let Some(errors) = &s.errors {
+            let actual: Vec<&str> = last
+                .map(|l| l.errors.iter().map(|e| e.name()).collect())
+                .unwrap_or_default();
+            c.push("sync", "errors", sorted(errors), json!(actual), None);
+        }
+        if let Some(x) = s.export {
+            let actual = last.map_or(Json::Null, |l| {
+                json!(match l.export {
+                    Export::Completed => ExportSpec::Completed,
+                    Export::StoppedDeletionThresholdExceeded =>
+                        ExportSpec::StoppedDeletionThresholdExceeded,
+                })
+            });
+            c.push("sync", "export", json!(x), actual, None);
+        }
+    }
+    c.out
+}
