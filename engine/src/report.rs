@@ -38,6 +38,7 @@ pub enum EventKind {
     LicenceRemoved,
     // Entra Connect
     Provisioned,
+    ImmutableIdSet,
     HardMatched,
     SoftMatched,
     InvalidHardMatch,

@@ -544,6 +544,12 @@ impl World {
             rule,
             format!("{name} provisioned in Entra ID as new {kind} {id} ({why})"),
         ));
+        ev.push(Event::new(
+            K::ImmutableIdSet,
+            &name,
+            R::Id2,
+            format!("onPremisesImmutableId of {name} is {imm}: the base64 of anchor {anchor}'s bytes in AD (little-endian) order"),
+        ));
         self.sync_flow(n, e, errors, ev);
         Outcome::Joined(e)
     }

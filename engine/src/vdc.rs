@@ -4,6 +4,7 @@
 //! https://helpcenter.veeam.com/docs/vdc/provider/entra_id_restore_user_sync.html
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -88,7 +89,8 @@ pub struct RestoreSession {
 
 #[derive(Clone, Debug, Default)]
 pub struct Vdc {
-    pub points: BTreeMap<String, RestorePoint>,
+    /// Restore points, shared so that a session reads one without copying it.
+    pub points: BTreeMap<String, Arc<RestorePoint>>,
     /// The label of the first backup taken (for `relations: kept`).
     pub first: Option<String>,
     pub last_session: Option<RestoreSession>,
@@ -154,7 +156,7 @@ impl World {
             });
         }
         let count = point.objects.len();
-        self.vdc.points.insert(label.to_string(), point);
+        self.vdc.points.insert(label.to_string(), Arc::new(point));
         if self.vdc.first.is_none() {
             self.vdc.first = Some(label.to_string());
         }
@@ -168,7 +170,7 @@ impl World {
     }
 
     pub fn restore_point(&self, label: &str) -> Option<&RestorePoint> {
-        self.vdc.points.get(label)
+        self.vdc.points.get(label).map(|p| p.as_ref())
     }
 
     pub fn last_restore(&self) -> Option<&RestoreSession> {

@@ -3,6 +3,7 @@
 //! Source: https://helpcenter.veeam.com/docs/backup/explorers/vead_recommendations.html
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::model::*;
 use crate::report::{Event, EventKind as K};
@@ -30,7 +31,7 @@ pub struct AdBackup {
 
 #[derive(Clone, Debug, Default)]
 pub struct AdBackups {
-    pub points: BTreeMap<String, AdBackup>,
+    pub points: BTreeMap<String, Arc<AdBackup>>,
 }
 
 impl World {
@@ -62,7 +63,9 @@ impl World {
             );
         }
         let count = b.objects.len();
-        self.ad_backups.points.insert(label.to_string(), b);
+        self.ad_backups
+            .points
+            .insert(label.to_string(), Arc::new(b));
         ev.push(Event::new(
             K::BackupTaken,
             label,
@@ -104,6 +107,23 @@ impl World {
                 ));
                 continue;
             };
+            // AD keeps sAMAccountName unique among live objects: a restore beside another live
+            // object of the same identity is refused.
+            let other_live = self.handles.ad_objects(h).iter().copied().find(|n| {
+                self.g
+                    .ad(*n)
+                    .is_some_and(|o| o.is_live() && o.guid != b.guid)
+            });
+            if let Some(other) = other_live {
+                let guid = self.g.ad(other).map(|o| o.guid).unwrap_or_default();
+                ev.push(Event::new(
+                    K::Refused,
+                    name.as_str(),
+                    R::Ad5,
+                    format!("{name} was not restored: the live AD object {guid} already holds its sAMAccountName; delete it first"),
+                ));
+                continue;
+            }
             let existing = self
                 .handles
                 .ad_objects(h)

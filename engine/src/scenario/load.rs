@@ -140,8 +140,18 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
             "the file is empty: expected a scenario with `title`, `world` and `steps`".into(),
         )]);
     }
-    let doc: ScenarioFile =
-        super::yaml::from_str(text).map_err(|e| vec![at(e.line, e.column, e.message)])?;
+    let doc: ScenarioFile = super::yaml::from_str(text).map_err(|e| {
+        let tab = e
+            .line
+            .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+            .is_some_and(|l| l.contains('\t'));
+        let hint = if tab {
+            " (this line holds a tab: YAML indents with spaces only)"
+        } else {
+            ""
+        };
+        vec![at(e.line, e.column, format!("{}{hint}", e.message))]
+    })?;
     let mut v = Validator {
         file: file.to_string(),
         errors: Vec::new(),
