@@ -11,6 +11,54 @@ use crate::settings::SettingsPatch;
 use crate::sync::CycleKind;
 use crate::vdc::{Existing, Status};
 
+/// A map that keeps the document's order and refuses a key written twice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Map<V>(pub IndexMap<String, V>);
+
+impl<V> Default for Map<V> {
+    fn default() -> Self {
+        Map(IndexMap::new())
+    }
+}
+
+impl<V> std::ops::Deref for Map<V> {
+    type Target = IndexMap<String, V>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl<'a, V> IntoIterator for &'a Map<V> {
+    type Item = (&'a String, &'a V);
+    type IntoIter = indexmap::map::Iter<'a, String, V>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Map<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct MapVisitor<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for MapVisitor<V> {
+            type Value = Map<V>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Map<V>, A::Error> {
+                let mut out = IndexMap::new();
+                while let Some(k) = map.next_key::<TextLike>()? {
+                    let v: V = map.next_value()?;
+                    if out.insert(k.0.clone(), v).is_some() {
+                        return Err(de::Error::custom(format!("duplicate key `{}`", k.0)));
+                    }
+                }
+                Ok(Map(out))
+            }
+        }
+        d.deserialize_map(MapVisitor(std::marker::PhantomData))
+    }
+}
+
 /// A value of an attribute or property as written in YAML: text (numbers are read as text),
 /// a boolean, a list of texts, or `null`.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
@@ -131,9 +179,9 @@ pub struct AdSpec {
     pub domain: Option<String>,
     pub sync_ous: Option<Vec<String>>,
     #[serde(default)]
-    pub users: IndexMap<String, AdUserSpec>,
+    pub users: Map<AdUserSpec>,
     #[serde(default)]
-    pub groups: IndexMap<String, AdGroupSpec>,
+    pub groups: Map<AdGroupSpec>,
 }
 
 /// An AD user: OU, LDAP attributes and the relations `manager` and `groups`.
@@ -145,7 +193,7 @@ pub struct AdUserSpec {
     #[serde(default)]
     pub groups: Vec<String>,
     #[serde(flatten)]
-    pub attrs: IndexMap<String, Scalar>,
+    pub attrs: Map<Scalar>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -155,7 +203,7 @@ pub struct AdGroupSpec {
     #[serde(default)]
     pub members: Vec<String>,
     #[serde(flatten)]
-    pub attrs: IndexMap<String, Scalar>,
+    pub attrs: Map<Scalar>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -164,15 +212,15 @@ pub struct EntraSpec {
     pub tenant: Option<String>,
     pub verified_domains: Option<Vec<String>>,
     #[serde(default)]
-    pub users: IndexMap<String, EntraUserSpec>,
+    pub users: Map<EntraUserSpec>,
     #[serde(default)]
-    pub groups: IndexMap<String, EntraGroupSpec>,
+    pub groups: Map<EntraGroupSpec>,
     #[serde(default)]
-    pub roles: IndexMap<String, Vec<String>>,
+    pub roles: Map<Vec<String>>,
     #[serde(default)]
-    pub licenses: IndexMap<String, Vec<String>>,
+    pub licenses: Map<Vec<String>>,
     #[serde(default)]
-    pub apps: IndexMap<String, Vec<String>>,
+    pub apps: Map<Vec<String>>,
 }
 
 /// A cloud user: Graph properties and a `manager`.
@@ -181,7 +229,7 @@ pub struct EntraSpec {
 pub struct EntraUserSpec {
     pub manager: Option<String>,
     #[serde(flatten)]
-    pub props: IndexMap<String, Scalar>,
+    pub props: Map<Scalar>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -204,7 +252,7 @@ pub struct EntraGroupSpec {
     #[serde(default)]
     pub licenses: Vec<String>,
     #[serde(flatten)]
-    pub props: IndexMap<String, Scalar>,
+    pub props: Map<Scalar>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -281,7 +329,7 @@ pub struct CreateStep {
     #[serde(rename = "type")]
     pub group_type: Option<GroupTypeSpec>,
     #[serde(flatten)]
-    pub attrs: IndexMap<String, Scalar>,
+    pub attrs: Map<Scalar>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -291,7 +339,7 @@ pub struct UpdateStep {
     pub group: Option<String>,
     #[serde(rename = "in")]
     pub dir: Dir,
-    pub set: IndexMap<String, Scalar>,
+    pub set: Map<Scalar>,
 }
 
 fn entra() -> Dir {
@@ -487,8 +535,8 @@ pub struct HandleChecks {
     pub ad_groups: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     pub manager: Option<Option<String>>,
-    pub properties: Option<IndexMap<String, Scalar>>,
-    pub ad_properties: Option<IndexMap<String, Scalar>>,
+    pub properties: Option<Map<Scalar>>,
+    pub ad_properties: Option<Map<Scalar>>,
     pub relations: Option<Kept>,
     pub upn: Option<String>,
     pub count: Option<u32>,
@@ -516,7 +564,7 @@ pub struct SyncChecks {
 #[derive(Clone, Debug, Default)]
 pub struct Expect {
     pub handles: IndexMap<String, HandleChecks>,
-    pub restore: Option<IndexMap<String, Status>>,
+    pub restore: Option<Map<Status>>,
     pub sync: Option<SyncChecks>,
 }
 

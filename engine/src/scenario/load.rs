@@ -15,7 +15,10 @@ use crate::world::{Names, NewObject, Op, RESERVED_HANDLES, RelationSet};
 use crate::{Directory, model::ErrorCode};
 
 /// The largest scenario file read (bytes).
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The most identities (handles) one scenario may define.
+pub const MAX_HANDLES: usize = 5_000_000;
 
 /// An input error: the file, and where in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -157,6 +160,7 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
         errors: Vec::new(),
         handles: IndexMap::new(),
         labels: BTreeSet::new(),
+        too_many: false,
     };
     let scenario = v.scenario(name, doc);
     if v.errors.is_empty() {
@@ -178,6 +182,8 @@ struct Validator {
     errors: Vec<InputError>,
     handles: IndexMap<String, (Kind, Origin_)>,
     labels: BTreeSet<String>,
+    /// Whether the MAX_HANDLES error was reported.
+    too_many: bool,
 }
 
 fn known(list: impl IntoIterator<Item = impl AsRef<str>>) -> String {
@@ -215,6 +221,14 @@ impl Validator {
                 path,
                 format!("handle '{h}' is defined twice (already a {k} {where_})"),
             );
+        } else if self.handles.len() >= MAX_HANDLES {
+            if !self.too_many {
+                self.too_many = true;
+                self.error(
+                    path,
+                    format!("more than {MAX_HANDLES} identities: the limit of one scenario"),
+                );
+            }
         } else if h.is_empty() {
             self.error(path, "a handle cannot be empty");
         } else {
