@@ -563,10 +563,12 @@ impl World {
                 &name,
                 R::Entra5,
                 format!(
-                    "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {}",
+                    "Unable to update the specified properties for on-premises mastered Directory Sync objects or objects currently undergoing migration: {}; the request is refused as a whole, nothing was written",
                     names.join(", ")
                 ),
             ));
+            // Graph refuses the whole PATCH: none of its properties is written.
+            return Ok(());
         }
         if allowed.is_empty() {
             return Ok(());

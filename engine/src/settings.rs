@@ -13,6 +13,20 @@ pub enum SourceAnchor {
     ObjectGuid,
 }
 
+/// What an add does when its soft-match candidate already has another immutableId (SYNC-5).
+/// BEHAVIOUR.md says InvalidSoftMatch; Microsoft's duplicate attribute resiliency page says that
+/// with the feature on (every tenant since 2016) "you will not see the InvalidSoftMatch
+/// synchronization errors seen during provisioning of new objects": the add is provisioned with
+/// the clashing value quarantined (SYNC-9). Source:
+/// https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SoftMatchConflict {
+    #[default]
+    Quarantine,
+    InvalidSoftMatch,
+}
+
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct Settings {
     /// SYNC-1.
@@ -21,6 +35,8 @@ pub struct Settings {
     pub block_soft_match: bool,
     /// SYNC-5.
     pub soft_match_on_upn: bool,
+    /// SYNC-5 with SYNC-9 (DISPUTED: see [`SoftMatchConflict`]).
+    pub soft_match_conflict: SoftMatchConflict,
     /// SYNC-4 (BlockCloudObjectTakeoverThroughHardMatch).
     pub block_hard_match_takeover: bool,
     /// SYNC-3, SYNC-10 (INFERRED).
@@ -47,6 +63,7 @@ impl Default for Settings {
             source_anchor: SourceAnchor::ConsistencyGuid,
             block_soft_match: false,
             soft_match_on_upn: true,
+            soft_match_conflict: SoftMatchConflict::Quarantine,
             block_hard_match_takeover: false,
             sync_restores_soft_deleted: true,
             security_groups_soft_delete: true,
@@ -68,6 +85,7 @@ pub struct SettingsPatch {
     pub source_anchor: Option<SourceAnchor>,
     pub block_soft_match: Option<bool>,
     pub soft_match_on_upn: Option<bool>,
+    pub soft_match_conflict: Option<SoftMatchConflict>,
     pub block_hard_match_takeover: Option<bool>,
     pub sync_restores_soft_deleted: Option<bool>,
     pub security_groups_soft_delete: Option<bool>,
@@ -98,6 +116,7 @@ impl SettingsPatch {
             source_anchor,
             block_soft_match,
             soft_match_on_upn,
+            soft_match_conflict,
             block_hard_match_takeover,
             sync_restores_soft_deleted,
             security_groups_soft_delete,
@@ -135,6 +154,7 @@ impl Settings {
             source_anchor,
             block_soft_match,
             soft_match_on_upn,
+            soft_match_conflict,
             block_hard_match_takeover,
             sync_restores_soft_deleted,
             security_groups_soft_delete,

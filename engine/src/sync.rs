@@ -11,7 +11,7 @@ use crate::model::props::USER_PROPS;
 use crate::model::*;
 use crate::report::{Event, EventKind as K};
 use crate::rules::RuleId as R;
-use crate::settings::SourceAnchor;
+use crate::settings::{SoftMatchConflict, SourceAnchor};
 use crate::world::World;
 
 /// A sync cycle's kind (SYNC-11).
@@ -215,8 +215,11 @@ impl World {
                             format!("the Entra object of {name} was deleted in the cloud and is gone: it is added again"),
                         ));
                     }
-                    if let Outcome::Joined(e) = self.sync_add(n, rejoin, &mut result.errors, ev) {
-                        self.collect_refs(n, e, &mut refs);
+                    match self.sync_add(n, rejoin, &mut result.errors, ev) {
+                        Outcome::Joined(e) => self.collect_refs(n, e, &mut refs),
+                        // SYNC-11: a failed export stays pending and is retried by every cycle,
+                        // delta or initial, until it succeeds.
+                        Outcome::Failed => self.sync.touch(n),
                     }
                 }
                 Plan::Update(e) => {
@@ -445,6 +448,7 @@ impl World {
         }
         // Soft match (SYNC-5): users only.
         let mut admin_conflict = false;
+        let mut conflict: Option<String> = None;
         if kind == Kind::User && !self.settings.block_soft_match {
             let (smtp, upn) = {
                 let Some(o) = self.g.ad(n) else {
@@ -480,6 +484,14 @@ impl World {
                 let id = o.id;
                 let shown = value.trim_start_matches("smtp:").to_string();
                 if let Some(other) = o.immutable_id() {
+                    if self.settings.soft_match_conflict == SoftMatchConflict::Quarantine {
+                        // Duplicate attribute resiliency: no InvalidSoftMatch on an add; the
+                        // new object is provisioned and the clashing value quarantined (SYNC-9).
+                        conflict = Some(format!(
+                            "its {what} {shown} is held by {id}, synced from another AD object"
+                        ));
+                        break;
+                    }
                     return fail(
                         errors,
                         ev,
@@ -527,16 +539,23 @@ impl World {
         let e = self.entra_add(h, kind, GroupType::Security, props);
         self.join(n, e);
         let id = self.g.entra(e).map(|o| o.id).unwrap_or_default();
-        let (rule, why) = match (rejoin, admin_conflict) {
-            (true, _) => (
+        let (rule, why) = match (rejoin, admin_conflict, &conflict) {
+            (true, _, _) => (
                 R::Sync10,
-                "its cloud object is gone: a new object with a new id and no cloud-only relations",
+                "its cloud object is gone: a new object with a new id and no cloud-only relations"
+                    .to_string(),
             ),
-            (false, true) => (
+            (false, true, _) => (
                 R::Sync9,
-                "a second user beside the administrator it could not match",
+                "a second user beside the administrator it could not match".to_string(),
             ),
-            (false, false) => (R::Sync6, "no match"),
+            (false, false, Some(c)) => (
+                R::Sync9,
+                format!(
+                    "{c}: duplicate attribute resiliency provisions it with that value quarantined"
+                ),
+            ),
+            (false, false, None) => (R::Sync6, "no match".to_string()),
         };
         ev.push(Event::new(
             K::Provisioned,
@@ -591,8 +610,17 @@ impl World {
 
     /// The UPN Entra gets for an AD user (SYNC-6): the AD UPN when its suffix is a verified
     /// domain, else `<mailNickname>@<tenant>.onmicrosoft.com`.
+    ///
+    /// An AD user without a userPrincipalName (a reanimated tombstone, AD-3) gets
+    /// `<sAMAccountName>@<AD domain>`, as the default inbound rule "In from AD - User Join" does.
     fn desired_upn(&self, o: &AdObject) -> Option<String> {
-        let upn = o.attrs.text(AdAttr::UserPrincipalName)?;
+        let fallback = o.sam().map(|sam| format!("{sam}@{}", self.names.domain));
+        let upn = o
+            .attrs
+            .text(AdAttr::UserPrincipalName)
+            .map(str::to_string)
+            .or(fallback)?;
+        let upn = upn.as_str();
         let suffix = upn.rsplit_once('@').map_or("", |(_, d)| d);
         if self.names.is_verified(suffix) {
             return Some(upn.to_string());
@@ -639,6 +667,14 @@ impl World {
                     .attrs
                     .text(AdAttr::TelephoneNumber)
                     .map(|t| Value::List(vec![t.into()])),
+                // The default rules fall back to the RDN (`cn`) for a user, and to the
+                // sAMAccountName for a group, when AD has no displayName.
+                Source::Attr(AdAttr::DisplayName) if o.kind == Kind::User => o
+                    .attrs
+                    .text(AdAttr::DisplayName)
+                    .or(o.attrs.text(AdAttr::Cn))
+                    .or(o.sam())
+                    .map(Value::text),
                 Source::Attr(AdAttr::DisplayName) if o.kind == Kind::Group => o
                     .attrs
                     .text(AdAttr::DisplayName)
@@ -745,6 +781,8 @@ impl World {
             .map(|(p, v)| (p, v.filter(|v| !v.is_empty())))
             .collect();
         if let Err(clashes) = self.entra_write(e, &want) {
+            // The export stays pending and is retried by the next cycle (SYNC-11).
+            self.sync.touch(n);
             errors.insert(ErrorCode::AttributeValueMustBeUnique);
             let what: Vec<String> = clashes.iter().map(|(w, v, _)| format!("{w} {v}")).collect();
             ev.push(Event::new(

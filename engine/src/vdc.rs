@@ -100,6 +100,9 @@ pub struct Vdc {
 struct Outcome {
     status: Status,
     reasons: Vec<String>,
+    /// The existing object stage 2 overwrote: its relations are made to match the backup once
+    /// every selected object exists (VDC-2).
+    overwritten: Option<NodeIx>,
 }
 
 impl Outcome {
@@ -235,17 +238,19 @@ impl World {
                 let Some(b) = point.objects.get(i) else {
                     continue;
                 };
-                let out = self.restore_one(b, &point, opts, &mut remap, ev);
+                let out = self.restore_one(b, opts, &mut remap, ev);
                 restored.push((name.clone(), b.clone(), out));
             }
         }
-        // Relations of re-created objects are written once every selected object exists.
+        // Relations of re-created and overwritten objects are written once every selected
+        // object exists, so that they reach objects re-created in the same session.
         for (name, b, mut out) in restored {
-            if out.status != Status::Failed
-                && let Some(&n) = remap.get(&b.id)
-                && opts.keep_relationships
-            {
-                self.restore_relations(n, &b, &point, &remap, &mut out, ev);
+            if out.status != Status::Failed && opts.keep_relationships {
+                if let Some(&n) = remap.get(&b.id) {
+                    self.restore_relations(n, &b, &point, &remap, &mut out, ev);
+                } else if let Some(n) = out.overwritten {
+                    self.overwrite_relations(n, &b, &point, &remap, &mut out, ev);
+                }
             }
             let reason = if out.reasons.is_empty() {
                 "everything written".to_string()
@@ -274,7 +279,6 @@ impl World {
     fn restore_one(
         &mut self,
         b: &BackedUp,
-        point: &RestorePoint,
         opts: RestoreOptions,
         remap: &mut FxHashMap<Guid, NodeIx>,
         ev: &mut Vec<Event>,
@@ -283,6 +287,7 @@ impl World {
         let mut out = Outcome {
             status: Status::Success,
             reasons: Vec::new(),
+            overwritten: None,
         };
         let node = self.entra_ix.by_id.get(&b.id).copied();
         // Stage 1: the Entra recycle bin (VDC-2).
@@ -314,7 +319,8 @@ impl World {
                 out.warn(why.to_string());
             }
             (Some(n), Existing::Overwrite) => {
-                self.overwrite(n, b, opts, point, &mut out, ev);
+                self.overwrite(n, b, &mut out, ev);
+                out.overwritten = Some(n);
             }
             (None, _) => self.recreate(b, remap, &mut out, ev),
         }
@@ -446,29 +452,36 @@ impl World {
                 }
             }
         }
-        // Members of a re-created group come back from the members' side of the backup.
+        // Members and owners of a re-created group come back from their side of the backup
+        // (VDC-4: every relation the backup holds, to objects that still exist).
         if b.kind == Kind::Group {
-            let members: Vec<(Guid, HandleId)> = point
+            let linked: Vec<(Rel, &str, Guid, HandleId)> = point
                 .objects
                 .iter()
-                .filter(|o| o.rels.contains(&(Rel::Member, Target::Object(b.id))))
-                .map(|o| (o.id, o.handle))
+                .flat_map(|o| {
+                    [(Rel::Member, "member"), (Rel::Owner, "owner")]
+                        .into_iter()
+                        .filter(|(rel, _)| o.rels.contains(&(*rel, Target::Object(b.id))))
+                        .map(|(rel, what)| (rel, what, o.id, o.handle))
+                })
                 .collect();
-            for (mid, mh) in members {
+            for (rel, what, mid, mh) in linked {
                 let mname = self.name_of(mh);
                 match self.resolve(&Target::Object(mid), remap) {
-                    Some(m) if self.g.link(m, n, Rel::Member) => {
+                    Some(m) if self.g.link(m, n, rel) => {
                         ev.push(Event::new(
                             K::RelationRestored,
                             &name,
                             R::Vdc4,
-                            format!("member {mname} restored"),
+                            format!("{what} {mname} restored"),
                         ));
-                        self.licence_events(m, n, true, ev);
+                        if rel == Rel::Member {
+                            self.licence_events(m, n, true, ev);
+                        }
                     }
                     Some(_) => {}
                     None => {
-                        let why = format!("member {mname} skipped: it no longer exists");
+                        let why = format!("{what} {mname} skipped: it no longer exists");
                         ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                         out.warn(why);
                     }
@@ -501,17 +514,9 @@ impl World {
     }
 
     /// VDC-2 `overwrite`: the backup's VDC properties replace the live ones (an empty value
-    /// clears); with Keep Relationships the relations are made to match the backup. Writes the
-    /// cloud refuses on a synced object (ENTRA-5) are skipped with a warning.
-    fn overwrite(
-        &mut self,
-        n: NodeIx,
-        b: &BackedUp,
-        opts: RestoreOptions,
-        point: &RestorePoint,
-        out: &mut Outcome,
-        ev: &mut Vec<Event>,
-    ) {
+    /// clears). Writes the cloud refuses on a synced object (ENTRA-5) are skipped with a warning.
+    /// The relations follow in [`World::overwrite_relations`].
+    fn overwrite(&mut self, n: NodeIx, b: &BackedUp, out: &mut Outcome, ev: &mut Vec<Event>) {
         let name = self.name_of(b.handle);
         let Some(cur) = self.g.entra(n).cloned() else {
             return;
@@ -583,12 +588,26 @@ impl World {
                 out.warn(why);
             }
         }
-        if !opts.keep_relationships {
-            return;
-        }
-        // Relations: add the missing ones, remove the ones added after the backup.
-        let remap = FxHashMap::default();
-        self.restore_relations(n, b, point, &remap, out, ev);
+    }
+
+    /// VDC-2 `overwrite` with Keep Relationships: the relations of an existing object are made to
+    /// match the backup — the missing ones added (to objects re-created in the same session
+    /// too), the ones added after the backup removed. Run once every selected object exists.
+    fn overwrite_relations(
+        &mut self,
+        n: NodeIx,
+        b: &BackedUp,
+        point: &RestorePoint,
+        remap: &FxHashMap<Guid, NodeIx>,
+        out: &mut Outcome,
+        ev: &mut Vec<Event>,
+    ) {
+        let name = self.name_of(b.handle);
+        let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
+        self.restore_relations(n, b, point, remap, out, ev);
+        // An object re-created by this session stands for its backed-up id.
+        let backed_up_id: FxHashMap<NodeIx, Guid> =
+            remap.iter().map(|(id, node)| (*node, *id)).collect();
         let wanted: Vec<(Rel, Target)> = b.rels.clone();
         let current: Vec<(Rel, NodeIx)> = self
             .g
@@ -602,7 +621,9 @@ impl World {
             .collect();
         for (rel, t) in current {
             let target = match self.g.node(t) {
-                Some(Node::Entra(x)) => Target::Object(x.id),
+                Some(Node::Entra(x)) => {
+                    Target::Object(backed_up_id.get(&t).copied().unwrap_or(x.id))
+                }
                 Some(Node::Role(s)) => Target::Catalogue(0, s.clone()),
                 Some(Node::Sku(s)) => Target::Catalogue(1, s.clone()),
                 Some(Node::App(s)) => Target::Catalogue(2, s.clone()),

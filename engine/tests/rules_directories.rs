@@ -1457,7 +1457,14 @@ fn entra_5_cloud_write_to_an_ad_mastered_property_of_a_synced_user_is_refused() 
         prop(&w, "alice", "displayName").as_deref(),
         Some("Alice Jones")
     );
-    // The cloud-editable property in the same step is written: the run goes on.
+    // Graph refuses the PATCH as a whole: the cloud-editable property in it is not written.
+    assert_eq!(prop(&w, "alice", "mobilePhone"), None);
+    // Alone, the cloud-editable property is accepted.
+    let ev = update_entra(
+        &mut w,
+        "alice",
+        vec![(EntraProp::MobilePhone, Some(text("+1 555 0100")))],
+    );
     event(&ev, EventKind::Updated, RuleId::Entra5);
     assert_eq!(
         prop(&w, "alice", "mobilePhone").as_deref(),

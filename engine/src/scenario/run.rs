@@ -384,10 +384,10 @@ pub fn evaluate(w: &World, e: &Expect, step: Option<usize>) -> Vec<Check> {
     if let Some(s) = &e.sync {
         let last = w.last_cycle();
         if let Some(errors) = &s.errors {
-            let actual: Vec<&str> = last
-                .map(|l| l.errors.iter().map(|e| e.name()).collect())
+            let actual: Vec<String> = last
+                .map(|l| l.errors.iter().map(|e| e.name().to_string()).collect())
                 .unwrap_or_default();
-            c.push("sync", "errors", sorted(errors), json!(actual), None);
+            c.push("sync", "errors", sorted(errors), sorted(&actual), None);
         }
         if let Some(x) = s.export {
             let actual = last.map_or(Json::Null, |l| {

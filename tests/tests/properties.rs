@@ -1,0 +1,155 @@
+//! Property-based tests: random small worlds and random step sequences of every kind, with valid
+//! and invalid handles, written as scenario YAML. For every case: nothing panics, the invariants
+//! (INV-1..4) hold after every step, and a second run gives byte-identical JSON.
+//! The case count is proptest's: `PROPTEST_CASES=5000 cargo test -p hysim-tests --test properties`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use hysim_engine::scenario::{self, load::Action};
+use proptest::prelude::*;
+
+const USERS: &[&str] = &["ann", "ben", "cat", "dan"];
+const GROUPS: &[&str] = &["Sales", "Ops"];
+const CLOUD_USERS: &[&str] = &["eve", "fay"];
+const CLOUD_GROUPS: &[&str] = &["Team", "Sec"];
+const BAD: &str = "nobody";
+
+fn user() -> impl Strategy<Value = &'static str> {
+    prop_oneof![10 => prop::sample::select(USERS), 4 => prop::sample::select(CLOUD_USERS), 1 => Just(BAD)]
+}
+fn group() -> impl Strategy<Value = &'static str> {
+    prop_oneof![4 => prop::sample::select(GROUPS), 4 => prop::sample::select(CLOUD_GROUPS), 1 => Just(BAD)]
+}
+fn dir() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(&["ad", "entra"][..])
+}
+fn ou() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(&["Staff", "Sales", "Old"][..])
+}
+
+fn step() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("sync".to_string()),
+        Just("sync: initial".to_string()),
+        Just("backup: b1".to_string()),
+        (user(), dir(), any::<bool>()).prop_map(|(u, d, p)| format!("delete: {{user: {u}, from: {d}, permanently: {p}}}")),
+        (group(), dir(), any::<bool>()).prop_map(|(g, d, p)| format!("delete: {{group: {g}, from: {d}, permanently: {p}}}")),
+        (prop::collection::vec(user(), 1..3), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(us, r, k, o)| format!(
+            "restore: {{users: [{}], from: b0, recycle_bin: {r}, keep_relationships: {k}, existing: {}}}",
+            us.join(", "),
+            if o { "overwrite" } else { "skip" }
+        )),
+        (group()).prop_map(|g| format!("restore: {{groups: [{g}], from: b0}}")),
+        (user()).prop_map(|u| format!("restore_ad: {{users: [{u}], from: b0}}")),
+        (user(), dir()).prop_map(|(u, d)| format!("undelete: {{user: {u}, in: {d}}}")),
+        (user(), ou()).prop_map(|(u, o)| format!("create: {{user: {u}, in: ad, ou: {o}, displayName: New {u}}}")),
+        (user()).prop_map(|u| format!("create: {{user: {u}, in: entra, mobilePhone: '555'}}")),
+        (user(), prop::sample::select(&["department: X", "title: Boss", "userPrincipalName: ann@contoso.com", "mail: ben@contoso.com", "sAMAccountName: null", "mS-DS-ConsistencyGuid: 0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"][..]))
+            .prop_map(|(u, kv)| format!("update: {{user: {u}, in: ad, set: {{{kv}}}}}")),
+        (user(), prop::sample::select(&["department: X", "mobilePhone: '1'", "userPrincipalName: eve@contoso.com", "usageLocation: US"][..]))
+            .prop_map(|(u, kv)| format!("update: {{user: {u}, in: entra, set: {{{kv}}}}}")),
+        (user(), group(), prop::sample::select(&["Global Administrator", "Helpdesk Administrator"][..]))
+            .prop_map(|(u, g, r)| format!("assign: {{user: {u}, groups: [{g}], roles: [{r}], licenses: [E3], apps: [CRM], owns: [{g}]}}")),
+        (user(), user()).prop_map(|(u, m)| format!("assign: {{user: {u}, in: ad, manager: {m}}}")),
+        (user(), group()).prop_map(|(u, g)| format!("assign: {{user: {u}, in: ad, groups: [{g}]}}")),
+        (user(), group()).prop_map(|(u, g)| format!("unassign: {{user: {u}, groups: [{g}], roles: [Global Administrator]}}")),
+        (group()).prop_map(|g| format!("assign: {{group: {g}, licenses: [E5], apps: [CRM]}}")),
+        (user(), ou()).prop_map(|(u, o)| format!("move: {{user: {u}, to: {o}}}")),
+        (ou(), any::<bool>()).prop_map(|(o, add)| if add { format!("scope: {{add: [{o}]}}") } else { format!("scope: {{remove: [{o}]}}") }),
+        (any::<bool>(), any::<bool>(), 0u32..4).prop_map(|(a, b, t)| format!(
+            "settings: {{block_hard_match_takeover: {a}, block_soft_match: {b}, deletion_threshold: {t}, sync_restores_soft_deleted: {}}}",
+            !a
+        )),
+        prop::sample::select(&["wait: 1d", "wait: 31d", "wait: 200d", "wait: 12h"][..]).prop_map(str::to_string),
+        (user()).prop_map(|u| format!("expect: {{{u}: {{hybrid: true, relations: kept, count: 1}}, restore: {{{u}: success}}, sync: {{errors: []}}}}")),
+    ]
+}
+
+fn scenario() -> impl Strategy<Value = String> {
+    (
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        0u64..1000,
+        prop::collection::vec(step(), 1..14),
+    )
+        .prop_map(|(objectguid, recycle, sec_soft, seed, steps)| {
+            let mut y = String::new();
+            y.push_str("title: generated\n");
+            y.push_str(&format!(
+                "settings: {{seed: {seed}, source_anchor: {}, ad_recycle_bin: {recycle}, security_groups_soft_delete: {sec_soft}}}\n",
+                if objectguid { "objectguid" } else { "ms-ds-consistencyguid" }
+            ));
+            y.push_str("world:\n  ad:\n    sync_ous: [Staff, Sales]\n    users:\n");
+            y.push_str("      ann: {ou: Staff, manager: ben, groups: [Sales], mail: ann@contoso.com}\n");
+            y.push_str("      ben: {ou: Sales, groups: [Ops]}\n      cat: {ou: Staff, userPrincipalName: eve@contoso.com}\n      dan: {ou: Old}\n");
+            y.push_str("    groups:\n      Sales: {ou: Sales, members: [Ops]}\n      Ops: {ou: Staff}\n");
+            y.push_str("  entra:\n    users:\n      eve: {mail: eve@contoso.com}\n      fay: {}\n");
+            y.push_str("    groups:\n      Team: {type: microsoft365, members: [ann, eve, Sec], owners: [fay]}\n      Sec: {members: [fay, Team], licenses: [E5]}\n      Sales: {licenses: [E3]}\n");
+            y.push_str("    roles:\n      Global Administrator: [eve]\n    licenses:\n      E3: [ann, fay]\n    apps:\n      CRM: [ann, Ops]\n");
+            y.push_str("steps:\n  - backup: b0\n");
+            for s in steps {
+                y.push_str(&format!("  - {s}\n"));
+            }
+            y.push_str("expect:\n  ann: {relations: kept}\n  restore: {ann: success}\n  sync: {export: completed}\n");
+            y
+        })
+}
+
+/// 96 cases by default (a few seconds in CI); `PROPTEST_CASES` sets more for longer local runs.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(96)
+}
+
+/// Runs a scenario step by step, checking every invariant on the whole world after each step.
+fn run_checked(text: &str) -> Option<String> {
+    let s = match scenario::parse("generated.yaml", "generated", text.as_bytes()) {
+        Ok(s) => s,
+        Err(errors) => {
+            // Invalid handles are input errors: located, never a panic.
+            for e in errors {
+                assert!(e.line.is_some() || e.path.is_some(), "{e}");
+            }
+            return None;
+        }
+    };
+    let (mut w, _) = scenario::run::build(&s).unwrap();
+    w.check_all_invariants().unwrap();
+    let mut last = w.now();
+    for step in &s.steps {
+        if let Action::Op(op) = &step.action {
+            match w.apply(op) {
+                Ok(_) => {}
+                Err(hysim_engine::EngineError::Ambiguous { .. }) => return None,
+                Err(e) => panic!("{}: {e}\n{text}", step.text),
+            }
+        }
+        w.check_all_invariants()
+            .unwrap_or_else(|e| panic!("after {}: {e}\n{text}", step.text));
+        assert!(w.now() >= last, "INV-4: time went back");
+        last = w.now();
+    }
+    let report = match scenario::run(&s) {
+        Ok(r) => r,
+        Err(e) => panic!("{e}\n{text}"),
+    };
+    Some(serde_json::to_string(&report).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    #[test]
+    fn random_runbooks_never_panic_keep_invariants_and_are_deterministic(text in scenario()) {
+        let first = run_checked(&text);
+        let second = run_checked(&text);
+        prop_assert_eq!(first, second);
+    }
+}
