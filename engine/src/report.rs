@@ -63,6 +63,8 @@ pub enum EventKind {
     RelationRestored,
     PropertySkipped,
     RestoreStatus,
+    // The simulated clock
+    ClockAdvanced,
     // Refusals of a step by the simulated system
     NotFound,
     Refused,

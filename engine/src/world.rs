@@ -514,6 +514,17 @@ impl World {
             self.expire(e, ev);
         }
         self.now = until;
+        let when = chrono::DateTime::from_timestamp(self.now, 0)
+            .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default();
+        ev.push(Event::new(
+            crate::report::EventKind::ClockAdvanced,
+            "clock",
+            RuleId::Inv4,
+            format!(
+                "the clock moved forward to {when}; every expiry due by then happened in time order"
+            ),
+        ));
         Ok(())
     }
 

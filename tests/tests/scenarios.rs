@@ -52,3 +52,64 @@ fn bundled_scenarios_pass_and_match_their_snapshots() {
         });
     }
 }
+
+/// The rule IDs on the events of each bundled scenario's report, by file name.
+fn rules_by_file() -> Vec<(String, std::collections::BTreeSet<hysim_engine::RuleId>)> {
+    scenario_files()
+        .into_iter()
+        .map(|path| {
+            let file = path.file_name().unwrap().to_string_lossy().to_string();
+            let name = path.file_stem().unwrap().to_string_lossy().to_string();
+            let s = scenario::parse(&file, &name, &std::fs::read(&path).unwrap()).unwrap();
+            let r = scenario::run(&s).unwrap();
+            let rules = r
+                .world_events
+                .iter()
+                .chain(r.steps.iter().flat_map(|s| s.events.iter()))
+                .map(|e| e.rule)
+                .collect();
+            (file, rules)
+        })
+        .collect()
+}
+
+#[test]
+fn every_rule_is_exercised_by_a_bundled_scenario() {
+    use hysim_engine::RuleId;
+    let seen: std::collections::BTreeSet<RuleId> =
+        rules_by_file().into_iter().flat_map(|(_, r)| r).collect();
+    // INV-1..3 are properties checked after every step of every run (a broken one stops the run
+    // with an error), so they carry no events of their own.
+    let unexercised: Vec<&str> = RuleId::ALL
+        .iter()
+        .filter(|r| !matches!(r, RuleId::Inv1 | RuleId::Inv2 | RuleId::Inv3))
+        .filter(|r| !seen.contains(r))
+        .map(|r| r.id())
+        .collect();
+    assert!(
+        unexercised.is_empty(),
+        "no bundled scenario exercises {unexercised:?}"
+    );
+}
+
+#[test]
+fn the_scenario_index_lists_every_file_with_the_rules_it_exercises() {
+    let index = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/README.md"),
+    )
+    .unwrap();
+    for (file, rules) in rules_by_file() {
+        let row = index
+            .lines()
+            .find(|l| l.starts_with(&format!("| [{file}]")))
+            .unwrap_or_else(|| panic!("scenarios/README.md has no row for {file}"));
+        let listed = row.rsplit('|').nth(1).unwrap().trim();
+        let actual: Vec<&str> = rules.iter().map(|r| r.id()).collect();
+        let mut listed_sorted: Vec<&str> = listed.split(", ").collect();
+        listed_sorted.sort_by_key(|id| hysim_engine::RuleId::from_id(id));
+        assert_eq!(
+            listed_sorted, actual,
+            "{file}: the index's rules column is stale"
+        );
+    }
+}
