@@ -72,7 +72,10 @@ pub fn proxy_key(p: &str) -> String {
 pub struct EntraIndex {
     /// Every Entra object ever created, by object id.
     pub(crate) by_id: FxHashMap<Guid, NodeIx>,
-    live: FxHashMap<(Unique, Box<str>), NodeIx>,
+    /// Live holders of each kind of unique value (lookups by `&str`, no allocation).
+    upn: FxHashMap<Box<str>, NodeIx>,
+    proxy: FxHashMap<Box<str>, NodeIx>,
+    anchor: FxHashMap<Box<str>, NodeIx>,
     deleted_anchor: FxHashMap<Box<str>, Vec<NodeIx>>,
     /// Objects whose value was quarantined (SYNC-9), by the value they wait for: the AD object
     /// to process again once it is free.
@@ -80,8 +83,24 @@ pub struct EntraIndex {
 }
 
 impl EntraIndex {
+    fn map(&self, what: Unique) -> &FxHashMap<Box<str>, NodeIx> {
+        match what {
+            Unique::Upn => &self.upn,
+            Unique::Proxy => &self.proxy,
+            Unique::ImmutableId => &self.anchor,
+        }
+    }
+
+    fn map_mut(&mut self, what: Unique) -> &mut FxHashMap<Box<str>, NodeIx> {
+        match what {
+            Unique::Upn => &mut self.upn,
+            Unique::Proxy => &mut self.proxy,
+            Unique::ImmutableId => &mut self.anchor,
+        }
+    }
+
     pub fn holder(&self, what: Unique, value: &str) -> Option<NodeIx> {
-        self.live.get(&(what, value.into())).copied()
+        self.map(what).get(value).copied()
     }
 
     pub fn deleted_with_anchor(&self, anchor: &str) -> &[NodeIx] {
@@ -101,7 +120,7 @@ impl EntraIndex {
 
     fn insert_live(&mut self, n: NodeIx, o: &EntraObject) {
         for (w, v) in unique_values(o) {
-            self.live.insert((w, v.into()), n);
+            self.map_mut(w).insert(v.into(), n);
         }
     }
 
@@ -109,9 +128,9 @@ impl EntraIndex {
     fn remove_live(&mut self, n: NodeIx, o: &EntraObject) -> Vec<(Unique, String)> {
         let mut out = Vec::new();
         for (w, v) in unique_values(o) {
-            let key = (w, v.clone().into_boxed_str());
-            if self.live.get(&key) == Some(&n) {
-                self.live.remove(&key);
+            let map = self.map_mut(w);
+            if map.get(v.as_str()) == Some(&n) {
+                map.remove(v.as_str());
                 out.push((w, v));
             }
         }
@@ -200,7 +219,15 @@ impl World {
         if !changed {
             return Ok(false);
         }
-        if old.is_live() {
+        let unique_changed = changes.iter().any(|(p, _)| {
+            matches!(
+                p,
+                EntraProp::UserPrincipalName
+                    | EntraProp::ProxyAddresses
+                    | EntraProp::OnPremisesImmutableId
+            )
+        });
+        if old.is_live() && unique_changed {
             let clashes = self.entra_ix.clashes(n, &new);
             if !clashes.is_empty() {
                 return Err(clashes);

@@ -2,7 +2,6 @@
 //! A broken invariant is a defect of the engine: the run stops with an error.
 
 use petgraph::Direction;
-use petgraph::visit::EdgeRef;
 
 use crate::model::*;
 use crate::rules::RuleId;
@@ -12,12 +11,15 @@ fn broken(rule: RuleId, message: String) -> EngineError {
     EngineError::Invariant { rule, message }
 }
 
-/// Checks INV-1..3 for the given nodes.
-pub(crate) fn check(w: &World, nodes: &[NodeIx]) -> Result<()> {
+/// Checks INV-1..3 for the given nodes and the relations added.
+pub(crate) fn check(w: &World, nodes: &[NodeIx], links: &[(NodeIx, NodeIx, Rel)]) -> Result<()> {
     for &n in nodes {
         inv_1_unique(w, n)?;
-        inv_2_relations(w, n)?;
+        inv_2_gone_has_no_relations(w, n)?;
         inv_3_joins(w, n)?;
+    }
+    for &(a, b, rel) in links {
+        inv_2_relation(w, a, b, rel)?;
     }
     Ok(())
 }
@@ -46,53 +48,74 @@ fn inv_1_unique(w: &World, n: NodeIx) -> Result<()> {
     Ok(())
 }
 
-/// INV-2: every relation joins two objects of the same directory, of kinds the relation allows.
-fn inv_2_relations(w: &World, n: NodeIx) -> Result<()> {
+/// INV-2: a relation joins two objects of the same directory, of kinds the relation allows,
+/// neither of them gone.
+fn inv_2_relation(w: &World, from: NodeIx, to: NodeIx, rel: Rel) -> Result<()> {
+    if !w.g.has(from, to, rel) {
+        return Ok(()); // added, then removed again by the same operation
+    }
+    let (Some(a), Some(b)) = (w.g.node(from), w.g.node(to)) else {
+        return Err(broken(RuleId::Inv2, "a relation to a missing node".into()));
+    };
+    let kind = o_kind;
+    let ok = match rel {
+        Rel::Join => a.directory() == Directory::Ad && b.directory() == Directory::Entra,
+        Rel::Member => {
+            a.directory() == b.directory() && kind(a).is_some() && kind(b) == Some(Kind::Group)
+        }
+        Rel::Manager => {
+            a.directory() == b.directory()
+                && kind(a) == Some(Kind::User)
+                && kind(b) == Some(Kind::User)
+        }
+        Rel::Owner => {
+            matches!(a, Node::Entra(_))
+                && matches!(b, Node::Entra(_))
+                && kind(b) == Some(Kind::Group)
+        }
+        Rel::Role => matches!(a, Node::Entra(_)) && matches!(b, Node::Role(_)),
+        Rel::Licence => matches!(a, Node::Entra(_)) && matches!(b, Node::Sku(_)),
+        Rel::App => matches!(a, Node::Entra(_)) && matches!(b, Node::App(_)),
+    };
+    let gone = rel != Rel::Join && (is_gone(a) || is_gone(b));
+    if !ok || gone {
+        return Err(broken(
+            RuleId::Inv2,
+            format!(
+                "a '{rel}' relation joins {} and {} objects{}",
+                a.directory(),
+                b.directory(),
+                if gone { " one of which is gone" } else { "" }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn is_gone(n: &Node) -> bool {
+    matches!(n, Node::Entra(o) if o.state == EntraState::Purged)
+        || matches!(n, Node::Ad(o) if o.state == AdState::Gone)
+}
+
+/// INV-2 for an object that is gone: it keeps no relation (but a sync join of a removed AD
+/// object, until a cycle processes the deletion).
+fn inv_2_gone_has_no_relations(w: &World, n: NodeIx) -> Result<()> {
+    let Some(node) = w.g.node(n) else {
+        return Ok(());
+    };
+    if !is_gone(node) {
+        return Ok(());
+    }
     let g = &w.g.g;
-    for e in g
+    let kept = g
         .edges_directed(n, Direction::Outgoing)
         .chain(g.edges_directed(n, Direction::Incoming))
-    {
-        let (Some(a), Some(b)) = (w.g.node(e.source()), w.g.node(e.target())) else {
-            return Err(broken(RuleId::Inv2, "a relation to a missing node".into()));
-        };
-        let kind = o_kind;
-        let ok = match e.weight() {
-            Rel::Join => a.directory() == Directory::Ad && b.directory() == Directory::Entra,
-            Rel::Member => {
-                a.directory() == b.directory() && kind(a).is_some() && kind(b) == Some(Kind::Group)
-            }
-            Rel::Manager => {
-                a.directory() == b.directory()
-                    && kind(a) == Some(Kind::User)
-                    && kind(b) == Some(Kind::User)
-            }
-            Rel::Owner => {
-                matches!(a, Node::Entra(_))
-                    && matches!(b, Node::Entra(_))
-                    && kind(b) == Some(Kind::Group)
-            }
-            Rel::Role => matches!(a, Node::Entra(_)) && matches!(b, Node::Role(_)),
-            Rel::Licence => matches!(a, Node::Entra(_)) && matches!(b, Node::Sku(_)),
-            Rel::App => matches!(a, Node::Entra(_)) && matches!(b, Node::App(_)),
-        };
-        let gone = *e.weight() != Rel::Join
-            && (matches!(a, Node::Entra(o) if o.state == EntraState::Purged)
-                || matches!(b, Node::Entra(o) if o.state == EntraState::Purged)
-                || matches!(a, Node::Ad(o) if o.state == AdState::Gone)
-                || matches!(b, Node::Ad(o) if o.state == AdState::Gone));
-        if !ok || gone {
-            return Err(broken(
-                RuleId::Inv2,
-                format!(
-                    "a '{}' relation joins {} and {} objects{}",
-                    e.weight(),
-                    a.directory(),
-                    b.directory(),
-                    if gone { " one of which is gone" } else { "" }
-                ),
-            ));
-        }
+        .any(|e| *e.weight() != Rel::Join);
+    if kept {
+        return Err(broken(
+            RuleId::Inv2,
+            format!("a gone {} object keeps relations", node.directory()),
+        ));
     }
     Ok(())
 }

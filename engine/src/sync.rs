@@ -446,9 +446,10 @@ impl World {
                 return Outcome::Joined(e);
             }
         }
-        // Soft match (SYNC-5): users only.
+        // Soft match (SYNC-5): users only. Only live users with no onPremisesImmutableId are
+        // candidates: a holder with another one is skipped for the next key.
         let mut admin_conflict = false;
-        let mut conflict: Option<String> = None;
+        let mut conflict: Option<(String, String)> = None;
         if kind == Kind::User && !self.settings.block_soft_match {
             let (smtp, upn) = {
                 let Some(o) = self.g.ad(n) else {
@@ -484,24 +485,19 @@ impl World {
                 let id = o.id;
                 let shown = value.trim_start_matches("smtp:").to_string();
                 if let Some(other) = o.immutable_id() {
-                    if self.settings.soft_match_conflict == SoftMatchConflict::Quarantine {
-                        // Duplicate attribute resiliency: no InvalidSoftMatch on an add; the
-                        // new object is provisioned and the clashing value quarantined (SYNC-9).
-                        conflict = Some(format!(
-                            "its {what} {shown} is held by {id}, synced from another AD object"
-                        ));
-                        break;
-                    }
-                    return fail(
-                        errors,
-                        ev,
-                        ErrorCode::InvalidSoftMatch,
-                        K::InvalidSoftMatch,
-                        R::Sync5,
-                        format!(
-                            "InvalidSoftMatch: {name}'s {what} {shown} is held by {id}, which has a different onPremisesImmutableId {other}: nothing exported"
-                        ),
-                    );
+                    // Not a candidate (only users with no immutableId are): the next key may
+                    // still find one; the conflict counts only if none does.
+                    conflict.get_or_insert_with(|| {
+                        (
+                            format!(
+                                "its {what} {shown} is held by {id}, synced from another AD object"
+                            ),
+                            format!(
+                                "InvalidSoftMatch: {name}'s {what} {shown} is held by {id}, which has a different onPremisesImmutableId {other}: nothing exported"
+                            ),
+                        )
+                    });
+                    continue;
                 }
                 if self.g.live_out(e, Rel::Role).next().is_some() {
                     errors.insert(ErrorCode::ExistingAdminRoleConflict);
@@ -523,8 +519,22 @@ impl World {
                 self.sync_flow(n, e, errors, ev);
                 return Outcome::Joined(e);
             }
+            if !admin_conflict
+                && self.settings.soft_match_conflict == SoftMatchConflict::InvalidSoftMatch
+                && let Some((_, msg)) = conflict.take()
+            {
+                return fail(
+                    errors,
+                    ev,
+                    ErrorCode::InvalidSoftMatch,
+                    K::InvalidSoftMatch,
+                    R::Sync5,
+                    msg,
+                );
+            }
         }
-        // No match: a new object (SYNC-6).
+        // No match: a new object (SYNC-6). With duplicate attribute resiliency
+        // (`soft_match_conflict: quarantine`) the clashing values are quarantined (SYNC-9).
         let h = self.g.ad(n).map_or(HandleId(0), |o| o.handle);
         let mut props = PropMap::default();
         props.set(
@@ -549,7 +559,7 @@ impl World {
                 R::Sync9,
                 "a second user beside the administrator it could not match".to_string(),
             ),
-            (false, false, Some(c)) => (
+            (false, false, Some((c, _))) => (
                 R::Sync9,
                 format!(
                     "{c}: duplicate attribute resiliency provisions it with that value quarantined"

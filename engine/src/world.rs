@@ -540,13 +540,22 @@ impl World {
 
     /// INV-1..3 on the objects the last operation changed (INV-4 is kept by [`World::wait`]).
     fn check_invariants(&mut self) -> Result<()> {
-        let touched = self.g.take_touched();
-        crate::invariants::check(self, &touched)
+        let (nodes, links) = self.g.take_touched();
+        crate::invariants::check(self, &nodes, &links)
     }
 
     /// INV-1..3 on every object of the world (for tests and tools; O(tenant)).
     pub fn check_all_invariants(&self) -> Result<()> {
         let all: Vec<NodeIx> = self.g.nodes().collect();
-        crate::invariants::check(self, &all)
+        let links: Vec<(NodeIx, NodeIx, Rel)> = self
+            .g
+            .g
+            .edge_indices()
+            .filter_map(|e| {
+                let (a, b) = self.g.g.edge_endpoints(e)?;
+                Some((a, b, *self.g.g.edge_weight(e)?))
+            })
+            .collect();
+        crate::invariants::check(self, &all, &links)
     }
 }

@@ -264,6 +264,8 @@ pub struct DirGraph {
     /// Nodes changed since the last [`DirGraph::take_touched`]: the invariants are checked on
     /// these after each operation, so the check costs what the operation changed.
     touched: Vec<NodeIx>,
+    /// Relations added since the last [`DirGraph::take_touched`].
+    linked: Vec<(NodeIx, NodeIx, Rel)>,
 }
 
 impl DirGraph {
@@ -273,12 +275,15 @@ impl DirGraph {
         ix
     }
 
-    /// The nodes changed since the last call, sorted and without repeats.
-    pub fn take_touched(&mut self) -> Vec<NodeIx> {
+    /// The nodes changed and the relations added since the last call, sorted, without repeats.
+    pub fn take_touched(&mut self) -> (Vec<NodeIx>, Vec<(NodeIx, NodeIx, Rel)>) {
         let mut t = std::mem::take(&mut self.touched);
         t.sort_unstable();
         t.dedup();
-        t
+        let mut l = std::mem::take(&mut self.linked);
+        l.sort_unstable();
+        l.dedup();
+        (t, l)
     }
 
     pub fn node(&self, n: NodeIx) -> Option<&Node> {
@@ -361,7 +366,7 @@ impl DirGraph {
             return false;
         }
         self.g.add_edge(from, to, rel);
-        self.touched.extend([from, to]);
+        self.linked.push((from, to, rel));
         true
     }
 

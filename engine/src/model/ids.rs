@@ -32,13 +32,21 @@ impl Guid {
 
 impl fmt::Display for Guid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [b'-'; 36];
+        let mut pos = 0;
         for (i, byte) in self.0.iter().enumerate() {
             if matches!(i, 4 | 6 | 8 | 10) {
-                f.write_str("-")?;
+                pos += 1; // the dash already there
             }
-            write!(f, "{byte:02x}")?;
+            let digit = |n: u8| HEX.get(usize::from(n)).copied().unwrap_or(b'0');
+            if let Some([hi, lo]) = out.get_mut(pos..pos + 2) {
+                *hi = digit(byte >> 4);
+                *lo = digit(byte & 0x0f);
+            }
+            pos += 2;
         }
-        Ok(())
+        f.write_str(std::str::from_utf8(&out).unwrap_or_default())
     }
 }
 
