@@ -2,7 +2,7 @@
 //! (AD-2, AD-3) and native undelete (AD-4).
 
 use crate::model::*;
-use crate::report::{Event, EventKind as K};
+use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
 use crate::world::{EngineError, NewObject, RelationSet, Result, World};
 
@@ -51,15 +51,17 @@ impl World {
 
     /// AD-1: a new object with a new objectGUID and objectSid; `mS-DS-ConsistencyGuid` stays empty
     /// unless the creator sets it. Refused when the handle already has a live AD object.
-    pub(crate) fn ad_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Vec<Event>) {
+    pub(crate) fn ad_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Events) {
         let name = self.name_of(h);
         if self.ad_live_of(h).is_some() {
-            ev.push(Event::new(
-                K::Refused,
-                &name,
-                R::Ad1,
-                format!("{name} already has a live AD object: nothing was created"),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::Refused,
+                    &name,
+                    R::Ad1,
+                    format!("{name} already has a live AD object: nothing was created"),
+                )
+            });
             return;
         }
         let kind = self.handles.kind(h).unwrap_or(Kind::User);
@@ -98,7 +100,7 @@ impl World {
         );
         let n = self.ad_add(o);
         self.sync.touch(n);
-        ev.push(Event::new(K::AdCreated, &name, R::Ad1, msg));
+        ev.push_with(|| Event::new(K::AdCreated, &name, R::Ad1, msg));
     }
 
     /// `update` in AD: attributes change; the next delta cycle processes the object (SYNC-11).
@@ -106,7 +108,7 @@ impl World {
         &mut self,
         h: HandleId,
         set: &[(AdAttr, Option<Value>)],
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) {
         let name = self.name_of(h);
         let Some(n) = self.ad_live_of(h) else {
@@ -125,20 +127,22 @@ impl World {
             return;
         }
         self.sync.touch(n);
-        ev.push(Event::new(
-            K::AdUpdated,
-            &name,
-            R::Sync11,
-            format!(
-                "AD attributes of {name} changed ({}); the next cycle will process it",
-                changed.join(", ")
-            ),
-        ));
+        ev.push_with(|| {
+            Event::new(
+                K::AdUpdated,
+                &name,
+                R::Sync11,
+                format!(
+                    "AD attributes of {name} changed ({}); the next cycle will process it",
+                    changed.join(", ")
+                ),
+            )
+        });
     }
 
     /// `delete` in AD: with the Recycle Bin a deleted object keeping everything (AD-2), without
     /// it a tombstone (AD-3); `permanently` removes it completely.
-    pub(crate) fn ad_delete(&mut self, h: HandleId, permanently: bool, ev: &mut Vec<Event>) {
+    pub(crate) fn ad_delete(&mut self, h: HandleId, permanently: bool, ev: &mut Events) {
         let name = self.name_of(h);
         let n = match self.ad_live_of(h) {
             Some(n) => n,
@@ -160,7 +164,7 @@ impl World {
                 o.state = AdState::Deleted { since: now };
             }
             self.schedule(n, now, lifetime);
-            ev.push(Event::new(
+            ev.push_with(|| Event::new(
                 K::AdDeleted,
                 &name,
                 R::Ad2,
@@ -169,7 +173,7 @@ impl World {
         } else {
             self.ad_strip(n, AdState::Tombstone { since: now });
             self.schedule(n, now, lifetime);
-            ev.push(Event::new(
+            ev.push_with(|| Event::new(
                 K::AdTombstoned,
                 &name,
                 R::Ad3,
@@ -188,28 +192,30 @@ impl World {
         }
     }
 
-    fn ad_remove(&mut self, n: NodeIx, why: &str, ev: &mut Vec<Event>) {
+    fn ad_remove(&mut self, n: NodeIx, why: &str, ev: &mut Events) {
         self.ad_strip(n, AdState::Gone);
         let name = self
             .g
             .ad(n)
             .map(|o| self.name_of(o.handle))
             .unwrap_or_default();
-        ev.push(Event::new(
-            K::AdRemoved,
-            &name,
-            if self.settings.ad_recycle_bin {
-                R::Ad2
-            } else {
-                R::Ad3
-            },
-            format!("{name} {why}: nothing is left to undelete or reanimate"),
-        ));
+        ev.push_with(|| {
+            Event::new(
+                K::AdRemoved,
+                &name,
+                if self.settings.ad_recycle_bin {
+                    R::Ad2
+                } else {
+                    R::Ad3
+                },
+                format!("{name} {why}: nothing is left to undelete or reanimate"),
+            )
+        });
     }
 
     /// AD-2/AD-3 expiry: a deleted object is recycled after its lifetime; a recycled object or a
     /// tombstone is removed after the tombstone lifetime (the same setting here).
-    pub(crate) fn ad_expire(&mut self, n: NodeIx, since: Time, ev: &mut Vec<Event>) {
+    pub(crate) fn ad_expire(&mut self, n: NodeIx, since: Time, ev: &mut Events) {
         let Some(o) = self.g.ad(n) else { return };
         let name = self.name_of(o.handle);
         match o.state {
@@ -217,7 +223,7 @@ impl World {
                 let now = self.now;
                 self.ad_strip(n, AdState::Recycled { since: now });
                 self.schedule(n, now, self.settings.ad_deleted_object_lifetime_days);
-                ev.push(Event::new(
+                ev.push_with(|| Event::new(
                     K::AdRecycled,
                     &name,
                     R::Ad2,
@@ -237,24 +243,28 @@ impl World {
 
     /// AD-4: `Restore-ADObject` brings a deleted object or tombstone back with the same
     /// objectGUID and objectSid and what it kept, in its last known OU. Recycled: refused.
-    pub(crate) fn ad_undelete(&mut self, h: HandleId, ev: &mut Vec<Event>) {
+    pub(crate) fn ad_undelete(&mut self, h: HandleId, ev: &mut Events) {
         let name = self.name_of(h);
         if self.ad_live_of(h).is_some() {
-            ev.push(Event::new(
-                K::Refused,
-                &name,
-                R::Ad4,
-                format!("{name} is live in AD: nothing to undelete"),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::Refused,
+                    &name,
+                    R::Ad4,
+                    format!("{name} is live in AD: nothing to undelete"),
+                )
+            });
             return;
         }
         let Some(n) = self.ad_current(h) else {
-            return ev.push(Event::new(
-                K::NotFound,
-                &name,
-                R::Ad4,
-                format!("{name} has no deleted object in AD"),
-            ));
+            return ev.push_with(|| {
+                Event::new(
+                    K::NotFound,
+                    &name,
+                    R::Ad4,
+                    format!("{name} has no deleted object in AD"),
+                )
+            });
         };
         let Some(o) = self.g.ad(n) else { return };
         match o.state {
@@ -273,15 +283,15 @@ impl World {
                 }
                 self.sync.touch(n);
                 self.touch_ad_groups(n);
-                ev.push(Event::new(K::AdUndeleted, &name, R::Ad4, msg));
+                ev.push_with(|| Event::new(K::AdUndeleted, &name, R::Ad4, msg));
             }
-            AdState::Recycled { .. } => ev.push(Event::new(
+            AdState::Recycled { .. } => ev.push_with(|| Event::new(
                 K::Refused,
                 &name,
                 R::Ad4,
                 format!("{name} is recycled: a recycled object cannot be undeleted (restore it from a backup instead)"),
             )),
-            AdState::Gone | AdState::Live => ev.push(Event::new(
+            AdState::Gone | AdState::Live => ev.push_with(|| Event::new(
                 K::NotFound,
                 &name,
                 R::Ad4,
@@ -299,7 +309,7 @@ impl World {
     }
 
     /// AD-6: a move keeps the objectGUID; it may take the object in or out of sync scope.
-    pub(crate) fn ad_move(&mut self, h: HandleId, to: &str, ev: &mut Vec<Event>) {
+    pub(crate) fn ad_move(&mut self, h: HandleId, to: &str, ev: &mut Events) {
         let name = self.name_of(h);
         let Some(n) = self.ad_live_of(h) else {
             return ev.push(not_live(&name, R::Ad6));
@@ -313,7 +323,7 @@ impl World {
             true => "in",
             false => "out of",
         };
-        ev.push(Event::new(
+        ev.push_with(|| Event::new(
             K::AdMoved,
             &name,
             R::Ad6,
@@ -327,7 +337,7 @@ impl World {
         h: HandleId,
         rels: &RelationSet,
         add: bool,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Result<()> {
         let name = self.name_of(h);
         let Some(n) = self.ad_live_of(h) else {
@@ -353,12 +363,14 @@ impl World {
             };
             if changed {
                 self.sync.touch(gn);
-                ev.push(Event::new(
-                    kind,
-                    &name,
-                    R::Id3,
-                    format!("{name} {verb} AD group {gname}"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        kind,
+                        &name,
+                        R::Id3,
+                        format!("{name} {verb} AD group {gname}"),
+                    )
+                });
             }
         }
         if let Some(mname) = &rels.manager {
@@ -380,12 +392,9 @@ impl World {
             } else {
                 "cleared".to_string()
             };
-            ev.push(Event::new(
-                kind,
-                &name,
-                R::Id3,
-                format!("AD manager of {name} {what}"),
-            ));
+            ev.push_with(|| {
+                Event::new(kind, &name, R::Id3, format!("AD manager of {name} {what}"))
+            });
         }
         if !rels.owns.is_empty()
             || !rels.roles.is_empty()

@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap;
 
 use crate::model::props::{is_ad_mastered, rule_of};
 use crate::model::*;
-use crate::report::{Event, EventKind as K};
+use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
 use crate::world::{NewObject, RelationSet, Result, World};
 
@@ -257,7 +257,7 @@ impl World {
 
     /// Creates a cloud object (`create` in Entra, or `world.entra`): refused if a unique value
     /// is taken (ID-4).
-    pub(crate) fn entra_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Vec<Event>) {
+    pub(crate) fn entra_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Events) {
         let name = self.name_of(h);
         let kind = self.handles.kind(h).unwrap_or(Kind::User);
         if let Ok(Some(live)) = self.entra_live(h) {
@@ -266,12 +266,14 @@ impl World {
                 .entra(live)
                 .map(|o| o.id.to_string())
                 .unwrap_or_default();
-            ev.push(Event::new(
-                K::Refused,
-                &name,
-                R::Id4,
-                format!("{name} already has a live Entra object ({id}); nothing was created"),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::Refused,
+                    &name,
+                    R::Id4,
+                    format!("{name} already has a live Entra object ({id}); nothing was created"),
+                )
+            });
             return;
         }
         let mut props = PropMap::default();
@@ -313,23 +315,27 @@ impl World {
         let clashes = self.entra_ix.clashes(NodeIx::end(), &probe);
         if !clashes.is_empty() {
             let why = describe_clashes(self, &clashes);
-            ev.push(Event::new(
-                K::Refused,
-                &name,
-                R::Id4,
-                format!("Entra ID refused to create {name}: {why}"),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::Refused,
+                    &name,
+                    R::Id4,
+                    format!("Entra ID refused to create {name}: {why}"),
+                )
+            });
             return;
         }
         let gt = obj.group_type.unwrap_or(GroupType::Security);
         let n = self.entra_add(h, kind, gt, props);
         let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
-        ev.push(Event::new(
-            K::Created,
-            &name,
-            R::Id1,
-            format!("cloud {kind} {name} created with object id {id}"),
-        ));
+        ev.push_with(|| {
+            Event::new(
+                K::Created,
+                &name,
+                R::Id1,
+                format!("cloud {kind} {name} created with object id {id}"),
+            )
+        });
     }
 
     /// `delete` in Entra: soft delete (ENTRA-1, ENTRA-4), then a purge when `permanently`
@@ -338,7 +344,7 @@ impl World {
         &mut self,
         h: HandleId,
         permanently: bool,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Result<()> {
         let name = self.name_of(h);
         match self.entra_live(h)? {
@@ -357,23 +363,29 @@ impl World {
                 // Purge what is in the recycle bin for the handle.
                 let bin = self.soft_deleted_of(h);
                 if bin.is_empty() {
-                    ev.push(Event::new(
-                        K::NotFound,
-                        &name,
-                        R::Entra2,
-                        format!("{name} has no live or soft-deleted object in Entra ID to delete"),
-                    ));
+                    ev.push_with(|| {
+                        Event::new(
+                            K::NotFound,
+                            &name,
+                            R::Entra2,
+                            format!(
+                                "{name} has no live or soft-deleted object in Entra ID to delete"
+                            ),
+                        )
+                    });
                 }
                 for n in bin {
                     self.entra_purge(n, "purged from the recycle bin by the operator", ev);
                 }
             }
-            None => ev.push(Event::new(
-                K::NotFound,
-                &name,
-                R::Entra1,
-                format!("{name} has no live object in Entra ID to delete"),
-            )),
+            None => ev.push_with(|| {
+                Event::new(
+                    K::NotFound,
+                    &name,
+                    R::Entra1,
+                    format!("{name} has no live object in Entra ID to delete"),
+                )
+            }),
         }
         Ok(())
     }
@@ -394,7 +406,7 @@ impl World {
     /// Deletes a live object: users and soft-deletable groups go to the recycle bin (ENTRA-1),
     /// synced groups (and security groups when `security_groups_soft_delete` is false) are
     /// hard-deleted (ENTRA-4).
-    pub(crate) fn entra_delete(&mut self, n: NodeIx, why: &str, ev: &mut Vec<Event>) {
+    pub(crate) fn entra_delete(&mut self, n: NodeIx, why: &str, ev: &mut Events) {
         let Some(o) = self.g.entra(n) else { return };
         if !o.is_live() {
             return;
@@ -430,25 +442,27 @@ impl World {
         } else {
             R::Entra1
         };
-        ev.push(Event::new(
-            K::SoftDeleted,
-            &name,
-            rule,
-            format!(
-                "{why}: {name} ({}) is in the recycle bin for {} days with its relations",
-                o.id.short(),
-                self.settings.entra_retention_days
-            ),
-        ));
+        ev.push_with(|| {
+            Event::new(
+                K::SoftDeleted,
+                &name,
+                rule,
+                format!(
+                    "{why}: {name} ({}) is in the recycle bin for {} days with its relations",
+                    o.id.short(),
+                    self.settings.entra_retention_days
+                ),
+            )
+        });
     }
 
     /// Purges a soft-deleted object (ENTRA-2).
-    pub(crate) fn entra_purge(&mut self, n: NodeIx, why: &str, ev: &mut Vec<Event>) {
+    pub(crate) fn entra_purge(&mut self, n: NodeIx, why: &str, ev: &mut Events) {
         let msg = format!("{why}: gone for good with its relations");
         self.entra_gone(n, K::Purged, R::Entra2, &msg, ev);
     }
 
-    fn entra_gone(&mut self, n: NodeIx, kind: K, rule: R, msg: &str, ev: &mut Vec<Event>) {
+    fn entra_gone(&mut self, n: NodeIx, kind: K, rule: R, msg: &str, ev: &mut Events) {
         let Some(o) = self.g.entra(n).cloned() else {
             return;
         };
@@ -471,12 +485,14 @@ impl World {
             x.state = EntraState::Purged;
         }
         let name = self.name_of(o.handle);
-        ev.push(Event::new(
-            kind,
-            &name,
-            rule,
-            format!("{name} ({}) {msg}", o.id.short()),
-        ));
+        ev.push_with(|| {
+            Event::new(
+                kind,
+                &name,
+                rule,
+                format!("{name} ({}) {msg}", o.id.short()),
+            )
+        });
     }
 
     /// Marks the AD object joined to an Entra object as changed (SYNC-11), and the AD groups of
@@ -497,7 +513,7 @@ impl World {
 
     /// Restores a soft-deleted object from the recycle bin (ENTRA-3): same id, properties and
     /// relations. Refused when a live object holds its UPN, a proxy address or its immutableId.
-    pub(crate) fn entra_restore(&mut self, n: NodeIx, rule: R, ev: &mut Vec<Event>) -> bool {
+    pub(crate) fn entra_restore(&mut self, n: NodeIx, rule: R, ev: &mut Events) -> bool {
         let Some(o) = self.g.entra(n).cloned() else {
             return false;
         };
@@ -508,15 +524,17 @@ impl World {
         let clashes = self.entra_ix.clashes(n, &o);
         if !clashes.is_empty() {
             let why = describe_clashes(self, &clashes);
-            ev.push(Event::new(
-                K::Refused,
-                &name,
-                R::Entra3,
-                format!(
-                    "{name} ({}) cannot be restored from the recycle bin: {why}",
-                    o.id.short()
-                ),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::Refused,
+                    &name,
+                    R::Entra3,
+                    format!(
+                        "{name} ({}) cannot be restored from the recycle bin: {why}",
+                        o.id.short()
+                    ),
+                )
+            });
             return false;
         }
         self.entra_ix.remove_deleted(n, &o);
@@ -525,7 +543,7 @@ impl World {
             x.state = EntraState::Live;
         }
         self.touch_joined(n);
-        ev.push(Event::new(
+        ev.push_with(|| Event::new(
             K::RestoredFromRecycleBin,
             &name,
             rule,
@@ -538,7 +556,7 @@ impl World {
     }
 
     /// `undelete` in Entra: the newest soft-deleted object of the handle (ENTRA-3).
-    pub(crate) fn entra_undelete_handle(&mut self, h: HandleId, ev: &mut Vec<Event>) {
+    pub(crate) fn entra_undelete_handle(&mut self, h: HandleId, ev: &mut Events) {
         let name = self.name_of(h);
         let newest = self.soft_deleted_of(h).into_iter().max_by_key(|n| {
             let since = match self.g.entra(*n).map(|o| o.state) {
@@ -551,12 +569,14 @@ impl World {
             Some(n) => {
                 self.entra_restore(n, R::Entra3, ev);
             }
-            None => ev.push(Event::new(
-                K::NotFound,
-                &name,
-                R::Entra2,
-                format!("{name} is not in the Entra recycle bin: nothing to restore"),
-            )),
+            None => ev.push_with(|| {
+                Event::new(
+                    K::NotFound,
+                    &name,
+                    R::Entra2,
+                    format!("{name} is not in the Entra recycle bin: nothing to restore"),
+                )
+            }),
         }
     }
 
@@ -566,16 +586,18 @@ impl World {
         &mut self,
         h: HandleId,
         set: &[(EntraProp, Option<Value>)],
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Result<()> {
         let name = self.name_of(h);
         let Some(n) = self.entra_live(h)? else {
-            ev.push(Event::new(
-                K::NotFound,
-                &name,
-                R::Entra5,
-                format!("{name} has no live object in Entra ID to update"),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::NotFound,
+                    &name,
+                    R::Entra5,
+                    format!("{name} has no live object in Entra ID to update"),
+                )
+            });
             return Ok(());
         };
         let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
@@ -585,7 +607,7 @@ impl World {
             .partition(|(p, _)| (synced && is_ad_mastered(*p)) || p.is_read_only());
         if !refused.is_empty() {
             let names: Vec<&str> = refused.iter().map(|(p, _)| p.name()).collect();
-            ev.push(Event::new(
+            ev.push_with(|| Event::new(
                 K::WriteRefused,
                 &name,
                 R::Entra5,
@@ -607,21 +629,25 @@ impl World {
                     // A cloud value the sync may write again (mobilePhone, usageLocation).
                     self.touch_joined(n);
                 }
-                ev.push(Event::new(
-                    K::Updated,
-                    &name,
-                    R::Entra5,
-                    format!("cloud write accepted: {}", names.join(", ")),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::Updated,
+                        &name,
+                        R::Entra5,
+                        format!("cloud write accepted: {}", names.join(", ")),
+                    )
+                });
             }
             Err(clashes) => {
                 let why = describe_clashes(self, &clashes);
-                ev.push(Event::new(
-                    K::Refused,
-                    &name,
-                    R::Id4,
-                    format!("Entra ID refused the write: {why}"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::Refused,
+                        &name,
+                        R::Id4,
+                        format!("Entra ID refused the write: {why}"),
+                    )
+                });
             }
         }
         Ok(())
@@ -641,16 +667,18 @@ impl World {
         h: HandleId,
         rels: &RelationSet,
         add: bool,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Result<()> {
         let name = self.name_of(h);
         let Some(n) = self.entra_live(h)? else {
-            ev.push(Event::new(
-                K::NotFound,
-                &name,
-                R::Id3,
-                format!("{name} has no live object in Entra ID"),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::NotFound,
+                    &name,
+                    R::Id3,
+                    format!("{name} has no live object in Entra ID"),
+                )
+            });
             return Ok(());
         };
         let verb = if add { "added" } else { "removed" };
@@ -665,23 +693,27 @@ impl World {
                 continue;
             };
             if self.g.entra(gn).is_some_and(EntraObject::is_synced) {
-                ev.push(Event::new(
-                    K::WriteRefused,
-                    &name,
-                    R::Entra5,
-                    format!(
-                        "{gname} is synced from AD: its members cannot be changed in the cloud"
-                    ),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::WriteRefused,
+                        &name,
+                        R::Entra5,
+                        format!(
+                            "{gname} is synced from AD: its members cannot be changed in the cloud"
+                        ),
+                    )
+                });
                 continue;
             }
             if self.set_rel(n, gn, Rel::Member, add) {
-                ev.push(Event::new(
-                    kind,
-                    &name,
-                    R::Id3,
-                    format!("{name} {verb} as member of {gname}"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        kind,
+                        &name,
+                        R::Id3,
+                        format!("{name} {verb} as member of {gname}"),
+                    )
+                });
                 self.licence_events(n, gn, add, ev);
             }
         }
@@ -691,12 +723,14 @@ impl World {
                 continue;
             };
             if self.set_rel(n, gn, Rel::Owner, add) {
-                ev.push(Event::new(
-                    kind,
-                    &name,
-                    R::Id3,
-                    format!("{name} {verb} as owner of {gname}"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        kind,
+                        &name,
+                        R::Id3,
+                        format!("{name} {verb} as owner of {gname}"),
+                    )
+                });
             }
         }
         for (which, list, what) in [(0u8, &rels.roles, "role"), (2, &rels.apps, "app")] {
@@ -704,12 +738,14 @@ impl World {
             for item in list {
                 let t = self.catalogue_node(which, item);
                 if self.set_rel(n, t, rel, add) {
-                    ev.push(Event::new(
-                        kind,
-                        &name,
-                        R::Id3,
-                        format!("{what} {item} {verb} for {name}"),
-                    ));
+                    ev.push_with(|| {
+                        Event::new(
+                            kind,
+                            &name,
+                            R::Id3,
+                            format!("{what} {item} {verb} for {name}"),
+                        )
+                    });
                 }
             }
         }
@@ -718,32 +754,36 @@ impl World {
             if self.set_rel(n, t, Rel::Licence, add) {
                 let is_group = self.g.entra(n).is_some_and(|o| o.kind == Kind::Group);
                 if is_group {
-                    ev.push(Event::new(
-                        if add {
-                            K::LicenceInherited
-                        } else {
-                            K::LicenceRemoved
-                        },
-                        &name,
-                        R::Entra6,
-                        format!(
-                            "licence {sku} {verb} for group {name}: its direct members {} it",
-                            if add { "inherit" } else { "lose" }
-                        ),
-                    ));
+                    ev.push_with(|| {
+                        Event::new(
+                            if add {
+                                K::LicenceInherited
+                            } else {
+                                K::LicenceRemoved
+                            },
+                            &name,
+                            R::Entra6,
+                            format!(
+                                "licence {sku} {verb} for group {name}: its direct members {} it",
+                                if add { "inherit" } else { "lose" }
+                            ),
+                        )
+                    });
                 } else {
-                    ev.push(Event::new(
-                        kind,
-                        &name,
-                        R::Id3,
-                        format!("direct licence {sku} {verb} for {name}"),
-                    ));
+                    ev.push_with(|| {
+                        Event::new(
+                            kind,
+                            &name,
+                            R::Id3,
+                            format!("direct licence {sku} {verb} for {name}"),
+                        )
+                    });
                 }
             }
         }
         if let Some(mname) = &rels.manager {
             if self.g.entra(n).is_some_and(EntraObject::is_synced) {
-                ev.push(Event::new(
+                ev.push_with(|| Event::new(
                     K::WriteRefused,
                     &name,
                     R::Entra5,
@@ -761,22 +801,21 @@ impl World {
                     self.g.unlink(n, o, Rel::Manager);
                 }
                 self.g.link(n, m, Rel::Manager);
-                ev.push(Event::new(
-                    kind,
-                    &name,
-                    R::Id3,
-                    format!("manager of {name} set to {mname}"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        kind,
+                        &name,
+                        R::Id3,
+                        format!("manager of {name} set to {mname}"),
+                    )
+                });
             } else {
                 let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
                 for o in old {
                     self.g.unlink(n, o, Rel::Manager);
-                    ev.push(Event::new(
-                        kind,
-                        &name,
-                        R::Id3,
-                        format!("manager of {name} removed"),
-                    ));
+                    ev.push_with(|| {
+                        Event::new(kind, &name, R::Id3, format!("manager of {name} removed"))
+                    });
                 }
             }
         }
@@ -792,13 +831,7 @@ impl World {
     }
 
     /// ENTRA-6: the licences a membership change brings or takes.
-    pub(crate) fn licence_events(
-        &self,
-        member: NodeIx,
-        group: NodeIx,
-        add: bool,
-        ev: &mut Vec<Event>,
-    ) {
+    pub(crate) fn licence_events(&self, member: NodeIx, group: NodeIx, add: bool, ev: &mut Events) {
         let Some(m) = self.g.entra(member) else {
             return;
         };
@@ -813,20 +846,22 @@ impl World {
             .unwrap_or_default();
         for sku in self.g.out(group, Rel::Licence) {
             let sku = self.g.catalogue_name(sku).unwrap_or_default();
-            ev.push(Event::new(
-                if add {
-                    K::LicenceInherited
-                } else {
-                    K::LicenceRemoved
-                },
-                &name,
-                R::Entra6,
-                if add {
-                    format!("{name} inherits licence {sku} from {gname}")
-                } else {
-                    format!("{name} no longer inherits licence {sku} from {gname}")
-                },
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    if add {
+                        K::LicenceInherited
+                    } else {
+                        K::LicenceRemoved
+                    },
+                    &name,
+                    R::Entra6,
+                    if add {
+                        format!("{name} inherits licence {sku} from {gname}")
+                    } else {
+                        format!("{name} no longer inherits licence {sku} from {gname}")
+                    },
+                )
+            });
         }
     }
 

@@ -111,6 +111,49 @@ impl Event {
     }
 }
 
+/// Where an operation records its events. With `detail` off (bulk runs, benchmarks) messages
+/// are never formatted and nothing is kept: the cost of an operation is its work alone.
+#[derive(Debug, Default)]
+pub struct Events {
+    list: Vec<Event>,
+    detail: bool,
+}
+
+impl Events {
+    pub fn new(detail: bool) -> Events {
+        Events {
+            list: Vec::new(),
+            detail,
+        }
+    }
+
+    /// Records the event `make` builds, when events are kept.
+    pub fn push_with(&mut self, make: impl FnOnce() -> Event) {
+        if self.detail {
+            self.list.push(make());
+        }
+    }
+
+    /// Records a built event, when events are kept.
+    pub fn push(&mut self, e: Event) {
+        if self.detail {
+            self.list.push(e);
+        }
+    }
+
+    pub fn detail(&self) -> bool {
+        self.detail
+    }
+
+    pub fn into_vec(self) -> Vec<Event> {
+        self.list
+    }
+
+    pub fn extend(&mut self, other: Events) {
+        self.list.extend(other.list);
+    }
+}
+
 /// The report of a whole run (SCENARIO_FORMAT.md section 3).
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {

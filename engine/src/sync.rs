@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::entra::{Unique, primary_smtp, proxy_key};
 use crate::model::props::USER_PROPS;
 use crate::model::*;
-use crate::report::{Event, EventKind as K};
+use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
 use crate::settings::{SoftMatchConflict, SourceAnchor};
 use crate::world::World;
@@ -113,7 +113,7 @@ impl World {
 
     /// `scope`: changes the configured OU filter; it takes effect at the next initial cycle
     /// (SYNC-2, SYNC-11).
-    pub(crate) fn sync_scope(&mut self, add: &[String], remove: &[String], ev: &mut Vec<Event>) {
+    pub(crate) fn sync_scope(&mut self, add: &[String], remove: &[String], ev: &mut Events) {
         let mut set = match self.sync.configured_ous.clone() {
             Some(s) => s,
             None => self
@@ -127,7 +127,7 @@ impl World {
             set.remove(r);
         }
         let list: Vec<&str> = set.iter().map(String::as_str).collect();
-        ev.push(Event::new(
+        ev.push_with(|| Event::new(
             K::ScopeChanged,
             "sync",
             R::Sync2,
@@ -141,7 +141,7 @@ impl World {
 
     /// One Entra Connect cycle (SYNC-11): import both sides, plan adds, updates and deletes,
     /// apply the deletion threshold (SYNC-8), export.
-    pub(crate) fn sync_cycle(&mut self, kind: CycleKind, ev: &mut Vec<Event>) {
+    pub(crate) fn sync_cycle(&mut self, kind: CycleKind, ev: &mut Events) {
         let candidates: Vec<NodeIx> = match kind {
             CycleKind::Initial => {
                 self.sync.applied_ous = self.sync.configured_ous.clone();
@@ -176,7 +176,7 @@ impl World {
             // SYNC-8: nothing is exported; the work stays pending for the next cycle.
             self.sync.dirty.extend(plan.iter().map(|(n, _)| *n));
             result.export = Export::StoppedDeletionThresholdExceeded;
-            ev.push(Event::new(
+            ev.push_with(|| Event::new(
                 K::ExportStopped,
                 "sync",
                 R::Sync8,
@@ -197,7 +197,7 @@ impl World {
                 Plan::Disconnect(e) => {
                     self.g.unlink(n, e, Rel::Join);
                     let name = self.ad_name(n);
-                    ev.push(Event::new(
+                    ev.push_with(|| Event::new(
                         K::Disconnected,
                         &name,
                         R::Sync10,
@@ -208,7 +208,7 @@ impl World {
                     result.adds += 1;
                     if self.sync.disconnected.remove(&n) {
                         let name = self.ad_name(n);
-                        ev.push(Event::new(
+                        ev.push_with(|| Event::new(
                             K::Disconnected,
                             &name,
                             R::Sync10,
@@ -233,27 +233,29 @@ impl World {
             self.flow_references(n, ev);
         }
         let errors: Vec<&str> = result.errors.iter().map(|e| e.name()).collect();
-        ev.push(Event::new(
-            K::CycleCompleted,
-            "sync",
-            R::Sync11,
-            format!(
-                "{} cycle processed {} AD objects: {} adds, {} updates, {} deletes exported{}",
-                match kind {
-                    CycleKind::Delta => "delta",
-                    CycleKind::Initial => "initial",
-                },
-                result.processed,
-                result.adds,
-                result.updates,
-                result.deletes,
-                if errors.is_empty() {
-                    String::new()
-                } else {
-                    format!("; errors: {}", errors.join(", "))
-                }
-            ),
-        ));
+        ev.push_with(|| {
+            Event::new(
+                K::CycleCompleted,
+                "sync",
+                R::Sync11,
+                format!(
+                    "{} cycle processed {} AD objects: {} adds, {} updates, {} deletes exported{}",
+                    match kind {
+                        CycleKind::Delta => "delta",
+                        CycleKind::Initial => "initial",
+                    },
+                    result.processed,
+                    result.adds,
+                    result.updates,
+                    result.deletes,
+                    if errors.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; errors: {}", errors.join(", "))
+                    }
+                ),
+            )
+        });
         self.sync.last = Some(result);
     }
 
@@ -287,7 +289,7 @@ impl World {
 
     /// SYNC-8: a joined object deleted in AD or out of scope: users are soft-deleted with
     /// `onPremisesSyncEnabled` false, groups hard-deleted (ENTRA-4).
-    fn sync_delete(&mut self, n: NodeIx, e: NodeIx, ev: &mut Vec<Event>) {
+    fn sync_delete(&mut self, n: NodeIx, e: NodeIx, ev: &mut Events) {
         let why = match self.g.ad(n).map(|o| o.state) {
             Some(AdState::Live) => "its AD object left the sync scope",
             _ => "its AD object was deleted",
@@ -300,13 +302,13 @@ impl World {
                 Some(Value::Bool(false)),
             );
         }
-        let mut inner = Vec::new();
+        let mut inner = Events::new(ev.detail());
         self.entra_delete(
             e,
             &format!("deleted by Entra Connect because {why}"),
             &mut inner,
         );
-        for mut x in inner {
+        for mut x in inner.into_vec() {
             if x.kind == K::SoftDeleted {
                 x.rule = R::Sync8;
             }
@@ -316,7 +318,7 @@ impl World {
 
     /// The anchor of an AD object (SYNC-1). With `ms-ds-consistencyguid` an empty
     /// mS-DS-ConsistencyGuid gets the objectGUID written into it first.
-    fn anchor(&mut self, n: NodeIx, ev: &mut Vec<Event>) -> Option<Guid> {
+    fn anchor(&mut self, n: NodeIx, ev: &mut Events) -> Option<Guid> {
         let o = self.g.ad(n)?;
         if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
             return Some(o.guid);
@@ -334,7 +336,7 @@ impl World {
             o.attrs
                 .set(AdAttr::ConsistencyGuid, Some(Value::text(guid.to_string())));
         }
-        ev.push(Event::new(
+        ev.push_with(|| Event::new(
             K::ConsistencyGuidWritten,
             &name,
             R::Sync1,
@@ -349,7 +351,7 @@ impl World {
         n: NodeIx,
         rejoin: bool,
         errors: &mut BTreeSet<ErrorCode>,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Outcome {
         let Some(anchor) = self.anchor(n, ev) else {
             return Outcome::Failed;
@@ -357,16 +359,12 @@ impl World {
         let imm = immutable_id(anchor);
         let name = self.ad_name(n);
         let kind = self.g.ad(n).map_or(Kind::User, |o| o.kind);
-        let fail = |errors: &mut BTreeSet<ErrorCode>,
-                    ev: &mut Vec<Event>,
-                    code,
-                    kind,
-                    rule,
-                    msg: String| {
-            errors.insert(code);
-            ev.push(Event::new(kind, &name, rule, msg));
-            Outcome::Failed
-        };
+        let fail =
+            |errors: &mut BTreeSet<ErrorCode>, ev: &mut Events, code, kind, rule, msg: String| {
+                errors.insert(code);
+                ev.push_with(|| Event::new(kind, &name, rule, msg));
+                Outcome::Failed
+            };
         // Hard match against live objects (SYNC-3).
         if let Some(e) = self.entra_ix.holder(Unique::ImmutableId, &imm) {
             let Some(o) = self.g.entra(e) else {
@@ -399,7 +397,7 @@ impl World {
                 );
             }
             self.join(n, e);
-            ev.push(Event::new(K::HardMatched, &name, R::Sync3, format!(
+            ev.push_with(|| Event::new(K::HardMatched, &name, R::Sync3, format!(
                 "{name} hard-matched on onPremisesImmutableId {imm} to the live object {id}, which becomes synced")));
             self.sync_flow(n, e, errors, ev);
             return Outcome::Joined(e);
@@ -501,7 +499,7 @@ impl World {
                 }
                 if self.g.live_out(e, Rel::Role).next().is_some() {
                     errors.insert(ErrorCode::ExistingAdminRoleConflict);
-                    ev.push(Event::new(K::AdminRoleConflict, &name, R::Sync5, format!(
+                    ev.push_with(|| Event::new(K::AdminRoleConflict, &name, R::Sync5, format!(
                         "ExistingAdminRoleConflict: {name}'s {what} {shown} matches {id}, which holds a directory role: soft match refused, a new user is provisioned")));
                     admin_conflict = true;
                     break;
@@ -514,7 +512,7 @@ impl World {
                         Some(Value::text(imm.as_str())),
                     )],
                 );
-                ev.push(Event::new(K::SoftMatched, &name, R::Sync5, format!(
+                ev.push_with(|| Event::new(K::SoftMatched, &name, R::Sync5, format!(
                     "{name} soft-matched on {what} {shown} to the cloud user {id}, which is taken over: AD now masters its properties")));
                 self.sync_flow(n, e, errors, ev);
                 return Outcome::Joined(e);
@@ -567,13 +565,15 @@ impl World {
             ),
             (false, false, None) => (R::Sync6, "no match".to_string()),
         };
-        ev.push(Event::new(
-            K::Provisioned,
-            &name,
-            rule,
-            format!("{name} provisioned in Entra ID as new {kind} {id} ({why})"),
-        ));
-        ev.push(Event::new(
+        ev.push_with(|| {
+            Event::new(
+                K::Provisioned,
+                &name,
+                rule,
+                format!("{name} provisioned in Entra ID as new {kind} {id} ({why})"),
+            )
+        });
+        ev.push_with(|| Event::new(
             K::ImmutableIdSet,
             &name,
             R::Id2,
@@ -722,7 +722,7 @@ impl World {
         n: NodeIx,
         e: NodeIx,
         errors: &mut BTreeSet<ErrorCode>,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) {
         let Some(eo) = self.g.entra(e) else { return };
         let anchor = eo.immutable_id().unwrap_or_default().to_string();
@@ -795,15 +795,17 @@ impl World {
             self.sync.touch(n);
             errors.insert(ErrorCode::AttributeValueMustBeUnique);
             let what: Vec<String> = clashes.iter().map(|(w, v, _)| format!("{w} {v}")).collect();
-            ev.push(Event::new(
-                K::Refused,
-                &name,
-                R::Id4,
-                format!(
-                    "AttributeValueMustBeUnique: the export of {name} was refused ({})",
-                    what.join(", ")
-                ),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::Refused,
+                    &name,
+                    R::Id4,
+                    format!(
+                        "AttributeValueMustBeUnique: the export of {name} was refused ({})",
+                        what.join(", ")
+                    ),
+                )
+            });
             return;
         }
         for x in &new_errors {
@@ -820,24 +822,28 @@ impl World {
                         x.value
                     ),
                 };
-                ev.push(Event::new(
-                    K::AttributeQuarantined,
-                    &name,
-                    R::Sync9,
-                    format!("QuarantinedAttributeValueMustBeUnique: {what}"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::AttributeQuarantined,
+                        &name,
+                        R::Sync9,
+                        format!("QuarantinedAttributeValueMustBeUnique: {what}"),
+                    )
+                });
             }
         }
         for x in old_errors.iter().filter(|x| !new_errors.contains(x)) {
-            ev.push(Event::new(
-                K::QuarantineReleased,
-                &name,
-                R::Sync9,
-                format!(
-                    "the clash on {} {} is gone: the real value is back on {name}",
-                    x.prop, x.value
-                ),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::QuarantineReleased,
+                    &name,
+                    R::Sync9,
+                    format!(
+                        "the clash on {} {} is gone: the real value is back on {name}",
+                        x.prop, x.value
+                    ),
+                )
+            });
         }
         if let Some(o) = self.g.entra_mut(e) {
             o.errors = new_errors;
@@ -870,12 +876,14 @@ impl World {
                 parts.push(format!("{what}: {}", list.join(", ")));
             }
         }
-        ev.push(Event::new(
-            K::AttributesFlowed,
-            &name,
-            R::Sync7,
-            format!("AD values written to {name} ({})", parts.join("; ")),
-        ));
+        ev.push_with(|| {
+            Event::new(
+                K::AttributesFlowed,
+                &name,
+                R::Sync7,
+                format!("AD values written to {name} ({})", parts.join("; ")),
+            )
+        });
     }
 
     /// A SYNC-9 placeholder: `<prefix><4 digits>@<tenant>.onmicrosoft.com`, not held by anyone.
@@ -899,7 +907,7 @@ impl World {
 
     /// Reference attributes (SYNC-7): a user's manager once the manager's cloud object exists, a
     /// synced group's members (members outside scope dropped).
-    fn flow_references(&mut self, n: NodeIx, ev: &mut Vec<Event>) {
+    fn flow_references(&mut self, n: NodeIx, ev: &mut Events) {
         let Some(e) = self.g.joined_entra(n).filter(|e| self.g.is_live(*e)) else {
             return;
         };
@@ -935,7 +943,7 @@ impl World {
                     }
                     None => format!("manager of {name} cleared: AD has none in scope"),
                 };
-                ev.push(Event::new(K::ManagerFlowed, &name, R::Sync7, msg));
+                ev.push_with(|| Event::new(K::ManagerFlowed, &name, R::Sync7, msg));
             }
             Kind::Group => {
                 let want: BTreeSet<NodeIx> = self
@@ -957,16 +965,18 @@ impl World {
                     changes.entry(false).or_default().push(self.entra_name(*m));
                 }
                 for (added, who) in changes {
-                    ev.push(Event::new(
-                        K::MembershipFlowed,
-                        &name,
-                        R::Sync7,
-                        format!(
-                            "members {} synced group {name} from AD: {}",
-                            if added { "added to" } else { "removed from" },
-                            who.join(", ")
-                        ),
-                    ));
+                    ev.push_with(|| {
+                        Event::new(
+                            K::MembershipFlowed,
+                            &name,
+                            R::Sync7,
+                            format!(
+                                "members {} synced group {name} from AD: {}",
+                                if added { "added to" } else { "removed from" },
+                                who.join(", ")
+                            ),
+                        )
+                    });
                 }
             }
         }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::entra::Unique;
 use crate::model::props::{is_ad_mastered, vdc_restores};
 use crate::model::*;
-use crate::report::{Event, EventKind as K};
+use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
 use crate::world::{EngineError, Result, World};
 
@@ -115,7 +115,7 @@ impl Outcome {
 impl World {
     /// `backup`: a VDC restore point of every live Entra user and group (VDC-1) and an AD backup
     /// (VEAD-1).
-    pub(crate) fn backup(&mut self, label: &str, ev: &mut Vec<Event>) {
+    pub(crate) fn backup(&mut self, label: &str, ev: &mut Events) {
         let mut point = RestorePoint {
             taken: self.now,
             ..RestorePoint::default()
@@ -163,7 +163,7 @@ impl World {
         if self.vdc.first.is_none() {
             self.vdc.first = Some(label.to_string());
         }
-        ev.push(Event::new(
+        ev.push_with(|| Event::new(
             K::BackupTaken,
             label,
             R::Vdc1,
@@ -201,7 +201,7 @@ impl World {
         groups: &[String],
         from: &str,
         opts: RestoreOptions,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Result<()> {
         let point = self
             .vdc
@@ -222,12 +222,14 @@ impl World {
             let h = self.handle(name, kind)?;
             let idx = point.by_handle.get(&h).cloned().unwrap_or_default();
             if idx.is_empty() {
-                ev.push(Event::new(
-                    K::RestoreFailed,
-                    name.as_str(),
-                    R::Vdc5,
-                    format!("{name} is not in restore point '{from}': nothing to restore"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::RestoreFailed,
+                        name.as_str(),
+                        R::Vdc5,
+                        format!("{name} is not in restore point '{from}': nothing to restore"),
+                    )
+                });
                 session.statuses.insert(
                     name.clone(),
                     (Status::Failed, format!("not in restore point '{from}'")),
@@ -257,12 +259,14 @@ impl World {
             } else {
                 out.reasons.join("; ")
             };
-            ev.push(Event::new(
-                K::RestoreStatus,
-                name.as_str(),
-                R::Vdc5,
-                format!("{name}: {} ({reason})", out.status.name()),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::RestoreStatus,
+                    name.as_str(),
+                    R::Vdc5,
+                    format!("{name}: {} ({reason})", out.status.name()),
+                )
+            });
             let entry = session
                 .statuses
                 .entry(name)
@@ -281,7 +285,7 @@ impl World {
         b: &BackedUp,
         opts: RestoreOptions,
         remap: &mut FxHashMap<Guid, NodeIx>,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Outcome {
         let name = self.name_of(b.handle);
         let mut out = Outcome {
@@ -310,12 +314,14 @@ impl World {
                 } else {
                     "exists in Entra ID; skipped"
                 };
-                ev.push(Event::new(
-                    K::Skipped,
-                    &name,
-                    R::Vdc2,
-                    format!("{name} ({}) {why}", b.id.short()),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::Skipped,
+                        &name,
+                        R::Vdc2,
+                        format!("{name} ({}) {why}", b.id.short()),
+                    )
+                });
                 out.warn(why.to_string());
             }
             (Some(n), Existing::Overwrite) => {
@@ -334,7 +340,7 @@ impl World {
         b: &BackedUp,
         remap: &mut FxHashMap<Guid, NodeIx>,
         out: &mut Outcome,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) {
         let name = self.name_of(b.handle);
         let mut props = b.props.clone();
@@ -363,12 +369,14 @@ impl World {
                 let why = format!(
                     "cannot map {name}: its {what} {value} is held by the live object {by}"
                 );
-                ev.push(Event::new(
-                    K::RestoreFailed,
-                    &name,
-                    R::Vdc3,
-                    format!("{why}; nothing was written"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::RestoreFailed,
+                        &name,
+                        R::Vdc3,
+                        format!("{why}; nothing was written"),
+                    )
+                });
                 out.status = Status::Failed;
                 out.reasons.push(why);
                 return;
@@ -377,7 +385,7 @@ impl World {
         let n = self.entra_add(b.handle, b.kind, b.group_type, props);
         remap.insert(b.id, n);
         let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
-        ev.push(Event::new(K::RestoredFromBackup, &name, R::Vdc3, format!(
+        ev.push_with(|| Event::new(K::RestoredFromBackup, &name, R::Vdc3, format!(
             "{name} re-created from the backup with a new object id {id} (was {}); onPremisesSyncEnabled is null", b.id)));
         let lacking: Vec<&str> = b
             .props
@@ -387,15 +395,17 @@ impl World {
             .map(|p| p.name())
             .collect();
         if !lacking.is_empty() {
-            ev.push(Event::new(
-                K::PropertySkipped,
-                &name,
-                R::Vdc6,
-                format!(
-                    "VDC does not restore {}: empty until a sync fills them",
-                    lacking.join(", ")
-                ),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::PropertySkipped,
+                    &name,
+                    R::Vdc6,
+                    format!(
+                        "VDC does not restore {}: empty until a sync fills them",
+                        lacking.join(", ")
+                    ),
+                )
+            });
         }
     }
 
@@ -407,7 +417,7 @@ impl World {
         point: &RestorePoint,
         remap: &FxHashMap<Guid, NodeIx>,
         out: &mut Outcome,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) {
         let name = self.name_of(b.handle);
         for (rel, target) in &b.rels {
@@ -417,7 +427,7 @@ impl World {
             let label = self.target_label(target, point);
             let Some(t) = self.resolve(target, remap) else {
                 let why = format!("{rel} {label} skipped: it no longer exists");
-                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                 out.warn(why);
                 continue;
             };
@@ -428,7 +438,7 @@ impl World {
                 let why = format!(
                     "manager {label} skipped: the manager of a synced user is mastered in AD (ENTRA-5)"
                 );
-                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                 out.warn(why);
                 continue;
             }
@@ -436,17 +446,19 @@ impl World {
                 let why = format!(
                     "membership of {label} skipped: it is synced from AD (ENTRA-5), the sync restores it"
                 );
-                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                 out.warn(why);
                 continue;
             }
             if self.g.link(n, t, *rel) {
-                ev.push(Event::new(
-                    K::RelationRestored,
-                    &name,
-                    R::Vdc4,
-                    format!("{rel} {label} restored"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::RelationRestored,
+                        &name,
+                        R::Vdc4,
+                        format!("{rel} {label} restored"),
+                    )
+                });
                 if *rel == Rel::Member {
                     self.licence_events(n, t, true, ev);
                 }
@@ -469,12 +481,14 @@ impl World {
                 let mname = self.name_of(mh);
                 match self.resolve(&Target::Object(mid), remap) {
                     Some(m) if self.g.link(m, n, rel) => {
-                        ev.push(Event::new(
-                            K::RelationRestored,
-                            &name,
-                            R::Vdc4,
-                            format!("{what} {mname} restored"),
-                        ));
+                        ev.push_with(|| {
+                            Event::new(
+                                K::RelationRestored,
+                                &name,
+                                R::Vdc4,
+                                format!("{what} {mname} restored"),
+                            )
+                        });
                         if rel == Rel::Member {
                             self.licence_events(m, n, true, ev);
                         }
@@ -482,7 +496,9 @@ impl World {
                     Some(_) => {}
                     None => {
                         let why = format!("{what} {mname} skipped: it no longer exists");
-                        ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                        ev.push_with(|| {
+                            Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone())
+                        });
                         out.warn(why);
                     }
                 }
@@ -516,7 +532,7 @@ impl World {
     /// VDC-2 `overwrite`: the backup's VDC properties replace the live ones (an empty value
     /// clears). Writes the cloud refuses on a synced object (ENTRA-5) are skipped with a warning.
     /// The relations follow in [`World::overwrite_relations`].
-    fn overwrite(&mut self, n: NodeIx, b: &BackedUp, out: &mut Outcome, ev: &mut Vec<Event>) {
+    fn overwrite(&mut self, n: NodeIx, b: &BackedUp, out: &mut Outcome, ev: &mut Events) {
         let name = self.name_of(b.handle);
         let Some(cur) = self.g.entra(n).cloned() else {
             return;
@@ -552,39 +568,38 @@ impl World {
                 "properties mastered in AD not written ({}): Unable to update the specified properties for on-premises mastered Directory Sync objects",
                 refused.join(", ")
             );
-            ev.push(Event::new(
-                K::PropertySkipped,
-                &name,
-                R::Entra5,
-                why.clone(),
-            ));
+            ev.push_with(|| Event::new(K::PropertySkipped, &name, R::Entra5, why.clone()));
             out.warn(why);
         }
         let names: Vec<&str> = writes.iter().map(|(p, _)| p.name()).collect();
         match self.entra_write(n, &writes) {
-            Ok(true) => ev.push(Event::new(
-                K::Overwritten,
-                &name,
-                R::Vdc2,
-                format!(
-                    "{name} ({}) overwritten from the backup: {}",
-                    b.id.short(),
-                    names.join(", ")
-                ),
-            )),
-            Ok(false) => ev.push(Event::new(
-                K::Overwritten,
-                &name,
-                R::Vdc2,
-                format!(
-                    "{name} ({}) already has the backed-up property values",
-                    b.id.short()
-                ),
-            )),
+            Ok(true) => ev.push_with(|| {
+                Event::new(
+                    K::Overwritten,
+                    &name,
+                    R::Vdc2,
+                    format!(
+                        "{name} ({}) overwritten from the backup: {}",
+                        b.id.short(),
+                        names.join(", ")
+                    ),
+                )
+            }),
+            Ok(false) => ev.push_with(|| {
+                Event::new(
+                    K::Overwritten,
+                    &name,
+                    R::Vdc2,
+                    format!(
+                        "{name} ({}) already has the backed-up property values",
+                        b.id.short()
+                    ),
+                )
+            }),
             Err(_) => {
                 let why =
                     "properties not written: a unique value is held by another object".to_string();
-                ev.push(Event::new(K::PropertySkipped, &name, R::Id4, why.clone()));
+                ev.push_with(|| Event::new(K::PropertySkipped, &name, R::Id4, why.clone()));
                 out.warn(why);
             }
         }
@@ -600,7 +615,7 @@ impl World {
         point: &RestorePoint,
         remap: &FxHashMap<Guid, NodeIx>,
         out: &mut Outcome,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) {
         let name = self.name_of(b.handle);
         let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
@@ -642,7 +657,7 @@ impl World {
                 || (rel == Rel::Manager && synced);
             if refused {
                 let why = format!("{rel} {label} not removed: it is mastered in AD (ENTRA-5)");
-                ev.push(Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                 out.warn(why);
                 continue;
             }
@@ -650,12 +665,14 @@ impl World {
             if rel == Rel::Member {
                 self.licence_events(n, t, false, ev);
             }
-            ev.push(Event::new(
-                K::RelationRemoved,
-                &name,
-                R::Vdc2,
-                format!("{rel} {label} removed: it was not in the backup"),
-            ));
+            ev.push_with(|| {
+                Event::new(
+                    K::RelationRemoved,
+                    &name,
+                    R::Vdc2,
+                    format!("{rel} {label} removed: it was not in the backup"),
+                )
+            });
         }
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::model::*;
-use crate::report::{Event, EventKind as K};
+use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
 use crate::world::{EngineError, Result, World};
 
@@ -36,7 +36,7 @@ pub struct AdBackups {
 
 impl World {
     /// VEAD-1: captures every live AD user and group.
-    pub(crate) fn ad_backup(&mut self, label: &str, ev: &mut Vec<Event>) {
+    pub(crate) fn ad_backup(&mut self, label: &str, ev: &mut Events) {
         let mut b = AdBackup::default();
         for n in self.g.nodes() {
             let Some(o) = self.g.ad(n) else { continue };
@@ -66,7 +66,7 @@ impl World {
         self.ad_backups
             .points
             .insert(label.to_string(), Arc::new(b));
-        ev.push(Event::new(
+        ev.push_with(|| Event::new(
             K::BackupTaken,
             label,
             R::Vead1,
@@ -82,7 +82,7 @@ impl World {
         &mut self,
         users: &[String],
         from: &str,
-        ev: &mut Vec<Event>,
+        ev: &mut Events,
     ) -> Result<()> {
         let backup = self.ad_backups.points.get(from).cloned().ok_or_else(|| {
             EngineError::UnknownBackup {
@@ -99,12 +99,14 @@ impl World {
         for name in users {
             let h = self.handle(name, Kind::User)?;
             let Some(b) = backup.objects.get(&h) else {
-                ev.push(Event::new(
-                    K::NotFound,
-                    name.as_str(),
-                    R::Vead1,
-                    format!("{name} is not in AD backup '{from}'"),
-                ));
+                ev.push_with(|| {
+                    Event::new(
+                        K::NotFound,
+                        name.as_str(),
+                        R::Vead1,
+                        format!("{name} is not in AD backup '{from}'"),
+                    )
+                });
                 continue;
             };
             // AD keeps sAMAccountName unique among live objects: a restore beside another live
@@ -116,7 +118,7 @@ impl World {
             });
             if let Some(other) = other_live {
                 let guid = self.g.ad(other).map(|o| o.guid).unwrap_or_default();
-                ev.push(Event::new(
+                ev.push_with(|| Event::new(
                     K::Refused,
                     name.as_str(),
                     R::Ad5,
@@ -147,7 +149,7 @@ impl World {
                     } else {
                         "reanimated"
                     };
-                    ev.push(Event::new(K::AdReanimated, name.as_str(), R::Ad5, format!(
+                    ev.push_with(|| Event::new(K::AdReanimated, name.as_str(), R::Ad5, format!(
                         "{name} {what} with the same objectGUID {} and objectSid {}; attributes written from backup '{from}'", b.guid, b.sid)));
                     n
                 }
@@ -175,7 +177,7 @@ impl World {
                         o.guid, o.sid
                     );
                     let n = self.ad_add(o);
-                    ev.push(Event::new(K::AdRecreated, name.as_str(), R::Ad5, msg));
+                    ev.push_with(|| Event::new(K::AdRecreated, name.as_str(), R::Ad5, msg));
                     n
                 }
             };
@@ -199,7 +201,7 @@ impl World {
                 self.g.link(n, m, Rel::Manager);
             }
             if !skipped.is_empty() {
-                ev.push(Event::new(K::RelationSkipped, name.as_str(), R::Ad5, format!(
+                ev.push_with(|| Event::new(K::RelationSkipped, name.as_str(), R::Ad5, format!(
                     "memberships of {name} in groups that no longer exist were not restored ({})", skipped.join(", "))));
             }
             self.sync.touch(n);

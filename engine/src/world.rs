@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use crate::entra::EntraIndex;
 use crate::model::*;
-use crate::report::Event;
+use crate::report::{Event, Events};
 use crate::rules::RuleId;
 use crate::settings::{Settings, SettingsPatch};
 use crate::sync::{CycleKind, SyncState};
@@ -264,6 +264,8 @@ pub struct World {
     pub(crate) ad_backups: AdBackups,
     pub(crate) expiries: BinaryHeap<Reverse<Expiry>>,
     pub(crate) expiry_seq: u64,
+    /// Whether operations return their events.
+    pub(crate) detail: bool,
     /// Live or deleted AD objects by objectGUID.
     pub(crate) ad_guids: FxHashMap<Guid, NodeIx>,
     /// Catalogue nodes (roles, SKUs, apps) by kind and name.
@@ -289,6 +291,7 @@ impl World {
             expiries: BinaryHeap::new(),
             expiry_seq: 0,
             ad_guids: FxHashMap::default(),
+            detail: true,
             catalogue: BTreeMap::new(),
         }
     }
@@ -311,7 +314,7 @@ impl World {
 
     /// Applies one operation and returns the events it caused; then checks the invariants.
     pub fn apply(&mut self, op: &Op) -> Result<Vec<Event>> {
-        let mut ev = Vec::new();
+        let mut ev = Events::new(self.detail);
         match op {
             Op::Sync(kind) => self.sync_cycle(*kind, &mut ev),
             Op::Backup(label) => self.backup(label, &mut ev),
@@ -403,7 +406,13 @@ impl World {
             Op::Wait(secs) => self.wait(*secs, &mut ev)?,
         }
         self.check_invariants()?;
-        Ok(ev)
+        Ok(ev.into_vec())
+    }
+
+    /// Whether operations return their events (the default) or only do their work (bulk runs
+    /// and benchmarks: messages are then never formatted).
+    pub fn set_detail(&mut self, detail: bool) {
+        self.detail = detail;
     }
 
     /// The handle of an identity that must exist and be of `kind`.
@@ -491,7 +500,7 @@ impl World {
     }
 
     /// Advances the clock; expiries due by then happen in time order (INV-4, ENTRA-2, AD-2).
-    fn wait(&mut self, secs: i64, ev: &mut Vec<Event>) -> Result<()> {
+    fn wait(&mut self, secs: i64, ev: &mut Events) -> Result<()> {
         if secs < 0 {
             return Err(EngineError::Invariant {
                 rule: RuleId::Inv4,
@@ -517,7 +526,7 @@ impl World {
         let when = chrono::DateTime::from_timestamp(self.now, 0)
             .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
             .unwrap_or_default();
-        ev.push(Event::new(
+        ev.push_with(|| Event::new(
             crate::report::EventKind::ClockAdvanced,
             "clock",
             RuleId::Inv4,
@@ -528,7 +537,7 @@ impl World {
         Ok(())
     }
 
-    fn expire(&mut self, e: Expiry, ev: &mut Vec<Event>) {
+    fn expire(&mut self, e: Expiry, ev: &mut Events) {
         match self.g.node(e.node) {
             Some(Node::Entra(o)) if o.state == (EntraState::SoftDeleted { since: e.since }) => {
                 self.entra_purge(e.node, "its recycle-bin retention ended", ev)
