@@ -475,12 +475,9 @@ impl World {
         } else {
             self.entra_ix.remove_deleted(n, &o);
         }
+        // Its relations die with it (ENTRA-2); the sync join stays until the next cycle sees
+        // the object gone and disconnects it (SYNC-10).
         self.touch_joined(n);
-        if let Some(ad) = self.g.joined_ad(n) {
-            // The join goes with the object; the sync still knows the AD object was joined.
-            self.sync.disconnected.insert(ad);
-        }
-        self.g.strip(n, &[]);
         if let Some(x) = self.g.entra_mut(n) {
             x.state = EntraState::Purged;
         }

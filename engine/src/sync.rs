@@ -15,7 +15,9 @@ use crate::settings::{SoftMatchConflict, SourceAnchor};
 use crate::world::World;
 
 /// A sync cycle's kind (SYNC-11).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum CycleKind {
     #[default]
@@ -62,8 +64,6 @@ pub struct SyncState {
     pub applied_ous: Option<BTreeSet<String>>,
     /// AD objects changed on either side since the last cycle.
     pub dirty: BTreeSet<NodeIx>,
-    /// AD objects whose joined Entra object was purged or hard-deleted since the last cycle.
-    pub disconnected: BTreeSet<NodeIx>,
     pub last: Option<CycleResult>,
 }
 
@@ -197,24 +197,21 @@ impl World {
                 Plan::Disconnect(e) => {
                     self.g.unlink(n, e, Rel::Join);
                     let name = self.ad_name(n);
-                    ev.push_with(|| Event::new(
-                        K::Disconnected,
-                        &name,
-                        R::Sync10,
-                        format!("the Entra object of {name} was deleted in the cloud: the join is removed"),
-                    ));
-                }
-                Plan::Add { rejoin } => {
-                    result.adds += 1;
-                    if self.sync.disconnected.remove(&n) {
-                        let name = self.ad_name(n);
-                        ev.push_with(|| Event::new(
+                    let how = match self.g.entra(e).map(|o| o.state) {
+                        Some(EntraState::Purged) => "deleted in the cloud and is gone for good",
+                        _ => "deleted in the cloud and is in the recycle bin",
+                    };
+                    ev.push_with(|| {
+                        Event::new(
                             K::Disconnected,
                             &name,
                             R::Sync10,
-                            format!("the Entra object of {name} was deleted in the cloud and is gone: it is added again"),
-                        ));
-                    }
+                            format!("the Entra object of {name} was {how}: the join is removed and, in scope, the AD object is added again"),
+                        )
+                    });
+                }
+                Plan::Add { rejoin } => {
+                    result.adds += 1;
                     match self.sync_add(n, rejoin, &mut result.errors, ev) {
                         Outcome::Joined(e) => self.collect_refs(n, e, &mut refs),
                         // SYNC-11: a failed export stays pending and is retried by every cycle,
@@ -280,9 +277,7 @@ impl World {
             }
             Some(e) if in_scope => vec![Plan::Disconnect(e), Plan::Add { rejoin: true }],
             Some(e) => vec![Plan::Disconnect(e)],
-            None if in_scope => vec![Plan::Add {
-                rejoin: self.sync.disconnected.contains(&n),
-            }],
+            None if in_scope => vec![Plan::Add { rejoin: false }],
             None => vec![],
         }
     }

@@ -564,6 +564,9 @@ impl World {
                 let (a, b) = self.g.g.edge_endpoints(e)?;
                 Some((a, b, *self.g.g.edge_weight(e)?))
             })
+            // The relations of an object gone for good are dead with it (ENTRA-2): no query
+            // sees them, and INV-2 is about the relations that can be live.
+            .filter(|(a, b, rel)| *rel == Rel::Join || !(self.g.is_gone(*a) || self.g.is_gone(*b)))
             .collect();
         crate::invariants::check(self, &all, &links)
     }

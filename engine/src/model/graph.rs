@@ -1,11 +1,13 @@
 //! The directory graph: AD and Entra objects as nodes, the relations of ID-3 and the sync joins
 //! as edges (petgraph). Nodes are never removed, so a node index is also the order in which
-//! objects were created; an object that is gone for good is marked so and loses its edges.
+//! objects were created; an object that is gone for good is marked so, and its relations are
+//! dead with it (no query sees a relation of an object that is not live).
 
 use std::fmt;
 
 use petgraph::Direction;
-use petgraph::graph::{EdgeIndex, Graph, NodeIndex};
+use petgraph::graph::{EdgeIndex, NodeIndex};
+use petgraph::stable_graph::StableGraph;
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
@@ -260,12 +262,17 @@ impl fmt::Display for Rel {
 /// The graph of both directories.
 #[derive(Clone, Debug, Default)]
 pub struct DirGraph {
-    pub g: Graph<Node, Rel, petgraph::Directed, u32>,
+    /// A stable graph: removing a relation never moves another one, so it costs the degree of
+    /// its own ends, not of whichever relation a swap would move.
+    pub g: StableGraph<Node, Rel, petgraph::Directed, u32>,
     /// Nodes changed since the last [`DirGraph::take_touched`]: the invariants are checked on
     /// these after each operation, so the check costs what the operation changed.
     touched: Vec<NodeIx>,
     /// Relations added since the last [`DirGraph::take_touched`].
     linked: Vec<(NodeIx, NodeIx, Rel)>,
+    /// The AD object each Entra object is joined to: an Entra group has thousands of incoming
+    /// relations, and finding its one join among them would cost its size.
+    join_of: rustc_hash::FxHashMap<NodeIx, NodeIx>,
 }
 
 impl DirGraph {
@@ -315,6 +322,12 @@ impl DirGraph {
             Some(Node::Entra(o)) => Some(o),
             _ => None,
         }
+    }
+
+    /// Purged from Entra ID or removed completely from AD.
+    pub fn is_gone(&self, n: NodeIx) -> bool {
+        matches!(self.node(n), Some(Node::Entra(o)) if o.state == EntraState::Purged)
+            || matches!(self.node(n), Some(Node::Ad(o)) if o.state == AdState::Gone)
     }
 
     pub fn is_live(&self, n: NodeIx) -> bool {
@@ -367,6 +380,9 @@ impl DirGraph {
         }
         self.g.add_edge(from, to, rel);
         self.linked.push((from, to, rel));
+        if rel == Rel::Join {
+            self.join_of.insert(to, from);
+        }
         true
     }
 
@@ -376,6 +392,9 @@ impl DirGraph {
             Some(e) => {
                 self.g.remove_edge(e);
                 self.touched.extend([from, to]);
+                if rel == Rel::Join && self.join_of.get(&to) == Some(&from) {
+                    self.join_of.remove(&to);
+                }
                 true
             }
             None => false,
@@ -397,6 +416,12 @@ impl DirGraph {
         edges.sort_unstable();
         edges.dedup();
         for e in edges.into_iter().rev() {
+            if let Some((a, b)) = self.g.edge_endpoints(e)
+                && self.g.edge_weight(e) == Some(&Rel::Join)
+                && self.join_of.get(&b) == Some(&a)
+            {
+                self.join_of.remove(&b);
+            }
             self.g.remove_edge(e);
         }
     }
@@ -408,7 +433,7 @@ impl DirGraph {
 
     /// The AD object an Entra object is joined to, if any.
     pub fn joined_ad(&self, entra: NodeIx) -> Option<NodeIx> {
-        self.inc(entra, Rel::Join).next()
+        self.join_of.get(&entra).copied()
     }
 
     pub fn catalogue_name(&self, n: NodeIx) -> Option<&str> {
