@@ -1,7 +1,14 @@
 //! `hysim`: the command line of the hybrid-identity reconciliation simulator. It only loads
 //! files, calls the engine's runner and renders the report.
 
+mod bench;
+mod explain;
 mod files;
+mod graph;
+mod junit;
+mod new;
+mod schema;
+mod style;
 mod text;
 
 use std::io::Write;
@@ -9,6 +16,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// mimalloc: the simulator allocates millions of small strings and maps; glibc's allocator
+/// spends a third of a million-user run consolidating them.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use hysim_engine::report::Report;
 use hysim_engine::scenario::{self, InputError, Scenario};
 
@@ -41,6 +53,54 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Write a scenario file for a generated tenant of N users and a mass-incident runbook.
+    Generate {
+        #[arg(long)]
+        users: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// purge (delete and purge from Entra, VDC restore, sync), scope (an OU out of scope and
+        /// back), ad-delete (deleted from AD and synced away, VEAD restore, sync).
+        #[arg(long, default_value = "purge", value_parser = ["purge", "scope", "ad-delete"])]
+        incident: String,
+        /// Where to write the file (`-`: standard output).
+        #[arg(long, short, default_value = "-")]
+        out: PathBuf,
+    },
+    /// Build the same tenant in memory, replay the runbook and print the time of each phase and
+    /// the peak memory as one JSON object.
+    Bench {
+        #[arg(long)]
+        users: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long, default_value = "purge", value_parser = ["purge", "scope", "ad-delete"])]
+        incident: String,
+    },
+    /// Draw the state after a step as a graph of both directories (Mermaid or Graphviz DOT).
+    Graph {
+        /// The scenario file.
+        file: PathBuf,
+        /// The step after which to draw (0: the world before step 1) [default: the last step].
+        #[arg(long, value_name = "N")]
+        after: Option<usize>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = graph::GraphFormat::Mermaid)]
+        format: graph::GraphFormat,
+    },
+    /// Tell a run as a story for a trainee: each step, what happened and the rule behind it.
+    Explain {
+        /// The scenario file.
+        file: PathBuf,
+    },
+    /// Print the JSON Schema of the scenario format (for an editor's YAML language server).
+    Schema,
+    /// Write a commented starter scenario to NAME (`.yaml` added unless it ends in .yaml/.yml);
+    /// never overwrites a file.
+    New {
+        /// The file to write.
+        name: PathBuf,
+    },
     /// Parse and check scenario files without running them.
     Validate {
         #[arg(default_value = "scenarios")]
@@ -52,6 +112,8 @@ enum Command {
 enum Format {
     Text,
     Json,
+    /// JUnit XML, one test suite per scenario and one test case per check.
+    Junit,
 }
 
 fn main() -> ExitCode {
@@ -59,6 +121,50 @@ fn main() -> ExitCode {
     ExitCode::from(match cli.command {
         Command::Run { paths, format } => run(&paths, format),
         Command::Validate { paths } => validate(&paths),
+        Command::Schema => schema::print(EXIT_OK),
+        Command::New { name } => new::new(&name, EXIT_OK, EXIT_INPUT_ERROR),
+        Command::Graph {
+            file,
+            after,
+            format,
+        } => graph::command(&file, after, format),
+        Command::Explain { file } => explain::command(&file),
+        Command::Generate {
+            users,
+            seed,
+            incident,
+            out,
+        } => {
+            let Some(incident) = bench::incident(&incident) else {
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            };
+            match bench::generate(users, seed, incident, &out) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_INPUT_ERROR
+                }
+            }
+        }
+        Command::Bench {
+            users,
+            seed,
+            incident,
+        } => {
+            let Some(incident) = bench::incident(&incident) else {
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            };
+            match bench::bench(users, seed, incident) {
+                Ok(v) => {
+                    println!("{v}");
+                    EXIT_OK
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_INPUT_ERROR
+                }
+            }
+        }
     })
 }
 
@@ -114,15 +220,31 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
     let scenarios = match load_all(paths) {
         Ok(s) => s,
         Err(errors) => {
+            if let Format::Junit = format {
+                let empty = Report {
+                    passed: false,
+                    scenarios: Vec::new(),
+                };
+                let _ = std::io::stdout().write_all(junit::render(&empty, &errors).as_bytes());
+            }
             report_errors(&errors);
             return EXIT_INPUT_ERROR;
         }
     };
     let mut reports = Vec::new();
+    let mut verdicts = Vec::new();
     let mut errors = Vec::new();
     for s in &scenarios {
-        match scenario::run(s) {
-            Ok(r) => reports.push(r),
+        match scenario::run::run_until(s, None) {
+            Ok((r, world)) => {
+                reports.push(r);
+                // Only the text output shows what became of each identity since the backup.
+                verdicts.push(
+                    matches!(format, Format::Text)
+                        .then(|| world.verdict())
+                        .flatten(),
+                );
+            }
             Err(e) => errors.push(e.0),
         }
     }
@@ -136,8 +258,12 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
             let _ = serde_json::to_writer_pretty(&mut out, &report);
             let _ = writeln!(out);
         }
+        Format::Junit => {
+            let _ = out.write_all(junit::render(&report, &errors).as_bytes());
+        }
         Format::Text => {
-            let _ = out.write_all(text::render(&report).as_bytes());
+            let _ =
+                out.write_all(text::render(&report, &verdicts, style::Style::detect()).as_bytes());
         }
     }
     drop(out);

@@ -5,6 +5,7 @@
 
 pub mod ad;
 pub mod entra;
+pub mod generate;
 mod invariants;
 pub mod model;
 pub mod query;

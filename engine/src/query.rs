@@ -275,3 +275,113 @@ impl World {
             .and_then(|o| o.upn().map(str::to_string)))
     }
 }
+
+/// One Entra property whose value differs between a backup and now (`None`: no value).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct PropChange {
+    pub property: EntraProp,
+    pub backup: Option<Value>,
+    pub now: Option<Value>,
+}
+
+/// What became of one identity since a backup: its Entra relations kept, lost and gained, and
+/// the Entra properties whose values changed.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Delta {
+    pub handle: String,
+    /// Whether a live Entra object carries the handle now.
+    pub live: bool,
+    pub kept: Vec<RelFact>,
+    pub lost: Vec<RelFact>,
+    pub gained: Vec<RelFact>,
+    /// Properties of the backed-up object whose live values differ (only when a live object
+    /// exists: a deleted identity has lost its relations, not changed its properties).
+    pub properties: Vec<PropChange>,
+    /// Set when several live objects carry the handle, so that "now" is not one object: the
+    /// lists are then empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ambiguous: Option<String>,
+}
+
+/// The end state of a run measured against its first backup: one [`Delta`] per identity that
+/// had Entra relations in that backup, by handle name.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
+pub struct Verdict {
+    /// The label of the backup compared with.
+    pub backup: String,
+    pub deltas: Vec<Delta>,
+}
+
+/// Values compare as the same shape; lists as sets (an address list reordered is not a change).
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(Value::List(x)), Some(Value::List(y))) => {
+            x.iter().collect::<BTreeSet<_>>() == y.iter().collect::<BTreeSet<_>>()
+        }
+        _ => a == b,
+    }
+}
+
+impl World {
+    /// The run measured against its first backup: `None` when no backup was taken. Costs the
+    /// objects in that backup, not the tenant.
+    pub fn verdict(&self) -> Option<Verdict> {
+        let label = self.first_backup()?;
+        let point = self.restore_point(label)?;
+        let mut deltas: Vec<Delta> = point
+            .by_handle
+            .iter()
+            .filter_map(|(h, objects)| self.delta(*h, label, objects))
+            .collect();
+        deltas.sort_by(|a, b| a.handle.cmp(&b.handle));
+        Some(Verdict {
+            backup: label.to_string(),
+            deltas,
+        })
+    }
+
+    /// One handle's [`Delta`] against the restore point `label`; `None` when it had no relations
+    /// there. `objects` are the handle's entries in that restore point.
+    fn delta(&self, h: HandleId, label: &str, objects: &[usize]) -> Option<Delta> {
+        let before = self.relation_facts_at(h, label);
+        if before.is_empty() {
+            return None;
+        }
+        let mut d = Delta {
+            handle: self.name_of(h),
+            live: false,
+            kept: Vec::new(),
+            lost: Vec::new(),
+            gained: Vec::new(),
+            properties: Vec::new(),
+            ambiguous: None,
+        };
+        let (now, live) = match (self.relation_facts(h), self.entra_live(h)) {
+            (Ok(now), Ok(live)) => (now, live.and_then(|n| self.g.entra(n))),
+            (Err(e), _) | (_, Err(e)) => {
+                d.ambiguous = Some(e.to_string());
+                return Some(d);
+            }
+        };
+        d.live = live.is_some();
+        d.kept = before.intersection(&now).cloned().collect();
+        d.lost = before.difference(&now).cloned().collect();
+        d.gained = now.difference(&before).cloned().collect();
+        let backed_up = self
+            .restore_point(label)
+            .and_then(|p| objects.first().and_then(|i| p.objects.get(*i)));
+        if let (Some(live), Some(backed_up)) = (live, backed_up) {
+            for p in EntraProp::ALL.iter().copied() {
+                let (b, n) = (backed_up.props.get(p), live.props.get(p));
+                if !same(b, n) {
+                    d.properties.push(PropChange {
+                        property: p,
+                        backup: b.cloned(),
+                        now: n.cloned(),
+                    });
+                }
+            }
+        }
+        Some(d)
+    }
+}

@@ -1,10 +1,11 @@
 //! Every setting of BEHAVIOUR.md with its default. INFERRED and DISPUTED rules are settings so
 //! that a runbook can be tested against both readings.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The source anchor attribute (SYNC-1).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
 pub enum SourceAnchor {
     #[default]
     #[serde(rename = "ms-ds-consistencyguid")]
@@ -19,7 +20,7 @@ pub enum SourceAnchor {
 /// synchronization errors seen during provisioning of new objects": the add is provisioned with
 /// the clashing value quarantined (SYNC-9). Source:
 /// https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SoftMatchConflict {
     #[default]
@@ -79,7 +80,7 @@ impl Default for Settings {
 
 /// A change of settings: every key optional. `deletion_threshold: null` turns the threshold off,
 /// so it is an option of an option.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     pub source_anchor: Option<SourceAnchor>,

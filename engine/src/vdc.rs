@@ -17,7 +17,9 @@ use crate::rules::RuleId as R;
 use crate::world::{EngineError, Result, World};
 
 /// What stage 2 does with an object that exists (VDC-2).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Existing {
     #[default]

@@ -4,7 +4,9 @@
 pub mod format;
 pub mod load;
 pub mod run;
+mod schema;
 mod yaml;
 
 pub use load::{InputError, Scenario, load, parse};
 pub use run::{RunError, run};
+pub use schema::schema;

@@ -1,0 +1,145 @@
+//! `hysim generate` and `hysim bench`: a synthetic tenant of N users written as a scenario file,
+//! or built and replayed in memory with the time of each phase and the peak memory.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use hysim_engine::generate::{Incident, Tenant};
+use hysim_engine::{Op, World};
+use indicatif::{ProgressBar, ProgressStyle};
+
+pub fn incident(name: &str) -> Option<Incident> {
+    match name {
+        "purge" => Some(Incident::Purge),
+        "scope" => Some(Incident::Scope),
+        "ad-delete" => Some(Incident::AdDelete),
+        _ => None,
+    }
+}
+
+/// Writes the scenario file of a generated tenant (`-` for standard output).
+pub fn generate(users: usize, seed: u64, incident: Incident, out: &Path) -> Result<(), String> {
+    let tenant = Tenant::generate(users, seed, incident);
+    let text = tenant.to_yaml();
+    if out == Path::new("-") {
+        std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string())
+    } else {
+        std::fs::write(out, text).map_err(|e| format!("{}: cannot write: {e}", out.display()))
+    }
+}
+
+/// A progress bar per phase on a terminal; nothing when stderr is piped.
+fn bar(len: u64, phase: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} {elapsed}") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(phase.to_string());
+    pb
+}
+
+fn apply_all(w: &mut World, ops: impl Iterator<Item = Op>, pb: &ProgressBar) -> Result<(), String> {
+    for op in ops {
+        w.apply(&op).map_err(|e| e.to_string())?;
+        pb.inc(1);
+    }
+    Ok(())
+}
+
+/// The peak resident memory of this process in bytes (Linux), or `None` elsewhere.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Builds the tenant in memory (no YAML), replays the runbook, and returns one JSON object
+/// with the seconds of each phase, the total and the peak memory.
+pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::Value, String> {
+    let tenant = Tenant::generate(users, seed, incident);
+    let mut w = tenant.world();
+    w.set_detail(false);
+    let mut phases = serde_json::Map::new();
+    let total = Instant::now();
+    let time = |name: &str, phases: &mut serde_json::Map<String, serde_json::Value>, t: Instant| {
+        phases.insert(
+            name.to_string(),
+            serde_json::json!(t.elapsed().as_secs_f64()),
+        );
+    };
+    let t = Instant::now();
+    let pb = bar(users as u64, "build AD");
+    apply_all(&mut w, tenant.ad_ops(), &pb)?;
+    pb.finish_and_clear();
+    let build_ad = t.elapsed();
+    let t = Instant::now();
+    w.apply(&Op::Sync(hysim_engine::CycleKind::Initial))
+        .map_err(|e| e.to_string())?;
+    time("initial_sync", &mut phases, t);
+    let t = Instant::now();
+    let pb = bar(users as u64, "build cloud");
+    apply_all(&mut w, tenant.cloud_ops(), &pb)?;
+    pb.finish_and_clear();
+    phases.insert(
+        "build".into(),
+        serde_json::json!((build_ad + t.elapsed()).as_secs_f64()),
+    );
+    let t = Instant::now();
+    w.apply(&Op::Backup("nightly".into()))
+        .map_err(|e| e.to_string())?;
+    time("backup", &mut phases, t);
+    let t = Instant::now();
+    let ops = tenant.incident_ops();
+    let pb = bar(ops.len() as u64, "incident");
+    apply_all(&mut w, ops.into_iter(), &pb)?;
+    pb.finish_and_clear();
+    time("incident", &mut phases, t);
+    let t = Instant::now();
+    apply_all(
+        &mut w,
+        tenant.restore_ops().into_iter(),
+        &ProgressBar::hidden(),
+    )?;
+    time("restore", &mut phases, t);
+    let t = Instant::now();
+    w.apply(&tenant.final_sync()).map_err(|e| e.to_string())?;
+    time("final_sync", &mut phases, t);
+    // A delta cycle after one changed user: the cost of a cycle follows the changes.
+    let one = tenant
+        .users
+        .first()
+        .map(|u| u.handle.clone())
+        .unwrap_or_default();
+    w.apply(&Op::UpdateAd {
+        kind: hysim_engine::Kind::User,
+        handle: one,
+        set: vec![(
+            hysim_engine::model::AdAttr::Department,
+            Some(hysim_engine::Value::text("Changed")),
+        )],
+    })
+    .map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    w.apply(&Op::Sync(hysim_engine::CycleKind::Delta))
+        .map_err(|e| e.to_string())?;
+    let one_change = t.elapsed().as_secs_f64();
+    let total = total.elapsed().as_secs_f64() - one_change;
+    Ok(serde_json::json!({
+        "users": users,
+        "seed": seed,
+        "incident": incident.name(),
+        "touched": tenant.touched.len(),
+        "phases_s": phases,
+        "total_s": total,
+        "delta_sync_one_change_s": one_change,
+        "peak_memory_bytes": peak_memory(),
+    }))
+}

@@ -1,0 +1,182 @@
+//! `hysim explain`: a run told as a story for a trainee. The scenario's title, sources and
+//! description; then, for the world and for each step, what happened (each event with its rule
+//! ID) and why (each rule's one-line statement and public source, read from the engine's rule
+//! catalogue); the checks of each `expect`; and what became of each identity since the first
+//! backup.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use hysim_engine::RuleId;
+use hysim_engine::query::Verdict;
+use hysim_engine::report::{Check, Event, ScenarioReport};
+use hysim_engine::scenario::{self, Scenario};
+
+use crate::style::Style;
+use crate::text;
+use crate::{EXIT_CHECK_FAILED, EXIT_INPUT_ERROR, EXIT_OK};
+
+/// What happened: one line per event, with its rule ID.
+fn happened(out: &mut String, events: &[Event], style: Style) {
+    let _ = writeln!(out, "  What happened:");
+    for e in events {
+        let _ = writeln!(
+            out,
+            "    - {} {}: {} [{}]",
+            style.kind(e.kind),
+            e.subject,
+            e.message,
+            e.rule
+        );
+    }
+}
+
+/// Why: each rule behind the events once, in the order of first use, with its statement and
+/// source from the catalogue.
+fn why(out: &mut String, events: &[Event], style: Style) {
+    let mut rules: Vec<RuleId> = Vec::new();
+    for e in events {
+        if !rules.contains(&e.rule) {
+            rules.push(e.rule);
+        }
+    }
+    if rules.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "  Why:");
+    let width = rules.iter().map(|r| r.id().len()).max().unwrap_or(0);
+    for r in rules {
+        let _ = writeln!(out, "    {:<width$}  {}", r.id(), r.statement());
+        let _ = writeln!(
+            out,
+            "    {:<width$}  {}",
+            "",
+            style.dim(&format!("source: {}", r.source()))
+        );
+    }
+}
+
+fn events_and_rules(out: &mut String, events: &[Event], style: Style) {
+    if events.is_empty() {
+        let _ = writeln!(out, "  No events: nothing in the directories changed.");
+        return;
+    }
+    happened(out, events, style);
+    why(out, events, style);
+}
+
+fn checks(out: &mut String, list: &[&Check], style: Style) {
+    let _ = writeln!(out, "  Checks:");
+    for c in list {
+        text::check_line(out, c, "    ", style);
+    }
+}
+
+/// The story of one run.
+pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", style.header(&s.title));
+    let _ = writeln!(out, "{}", "=".repeat(s.title.chars().count()));
+    let _ = writeln!(out, "Scenario {} ({})", s.name, s.file);
+    match s.sources.as_slice() {
+        [] => {}
+        [one] => {
+            let _ = writeln!(out, "Source: {one}");
+        }
+        many => {
+            let _ = writeln!(out, "Sources:");
+            for src in many {
+                let _ = writeln!(out, "  {src}");
+            }
+        }
+    }
+    if let Some(d) = &s.description {
+        out.push('\n');
+        for line in d.trim_end().lines() {
+            let _ = writeln!(out, "{}", line.trim_end());
+        }
+    }
+
+    let _ = writeln!(out, "\n{}", style.step("Before step 1: building the world"));
+    let _ = writeln!(
+        out,
+        "  The AD objects are created, one initial sync cycle runs, then the cloud-only objects and the cloud relations."
+    );
+    events_and_rules(&mut out, &r.world_events, style);
+
+    for step in &r.steps {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.step(&format!("Step {}. {}", step.n, step.step))
+        );
+        let mine: Vec<&Check> = r.checks.iter().filter(|c| c.step == Some(step.n)).collect();
+        if mine.is_empty() {
+            events_and_rules(&mut out, &step.events, style);
+        } else {
+            if !step.events.is_empty() {
+                events_and_rules(&mut out, &step.events, style);
+            }
+            checks(&mut out, &mine, style);
+        }
+    }
+
+    let end: Vec<&Check> = r.checks.iter().filter(|c| c.step.is_none()).collect();
+    if !end.is_empty() {
+        let _ = writeln!(out, "\n{}", style.step("At the end"));
+        checks(&mut out, &end, style);
+    }
+    if let Some(v) = v
+        && !v.deltas.is_empty()
+    {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.step("What became of each identity since the first backup")
+        );
+        text::verdict(&mut out, v, "  ", style);
+    }
+    let (p, f) = (r.passed_count(), r.failed_count());
+    let _ = writeln!(out, "\n{}", text::counts(p, f, style));
+    if f == 0 {
+        let _ = writeln!(out, "The runbook does what its expectations say.");
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            style
+                .fail("The runbook does not do what its expectations say: see the ✗ checks above.")
+        );
+    }
+    out
+}
+
+/// `hysim explain FILE`: exit 0 when every check passed, 1 when one failed, 2 on an input error.
+pub fn command(file: &Path) -> u8 {
+    let s = match scenario::load(file) {
+        Ok(s) => s,
+        Err(errors) => {
+            crate::report_errors(&errors);
+            return EXIT_INPUT_ERROR;
+        }
+    };
+    let (report, world) = match scenario::run::run_until(&s, None) {
+        Ok(r) => r,
+        Err(e) => {
+            crate::report_errors(&[e.0]);
+            return EXIT_INPUT_ERROR;
+        }
+    };
+    let verdict = world.verdict();
+    let text = render(&s, &report, verdict.as_ref(), Style::detect());
+    {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(text.as_bytes());
+    }
+    if report.passed {
+        EXIT_OK
+    } else {
+        EXIT_CHECK_FAILED
+    }
+}

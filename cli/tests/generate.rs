@@ -1,0 +1,98 @@
+//! `hysim generate` and `hysim bench`, run as the built binary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::process::Command;
+
+fn hysim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_hysim"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn generate_is_deterministic_per_seed_and_its_runbook_passes() {
+    for incident in ["purge", "scope", "ad-delete"] {
+        let a = hysim(&[
+            "generate",
+            "--users",
+            "600",
+            "--seed",
+            "7",
+            "--incident",
+            incident,
+        ]);
+        let b = hysim(&[
+            "generate",
+            "--users",
+            "600",
+            "--seed",
+            "7",
+            "--incident",
+            incident,
+        ]);
+        let c = hysim(&[
+            "generate",
+            "--users",
+            "600",
+            "--seed",
+            "8",
+            "--incident",
+            incident,
+        ]);
+        assert_eq!(a.status.code(), Some(0));
+        assert_eq!(a.stdout, b.stdout, "same seed, same bytes");
+        assert_ne!(a.stdout, c.stdout, "another seed, another tenant");
+        let dir = std::env::temp_dir().join(format!("hysim-gen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join(format!("{incident}.yaml"));
+        std::fs::write(&f, &a.stdout).unwrap();
+        let run = hysim(&["run", f.to_str().unwrap()]);
+        let out = String::from_utf8_lossy(&run.stdout);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{incident}: {}",
+            out.lines().rev().take(30).collect::<Vec<_>>().join("\n")
+        );
+        assert!(
+            out.contains("relations: kept"),
+            "{incident}: the sample's relations are checked"
+        );
+    }
+}
+
+#[test]
+fn bench_prints_every_phase_and_the_peak_memory() {
+    let o = hysim(&["bench", "--users", "2000", "--incident", "ad-delete"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for phase in [
+        "build",
+        "initial_sync",
+        "backup",
+        "incident",
+        "restore",
+        "final_sync",
+    ] {
+        assert!(v["phases_s"][phase].as_f64().unwrap() >= 0.0, "{phase}");
+    }
+    assert_eq!(v["users"], 2000);
+    assert_eq!(v["touched"], 200);
+    assert!(v["total_s"].as_f64().unwrap() > 0.0);
+    assert!(v["delta_sync_one_change_s"].as_f64().is_some());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).is_empty(),
+        "no progress bars when piped"
+    );
+}

@@ -1,0 +1,86 @@
+//! Criterion benchmarks: a delta sync cycle after one change, an initial cycle, and a VDC restore
+//! session of 1,000 purged users, at 10,000 and 100,000 users. `cargo bench -p hysim-engine`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use hysim_engine::generate::{Incident, Tenant};
+use hysim_engine::model::AdAttr;
+use hysim_engine::{CycleKind, Directory, Existing, Kind, Op, Value, World};
+
+fn tenant_world(users: usize) -> (Tenant, World) {
+    let t = Tenant::generate(users, 1, Incident::Purge);
+    let mut w = t.world();
+    w.set_detail(false);
+    for op in t.ad_ops() {
+        w.apply(&op).unwrap();
+    }
+    w.apply(&Op::Sync(CycleKind::Initial)).unwrap();
+    for op in t.cloud_ops() {
+        w.apply(&op).unwrap();
+    }
+    w.apply(&Op::Backup("nightly".into())).unwrap();
+    (t, w)
+}
+
+fn benches(c: &mut Criterion) {
+    for users in [10_000, 100_000] {
+        let (t, w) = tenant_world(users);
+        let one = t.users[0].handle.clone();
+        let mut g = c.benchmark_group(format!("{users} users"));
+        g.sample_size(10);
+        g.bench_function("delta sync after one change", |b| {
+            b.iter_batched(
+                || {
+                    let mut w = w.clone();
+                    w.apply(&Op::UpdateAd {
+                        kind: Kind::User,
+                        handle: one.clone(),
+                        set: vec![(AdAttr::Department, Some(Value::text("Changed")))],
+                    })
+                    .unwrap();
+                    w
+                },
+                |mut w| w.apply(&Op::Sync(CycleKind::Delta)).unwrap(),
+                BatchSize::LargeInput,
+            )
+        });
+        let purged: Vec<String> = t
+            .users
+            .iter()
+            .take(1_000)
+            .map(|u| u.handle.clone())
+            .collect();
+        let mut after = w.clone();
+        for h in &purged {
+            after
+                .apply(&Op::Delete {
+                    kind: Kind::User,
+                    handle: h.clone(),
+                    from: Directory::Entra,
+                    permanently: true,
+                })
+                .unwrap();
+        }
+        g.bench_function("restore session of 1000 purged users", |b| {
+            b.iter_batched(
+                || after.clone(),
+                |mut w| {
+                    w.apply(&Op::Restore {
+                        users: purged.clone(),
+                        groups: vec![],
+                        from: "nightly".into(),
+                        recycle_bin: true,
+                        keep_relationships: true,
+                        existing: Existing::Skip,
+                    })
+                    .unwrap()
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);

@@ -1,0 +1,616 @@
+//! Synthetic tenants for mass-incident runbooks: a realistic company of N users (OUs, nested AD
+//! groups synced to Entra, Microsoft 365 and security groups, about 1% admins with roles, direct
+//! and group-based licences, app assignments, a manager hierarchy) and a runbook for one incident
+//! touching 10% of the users. Deterministic per seed. The same tenant is written as a scenario
+//! file (`hysim generate`) or built in memory without YAML (`hysim bench`).
+
+use std::fmt::Write as _;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::model::{AdAttr, Value};
+use crate::settings::Settings;
+use crate::sync::CycleKind;
+use crate::vdc::Existing;
+use crate::world::{Names, NewObject, Op, RelationSet, World};
+use crate::{Directory, GroupType, Kind};
+
+/// The incident a generated runbook replays.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Incident {
+    /// 10% of the users deleted and purged from Entra ID; VDC restore; sync.
+    Purge,
+    /// An OU holding 10% of the users taken out of the sync scope; put back; sync.
+    Scope,
+    /// 10% of the users deleted from AD and synced away; VEAD restore; sync.
+    AdDelete,
+}
+
+impl Incident {
+    pub fn name(self) -> &'static str {
+        match self {
+            Incident::Purge => "purge",
+            Incident::Scope => "scope",
+            Incident::AdDelete => "ad-delete",
+        }
+    }
+}
+
+const DEPARTMENTS: &[&str] = &[
+    "Finance",
+    "Sales",
+    "Engineering",
+    "Marketing",
+    "Support",
+    "Operations",
+    "Legal",
+    "HR",
+    "IT",
+    "Research",
+];
+const TITLES: &[&str] = &[
+    "Analyst",
+    "Engineer",
+    "Manager",
+    "Specialist",
+    "Consultant",
+    "Coordinator",
+    "Director",
+    "Associate",
+];
+const CITIES: &[&str] = &[
+    "Seattle", "London", "Paris", "Berlin", "Madrid", "Tokyo", "Sydney", "Toronto",
+];
+const ROLES: &[&str] = &[
+    "Global Administrator",
+    "User Administrator",
+    "Helpdesk Administrator",
+    "Exchange Administrator",
+    "Security Reader",
+];
+const APPS: &[&str] = &[
+    "Salesforce",
+    "ServiceNow",
+    "Workday",
+    "SAP Concur",
+    "GitHub",
+    "Zoom",
+];
+
+/// One generated user.
+#[derive(Clone, Debug)]
+pub struct GenUser {
+    pub handle: String,
+    pub ou: usize,
+    pub department: usize,
+    pub title: usize,
+    pub city: usize,
+    pub manager: Option<usize>,
+    /// AD groups (indexes into `ad_groups`).
+    pub ad_groups: Vec<usize>,
+    /// Cloud groups (indexes into `cloud_groups`).
+    pub cloud_groups: Vec<usize>,
+    pub role: Option<usize>,
+    pub direct_licence: bool,
+    pub apps: Vec<usize>,
+}
+
+/// A generated tenant and its incident.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub users: Vec<GenUser>,
+    pub ous: Vec<String>,
+    /// AD groups: name and the index of the group it nests in.
+    pub ad_groups: Vec<(String, Option<usize>)>,
+    /// Cloud groups: name, type, group-based licence.
+    pub cloud_groups: Vec<(String, GroupType, Option<&'static str>)>,
+    pub incident: Incident,
+    pub seed: u64,
+    /// The users the incident touches (indexes), in order.
+    pub touched: Vec<usize>,
+}
+
+impl Tenant {
+    /// A tenant of `n` users. Users are spread over OUs of about 10% each, so that the `scope`
+    /// incident removes one OU.
+    pub fn generate(n: usize, seed: u64, incident: Incident) -> Tenant {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let ou_count = 10;
+        let ous: Vec<String> = (0..ou_count).map(|i| format!("OU{i:02}")).collect();
+        let dept_groups = DEPARTMENTS.len();
+        let team_groups = (n / 200).max(1);
+        let mut ad_groups: Vec<(String, Option<usize>)> = vec![("All Staff".to_string(), None)];
+        for d in DEPARTMENTS {
+            ad_groups.push((format!("{d} Dept"), Some(0)));
+        }
+        for t in 0..team_groups {
+            ad_groups.push((format!("Team {t:05}"), Some(1 + t % dept_groups)));
+        }
+        let cloud_count = (n / 500).max(2);
+        let cloud_groups: Vec<(String, GroupType, Option<&'static str>)> = (0..cloud_count)
+            .map(|i| {
+                if i % 2 == 0 {
+                    (format!("Project {i:05}"), GroupType::Microsoft365, None)
+                } else {
+                    (
+                        format!("Licensed {i:05}"),
+                        GroupType::Security,
+                        Some("Microsoft 365 E5"),
+                    )
+                }
+            })
+            .collect();
+        let mut users = Vec::with_capacity(n);
+        for i in 0..n {
+            let department = rng.random_range(0..DEPARTMENTS.len());
+            // A manager hierarchy: each user reports to someone created before them.
+            let manager = (i > 0).then(|| rng.random_range(0..i.min(i / 8 + 1)));
+            let team = 1 + dept_groups + rng.random_range(0..team_groups);
+            let mut cloud = vec![rng.random_range(0..cloud_count)];
+            if rng.random_bool(0.3) {
+                cloud.push(rng.random_range(0..cloud_count));
+            }
+            cloud.sort_unstable();
+            cloud.dedup();
+            users.push(GenUser {
+                handle: format!("u{i:07}"),
+                ou: i % ou_count,
+                department,
+                title: rng.random_range(0..TITLES.len()),
+                city: rng.random_range(0..CITIES.len()),
+                manager,
+                ad_groups: vec![team],
+                cloud_groups: cloud,
+                role: (i % 100 == 7).then(|| rng.random_range(0..ROLES.len())),
+                direct_licence: rng.random_bool(0.8),
+                apps: if rng.random_bool(0.5) {
+                    vec![rng.random_range(0..APPS.len())]
+                } else {
+                    vec![]
+                },
+            });
+        }
+        let touched: Vec<usize> = match incident {
+            Incident::Scope => (0..n).filter(|i| i % ou_count == 3).collect(),
+            _ => (0..n).filter(|i| i % 10 == 4).collect(),
+        };
+        Tenant {
+            users,
+            ous,
+            ad_groups,
+            cloud_groups,
+            incident,
+            seed,
+            touched,
+        }
+    }
+
+    /// The settings of the runbook: the deletion threshold is off, as an operator who replays a
+    /// mass incident on purpose sets it.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            seed: self.seed,
+            deletion_threshold: None,
+            ..Settings::default()
+        }
+    }
+
+    pub fn names(&self) -> Names {
+        Names::new("contoso.com", None, None)
+    }
+
+    /// A sample of the touched users whose relations the expectations check.
+    pub fn sample(&self) -> Vec<usize> {
+        let step = (self.touched.len() / 20).max(1);
+        self.touched
+            .iter()
+            .step_by(step)
+            .take(20)
+            .copied()
+            .collect()
+    }
+
+    /// The operations that build AD (before the initial cycle).
+    pub fn ad_ops(&self) -> impl Iterator<Item = Op> + '_ {
+        let groups = self.ad_groups.iter().map(|(name, _)| Op::Create {
+            kind: Kind::Group,
+            handle: name.clone(),
+            dir: Directory::Ad,
+            object: NewObject {
+                ou: Some("Groups".into()),
+                ..NewObject::default()
+            },
+        });
+        let nesting = self.ad_groups.iter().filter_map(|(name, parent)| {
+            let parent = parent.and_then(|p| self.ad_groups.get(p))?;
+            Some(Op::Assign {
+                kind: Kind::Group,
+                handle: name.clone(),
+                dir: Directory::Ad,
+                rels: RelationSet {
+                    groups: vec![parent.0.clone()],
+                    ..RelationSet::default()
+                },
+            })
+        });
+        let users = self.users.iter().map(|u| Op::Create {
+            kind: Kind::User,
+            handle: u.handle.clone(),
+            dir: Directory::Ad,
+            object: NewObject {
+                ou: self.ous.get(u.ou).cloned(),
+                ad_attrs: self.attrs(u),
+                ..NewObject::default()
+            },
+        });
+        let relations = self.users.iter().map(|u| Op::Assign {
+            kind: Kind::User,
+            handle: u.handle.clone(),
+            dir: Directory::Ad,
+            rels: RelationSet {
+                groups: u
+                    .ad_groups
+                    .iter()
+                    .filter_map(|g| self.ad_groups.get(*g).map(|x| x.0.clone()))
+                    .collect(),
+                manager: u
+                    .manager
+                    .and_then(|m| self.users.get(m))
+                    .map(|m| m.handle.clone()),
+                ..RelationSet::default()
+            },
+        });
+        groups.chain(nesting).chain(users).chain(relations)
+    }
+
+    fn attrs(&self, u: &GenUser) -> Vec<(AdAttr, Value)> {
+        let pick = |list: &[&'static str], i: usize| -> &'static str {
+            list.get(i).copied().unwrap_or_default()
+        };
+        let n = u.handle.trim_start_matches('u');
+        vec![
+            (AdAttr::DisplayName, Value::text(format!("User {n}"))),
+            (AdAttr::GivenName, Value::text("User")),
+            (AdAttr::Sn, Value::text(n)),
+            (
+                AdAttr::Mail,
+                Value::text(format!("{}@contoso.com", u.handle)),
+            ),
+            (
+                AdAttr::Department,
+                Value::text(pick(DEPARTMENTS, u.department)),
+            ),
+            (AdAttr::Title, Value::text(pick(TITLES, u.title))),
+            (AdAttr::L, Value::text(pick(CITIES, u.city))),
+            (AdAttr::EmployeeId, Value::text(n)),
+        ]
+    }
+
+    /// The cloud objects and relations (after the initial cycle).
+    pub fn cloud_ops(&self) -> impl Iterator<Item = Op> + '_ {
+        let groups = self.cloud_groups.iter().map(|(name, t, _)| Op::Create {
+            kind: Kind::Group,
+            handle: name.clone(),
+            dir: Directory::Entra,
+            object: NewObject {
+                group_type: Some(*t),
+                ..NewObject::default()
+            },
+        });
+        let licences = self.cloud_groups.iter().filter_map(|(name, _, l)| {
+            l.map(|l| Op::Assign {
+                kind: Kind::Group,
+                handle: name.clone(),
+                dir: Directory::Entra,
+                rels: RelationSet {
+                    licenses: vec![l.to_string()],
+                    ..RelationSet::default()
+                },
+            })
+        });
+        let users = self.users.iter().map(|u| Op::Assign {
+            kind: Kind::User,
+            handle: u.handle.clone(),
+            dir: Directory::Entra,
+            rels: RelationSet {
+                groups: u
+                    .cloud_groups
+                    .iter()
+                    .filter_map(|g| self.cloud_groups.get(*g).map(|x| x.0.clone()))
+                    .collect(),
+                roles: u
+                    .role
+                    .and_then(|r| ROLES.get(r))
+                    .map(|r| vec![r.to_string()])
+                    .unwrap_or_default(),
+                licenses: if u.direct_licence {
+                    vec!["Microsoft 365 E3".to_string()]
+                } else {
+                    vec![]
+                },
+                apps: u
+                    .apps
+                    .iter()
+                    .filter_map(|a| APPS.get(*a))
+                    .map(|a| a.to_string())
+                    .collect(),
+                ..RelationSet::default()
+            },
+        });
+        groups.chain(licences).chain(users)
+    }
+
+    fn touched_handles(&self) -> Vec<String> {
+        self.touched
+            .iter()
+            .filter_map(|i| self.users.get(*i))
+            .map(|u| u.handle.clone())
+            .collect()
+    }
+
+    /// The incident's operations.
+    pub fn incident_ops(&self) -> Vec<Op> {
+        match self.incident {
+            Incident::Purge => self
+                .touched_handles()
+                .into_iter()
+                .map(|h| Op::Delete {
+                    kind: Kind::User,
+                    handle: h,
+                    from: Directory::Entra,
+                    permanently: true,
+                })
+                .collect(),
+            Incident::Scope => vec![
+                Op::Scope {
+                    add: vec![],
+                    remove: vec![self.scope_ou()],
+                },
+                Op::Sync(CycleKind::Initial),
+            ],
+            Incident::AdDelete => {
+                let mut ops: Vec<Op> = self
+                    .touched_handles()
+                    .into_iter()
+                    .map(|h| Op::Delete {
+                        kind: Kind::User,
+                        handle: h,
+                        from: Directory::Ad,
+                        permanently: false,
+                    })
+                    .collect();
+                ops.push(Op::Sync(CycleKind::Delta));
+                ops
+            }
+        }
+    }
+
+    fn scope_ou(&self) -> String {
+        self.ous.get(3).cloned().unwrap_or_default()
+    }
+
+    /// The restore's operations (before the final cycle).
+    pub fn restore_ops(&self) -> Vec<Op> {
+        match self.incident {
+            Incident::Purge => vec![Op::Restore {
+                users: self.touched_handles(),
+                groups: vec![],
+                from: "nightly".into(),
+                recycle_bin: true,
+                keep_relationships: true,
+                existing: Existing::Skip,
+            }],
+            Incident::Scope => vec![Op::Scope {
+                add: vec![self.scope_ou()],
+                remove: vec![],
+            }],
+            Incident::AdDelete => vec![Op::RestoreAd {
+                users: self.touched_handles(),
+                from: "nightly".into(),
+            }],
+        }
+    }
+
+    /// The final cycle: an initial cycle after a scope change, else a delta cycle.
+    pub fn final_sync(&self) -> Op {
+        Op::Sync(if self.incident == Incident::Scope {
+            CycleKind::Initial
+        } else {
+            CycleKind::Delta
+        })
+    }
+
+    /// An empty world with the tenant's settings.
+    pub fn world(&self) -> World {
+        // 2026-01-05T09:00:00Z, the default start of a scenario.
+        let mut w = World::new(self.settings(), self.names(), 1_767_603_600);
+        w.set_sync_ous(Some(self.ous.clone()));
+        w
+    }
+
+    /// The scenario file of the tenant and its runbook, written as YAML text.
+    pub fn to_yaml(&self) -> String {
+        let mut y = String::with_capacity(self.users.len() * 260);
+        let n = self.users.len();
+        let _ = writeln!(
+            y,
+            "title: \"Generated tenant of {n} users: {} incident\"",
+            self.incident.name()
+        );
+        let _ = writeln!(
+            y,
+            "source:\n  - https://helpcenter.veeam.com/docs/vdc/provider/entra_id_restore_user_sync.html\n  - https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-feature-prevent-accidental-deletes"
+        );
+        let _ = writeln!(
+            y,
+            "description: |\n  Generated by `hysim generate --users {n} --seed {} --incident {}`: a tenant of {n} users and a\n  runbook for a mass incident touching {} of them.",
+            self.seed,
+            self.incident.name(),
+            self.touched.len()
+        );
+        let _ = writeln!(
+            y,
+            "settings: {{seed: {}, deletion_threshold: null}}",
+            self.seed
+        );
+        let _ = writeln!(
+            y,
+            "world:\n  ad:\n    domain: contoso.com\n    sync_ous: [{}]\n    groups:",
+            self.ous.join(", ")
+        );
+        // Nesting: a group's `members` include its child groups.
+        let mut children: Vec<Vec<&str>> = vec![Vec::new(); self.ad_groups.len()];
+        for (name, parent) in &self.ad_groups {
+            if let Some(c) = parent.and_then(|p| children.get_mut(p)) {
+                c.push(name);
+            }
+        }
+        for ((name, _), c) in self.ad_groups.iter().zip(&children) {
+            if c.is_empty() {
+                let _ = writeln!(y, "      {name}: {{ou: Groups}}");
+            } else {
+                let _ = writeln!(
+                    y,
+                    "      {name}: {{ou: Groups, members: [{}]}}",
+                    c.join(", ")
+                );
+            }
+        }
+        let _ = writeln!(y, "    users:");
+        let pick = |list: &[&'static str], i: usize| -> &'static str {
+            list.get(i).copied().unwrap_or_default()
+        };
+        for u in &self.users {
+            let num = u.handle.trim_start_matches('u');
+            let groups: Vec<&str> = u
+                .ad_groups
+                .iter()
+                .filter_map(|g| self.ad_groups.get(*g))
+                .map(|g| g.0.as_str())
+                .collect();
+            let _ = write!(
+                y,
+                "      {}: {{ou: {}, displayName: User {num}, givenName: User, sn: \"{num}\", mail: {}@contoso.com, department: {}, title: {}, l: {}, employeeID: \"{num}\", groups: [{}]",
+                u.handle,
+                self.ous.get(u.ou).map_or("", |s| s.as_str()),
+                u.handle,
+                pick(DEPARTMENTS, u.department),
+                pick(TITLES, u.title),
+                pick(CITIES, u.city),
+                groups.join(", ")
+            );
+            if let Some(m) = u.manager.and_then(|m| self.users.get(m)) {
+                let _ = write!(y, ", manager: {}", m.handle);
+            }
+            y.push_str("}\n");
+        }
+        let _ = writeln!(y, "  entra:\n    groups:");
+        let mut members: Vec<Vec<&str>> = vec![Vec::new(); self.cloud_groups.len()];
+        for u in &self.users {
+            for g in &u.cloud_groups {
+                if let Some(m) = members.get_mut(*g) {
+                    m.push(&u.handle);
+                }
+            }
+        }
+        for ((name, t, licence), m) in self.cloud_groups.iter().zip(&members) {
+            let t = match t {
+                GroupType::Microsoft365 => "microsoft365",
+                GroupType::Security => "security",
+            };
+            let _ = write!(y, "      {name}: {{type: {t}, members: [{}]", m.join(", "));
+            if let Some(l) = licence {
+                let _ = write!(y, ", licenses: [{l}]");
+            }
+            y.push_str("}\n");
+        }
+        let _ = writeln!(y, "    roles:");
+        for (r, role) in ROLES.iter().enumerate() {
+            let holders: Vec<&str> = self
+                .users
+                .iter()
+                .filter(|u| u.role == Some(r))
+                .map(|u| u.handle.as_str())
+                .collect();
+            if !holders.is_empty() {
+                let _ = writeln!(y, "      {role}: [{}]", holders.join(", "));
+            }
+        }
+        let licensed: Vec<&str> = self
+            .users
+            .iter()
+            .filter(|u| u.direct_licence)
+            .map(|u| u.handle.as_str())
+            .collect();
+        let _ = writeln!(
+            y,
+            "    licenses:\n      Microsoft 365 E3: [{}]",
+            licensed.join(", ")
+        );
+        let _ = writeln!(y, "    apps:");
+        for (a, app) in APPS.iter().enumerate() {
+            let holders: Vec<&str> = self
+                .users
+                .iter()
+                .filter(|u| u.apps.contains(&a))
+                .map(|u| u.handle.as_str())
+                .collect();
+            if !holders.is_empty() {
+                let _ = writeln!(y, "      {app}: [{}]", holders.join(", "));
+            }
+        }
+        let touched = self.touched_handles();
+        let _ = writeln!(y, "steps:\n  - backup: nightly");
+        match self.incident {
+            Incident::Purge => {
+                for h in &touched {
+                    let _ = writeln!(
+                        y,
+                        "  - delete: {{user: {h}, from: entra, permanently: true}}"
+                    );
+                }
+                let _ = writeln!(
+                    y,
+                    "  - restore: {{users: [{}], from: nightly, keep_relationships: true}}",
+                    touched.join(", ")
+                );
+                let _ = writeln!(y, "  - sync");
+            }
+            Incident::Scope => {
+                let ou = self.scope_ou();
+                let _ = writeln!(
+                    y,
+                    "  - scope: {{remove: [{ou}]}}\n  - sync: initial\n  - scope: {{add: [{ou}]}}\n  - sync: initial"
+                );
+            }
+            Incident::AdDelete => {
+                for h in &touched {
+                    let _ = writeln!(y, "  - delete: {{user: {h}, from: ad}}");
+                }
+                let _ = writeln!(
+                    y,
+                    "  - sync\n  - restore_ad: {{users: [{}], from: nightly}}\n  - sync",
+                    touched.join(", ")
+                );
+            }
+        }
+        let _ = writeln!(y, "expect:");
+        let origin = if self.incident == Incident::Purge {
+            "new"
+        } else {
+            "original"
+        };
+        for i in self.sample() {
+            if let Some(u) = self.users.get(i) {
+                let _ = writeln!(
+                    y,
+                    "  {}: {{hybrid: true, count: 1, object_id: {origin}, relations: kept}}",
+                    u.handle
+                );
+            }
+        }
+        let _ = writeln!(y, "  sync: {{export: completed}}");
+        y
+    }
+}
