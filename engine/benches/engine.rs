@@ -40,7 +40,11 @@ fn benches(c: &mut Criterion) {
                     .unwrap();
                     w
                 },
-                |mut w| w.apply(&Op::Sync(CycleKind::Delta)).unwrap(),
+                // The world is returned so that dropping it is not timed.
+                |mut w| {
+                    w.apply(&Op::Sync(CycleKind::Delta)).unwrap();
+                    w
+                },
                 BatchSize::LargeInput,
             )
         });
@@ -73,7 +77,8 @@ fn benches(c: &mut Criterion) {
                         keep_relationships: true,
                         existing: Existing::Skip,
                     })
-                    .unwrap()
+                    .unwrap();
+                    w
                 },
                 BatchSize::LargeInput,
             )
