@@ -5,19 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+use crate::text::show;
 use hysim_engine::report::{Check, Report, ScenarioReport};
 use hysim_engine::scenario::InputError;
-
-/// A value as the text report shows it: texts bare, lists as `[a, b]`.
-fn show(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(a) => {
-            format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(", "))
-        }
-        other => other.to_string(),
-    }
-}
 
 /// A character XML 1.0 can carry at all (even as a character reference).
 fn xml_char(c: char) -> bool {
@@ -26,34 +16,27 @@ fn xml_char(c: char) -> bool {
 
 /// Escapes text for element content; characters XML cannot carry become U+FFFD.
 fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#13;"),
-            c if xml_char(c) => out.push(c),
-            _ => out.push('\u{FFFD}'),
-        }
-    }
-    out
+    escape(s, false)
 }
 
 /// Escapes text for a double-quoted attribute value; line breaks and tabs are written as
 /// character references so that attribute normalization keeps them.
 fn attr(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
             '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
+            '"' if attribute => out.push_str("&quot;"),
+            '\'' if attribute => out.push_str("&apos;"),
+            '\n' if attribute => out.push_str("&#10;"),
+            '\t' if attribute => out.push_str("&#9;"),
             c if xml_char(c) => out.push(c),
             _ => out.push('\u{FFFD}'),
         }

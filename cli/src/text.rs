@@ -9,7 +9,8 @@ use hysim_engine::report::{Check, Event, Report};
 
 use crate::style::Style;
 
-fn show(v: &serde_json::Value) -> String {
+/// A value as the text reports show it: texts bare, lists as `[a, b]`.
+pub(crate) fn show(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(a) => {

@@ -3,7 +3,7 @@
 //! and the invariants (INV-1..4) are checked after every one.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use rustc_hash::FxHashMap;
 
@@ -269,7 +269,9 @@ pub struct World {
     /// Live or deleted AD objects by objectGUID.
     pub(crate) ad_guids: FxHashMap<Guid, NodeIx>,
     /// Catalogue nodes (roles, SKUs, apps) by kind and name.
-    pub(crate) catalogue: BTreeMap<(u8, Box<str>), NodeIx>,
+    /// Roles, SKUs and apps (by kind: 0, 1, 2), by name: looked up by `&str` on every relation
+    /// written, so without allocating.
+    pub(crate) catalogue: [FxHashMap<Box<str>, NodeIx>; 3],
 }
 
 pub(crate) const DAY: i64 = 86_400;
@@ -292,7 +294,7 @@ impl World {
             expiry_seq: 0,
             ad_guids: FxHashMap::default(),
             detail: true,
-            catalogue: BTreeMap::new(),
+            catalogue: Default::default(),
         }
     }
 
@@ -476,7 +478,8 @@ impl World {
 
     /// A catalogue node (role = 0, SKU = 1, app = 2), created on first use.
     pub(crate) fn catalogue_node(&mut self, which: u8, name: &str) -> NodeIx {
-        if let Some(n) = self.catalogue.get(&(which, name.into())) {
+        let which = usize::from(which.min(2));
+        if let Some(n) = self.catalogue.get(which).and_then(|m| m.get(name)) {
             return *n;
         }
         let node = match which {
@@ -485,7 +488,9 @@ impl World {
             _ => Node::App(name.into()),
         };
         let n = self.g.add(node);
-        self.catalogue.insert((which, name.into()), n);
+        if let Some(m) = self.catalogue.get_mut(which) {
+            m.insert(name.into(), n);
+        }
         n
     }
 

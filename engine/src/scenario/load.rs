@@ -304,15 +304,7 @@ impl Validator {
         for (k, v) in attrs {
             let p = format!("{path}.{k}");
             let Some(a) = AdAttr::from_name(k) else {
-                let mut names = AdAttr::names();
-                names.retain(|n| *n != "cn");
-                self.error(
-                    &p,
-                    format!(
-                        "unknown AD attribute `{k}` (known: ou, manager, groups, {})",
-                        names.join(", ")
-                    ),
-                );
+                self.error(&p, unknown_ad_attribute(k, "ou, manager, groups, "));
                 continue;
             };
             match to_value(v, a.is_list(), a.is_bool()) {
@@ -353,13 +345,7 @@ impl Validator {
         for (k, v) in props {
             let p = format!("{path}.{k}");
             let Some(prop) = EntraProp::from_name(k) else {
-                self.error(
-                    &p,
-                    format!(
-                        "unknown Entra property `{k}` (known: {})",
-                        EntraProp::names().join(", ")
-                    ),
-                );
+                self.error(&p, unknown_entra_property(k));
                 continue;
             };
             if prop.is_read_only() && prop != EntraProp::OnPremisesSamAccountName {
@@ -1004,13 +990,7 @@ impl Validator {
             if let Some(props) = &c.properties {
                 for k in props.keys() {
                     if EntraProp::from_name(k).is_none() {
-                        self.error(
-                            format!("{p}.properties.{k}"),
-                            format!(
-                                "unknown Entra property `{k}` (known: {})",
-                                EntraProp::names().join(", ")
-                            ),
-                        );
+                        self.error(format!("{p}.properties.{k}"), unknown_entra_property(k));
                     }
                 }
             }
@@ -1019,10 +999,7 @@ impl Validator {
                     if AdAttr::from_name(k).is_none() {
                         self.error(
                             format!("{p}.ad_properties.{k}"),
-                            format!(
-                                "unknown AD attribute `{k}` (known: {})",
-                                AdAttr::names().join(", ")
-                            ),
+                            unknown_ad_attribute(k, ""),
                         );
                     }
                 }
@@ -1047,6 +1024,23 @@ impl Validator {
             }
         }
     }
+}
+
+/// The message for an attribute name AD does not have; `extra` lists other keys allowed there.
+fn unknown_ad_attribute(k: &str, extra: &str) -> String {
+    let names: Vec<&str> = AdAttr::names().into_iter().filter(|n| *n != "cn").collect();
+    format!(
+        "unknown AD attribute `{k}` (known: {extra}{})",
+        names.join(", ")
+    )
+}
+
+/// The message for a property name Graph does not have.
+fn unknown_entra_property(k: &str) -> String {
+    format!(
+        "unknown Entra property `{k}` (known: {})",
+        EntraProp::names().join(", ")
+    )
 }
 
 fn dir(d: Dir) -> Directory {
