@@ -35,13 +35,17 @@ impl World {
     /// The distinguished name of an AD object, e.g. `CN=Alice Jones,OU=Staff,DC=contoso,DC=com`.
     pub fn distinguished_name(&self, o: &AdObject) -> String {
         let cn = o.attrs.text(AdAttr::Cn).or(o.sam()).unwrap_or("?");
-        let dc: Vec<String> = self
-            .names
-            .domain
-            .split('.')
-            .map(|p| format!("DC={p}"))
-            .collect();
-        format!("CN={cn},OU={},{}", o.ou, dc.join(","))
+        let domain = &self.names.domain;
+        let mut dn = String::with_capacity(cn.len() + o.ou.len() + domain.len() + 16);
+        dn.push_str("CN=");
+        dn.push_str(cn);
+        dn.push_str(",OU=");
+        dn.push_str(&o.ou);
+        for p in domain.split('.') {
+            dn.push_str(",DC=");
+            dn.push_str(p);
+        }
+        dn
     }
 
     fn ad_live_of(&self, h: HandleId) -> Option<NodeIx> {
@@ -66,41 +70,50 @@ impl World {
         }
         let kind = self.handles.kind(h).unwrap_or(Kind::User);
         let mut attrs = PropMap::default();
-        for (a, v) in &obj.ad_attrs {
-            attrs.set(*a, Some(v.clone()));
-        }
+        attrs.update(obj.ad_attrs.iter().map(|(a, v)| (*a, Some(v.clone()))));
+        let mut defaults = Vec::new();
         if attrs.get(AdAttr::SamAccountName).is_none() {
-            attrs.set(AdAttr::SamAccountName, Some(Value::text(name.as_str())));
+            defaults.push((AdAttr::SamAccountName, Some(Value::text(&name))));
         }
         if kind == Kind::User {
             if attrs.get(AdAttr::UserPrincipalName).is_none() {
                 let upn = format!("{name}@{}", self.names.domain);
-                attrs.set(AdAttr::UserPrincipalName, Some(Value::text(upn)));
+                defaults.push((AdAttr::UserPrincipalName, Some(Value::text(upn))));
             }
             if attrs.get(AdAttr::Enabled).is_none() {
-                attrs.set(AdAttr::Enabled, Some(Value::Bool(true)));
+                defaults.push((AdAttr::Enabled, Some(Value::Bool(true))));
             }
         }
         if attrs.get(AdAttr::Cn).is_none() {
-            let cn = attrs.text(AdAttr::DisplayName).unwrap_or(&name).to_string();
-            attrs.set(AdAttr::Cn, Some(Value::text(cn)));
+            let cn = match attrs.get(AdAttr::DisplayName) {
+                Some(v) => v.clone(),
+                None => Value::text(&name),
+            };
+            defaults.push((AdAttr::Cn, Some(cn)));
         }
+        attrs.update(defaults);
         let o = AdObject {
             kind,
             handle: h,
             guid: self.ids.guid(),
             sid: self.ids.sid(),
-            ou: obj.ou.clone().unwrap_or_else(|| "Users".into()).into(),
+            ou: props::Str::from(obj.ou.as_deref().unwrap_or("Users")),
             state: AdState::Live,
             attrs,
         };
-        let msg = format!(
-            "AD {kind} {name} created in OU {} with objectGUID {} and objectSid {}",
-            o.ou, o.guid, o.sid
-        );
+        let (ou, guid, sid) = (o.ou.clone(), o.guid, o.sid);
         let n = self.ad_add(o);
         self.sync.touch(n);
-        ev.push_with(|| Event::new(K::AdCreated, &name, R::Ad1, msg));
+        ev.push_with(|| {
+            Event::new(
+                K::AdCreated,
+                &name,
+                R::Ad1,
+                format!(
+                    "AD {kind} {name} created in OU {ou} with objectGUID {guid} and objectSid {sid}"
+                ),
+            )
+        });
     }
 
     /// `update` in AD: attributes change; the next delta cycle processes the object (SYNC-11).

@@ -1,9 +1,12 @@
 //! Microsoft Entra ID: objects, uniqueness (ID-4), soft delete and the recycle bin (ENTRA-1..3),
 //! groups (ENTRA-4), cloud-write rules (ENTRA-5) and group-based licensing (ENTRA-6).
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use crate::model::props::Str;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::model::props::{is_ad_mastered, rule_of};
 use crate::model::*;
@@ -39,51 +42,72 @@ pub fn effective_proxies(o: &EntraObject) -> Vec<String> {
 }
 
 /// The primary SMTP address of an object (the `SMTP:` proxy), lower-cased.
-pub fn primary_smtp(proxies: &[String]) -> Option<String> {
+pub fn primary_smtp(proxies: &[impl AsRef<str>]) -> Option<String> {
     proxies
         .iter()
+        .map(AsRef::as_ref)
         .find(|p| p.starts_with("SMTP:"))
         .map(|p| p.trim_start_matches("SMTP:").to_lowercase())
 }
 
-/// The normalized unique values of an object: UPN and proxies compare without case.
-pub fn unique_values(o: &EntraObject) -> Vec<(Unique, String)> {
-    let mut v = Vec::new();
-    if let Some(u) = o.upn() {
-        v.push((Unique::Upn, u.to_lowercase()));
+/// A value that compares without case (UPN, proxy address), lower-cased; not copied when it has
+/// no upper case.
+pub fn fold(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
     }
-    for p in effective_proxies(o) {
-        v.push((Unique::Proxy, proxy_key(&p)));
+}
+
+fn fold_shared(u: &Str) -> Str {
+    match fold(u.as_str()) {
+        Cow::Borrowed(_) => u.clone(),
+        Cow::Owned(s) => Str::from(s),
     }
-    if let Some(i) = o.immutable_id() {
-        v.push((Unique::ImmutableId, i.to_string()));
+}
+
+/// The normalized unique values of an object's properties: UPN and proxies compare without case.
+pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, Str); 4]> {
+    let mut v = SmallVec::new();
+    if let Some(Value::Text(u)) = props.get(EntraProp::UserPrincipalName) {
+        v.push((Unique::Upn, fold_shared(u)));
+    }
+    if let Some(list) = props.get(EntraProp::ProxyAddresses) {
+        for p in list.as_list() {
+            v.push((Unique::Proxy, fold_shared(p)));
+        }
+    }
+    if let Some(Value::Text(i)) = props.get(EntraProp::OnPremisesImmutableId) {
+        v.push((Unique::ImmutableId, i.clone()));
     }
     v
 }
 
 /// Proxy addresses clash on the address whatever the prefix's case (`SMTP:` primary, `smtp:`).
-pub fn proxy_key(p: &str) -> String {
-    p.to_lowercase()
+pub fn proxy_key(p: &str) -> Cow<'_, str> {
+    fold(p)
 }
 
 /// The uniqueness index of live objects, and the immutableIds of soft-deleted users for hard
-/// matching (SYNC-3). Hash maps with a fixed hasher: lookups only, never iterated into output.
+/// matching (SYNC-3). Hash maps keyed by interned values: lookups only, never iterated into
+/// output.
 #[derive(Clone, Debug, Default)]
 pub struct EntraIndex {
     /// Every Entra object ever created, by object id.
     pub(crate) by_id: FxHashMap<Guid, NodeIx>,
-    /// Live holders of each kind of unique value (lookups by `&str`, no allocation).
-    upn: FxHashMap<Box<str>, NodeIx>,
-    proxy: FxHashMap<Box<str>, NodeIx>,
-    anchor: FxHashMap<Box<str>, NodeIx>,
-    deleted_anchor: FxHashMap<Box<str>, Vec<NodeIx>>,
+    /// Live holders of each kind of unique value, by the value case-folded ([`fold`]).
+    upn: FxHashMap<Str, NodeIx>,
+    proxy: FxHashMap<Str, NodeIx>,
+    anchor: FxHashMap<Str, NodeIx>,
+    deleted_anchor: FxHashMap<Str, Vec<NodeIx>>,
     /// Objects whose value was quarantined (SYNC-9), by the value they wait for: the AD object
     /// to process again once it is free.
-    pub(crate) waiting: FxHashMap<(Unique, Box<str>), BTreeSet<NodeIx>>,
+    pub(crate) waiting: FxHashMap<(Unique, Str), BTreeSet<NodeIx>>,
 }
 
 impl EntraIndex {
-    fn map(&self, what: Unique) -> &FxHashMap<Box<str>, NodeIx> {
+    fn map(&self, what: Unique) -> &FxHashMap<Str, NodeIx> {
         match what {
             Unique::Upn => &self.upn,
             Unique::Proxy => &self.proxy,
@@ -91,7 +115,7 @@ impl EntraIndex {
         }
     }
 
-    fn map_mut(&mut self, what: Unique) -> &mut FxHashMap<Box<str>, NodeIx> {
+    fn map_mut(&mut self, what: Unique) -> &mut FxHashMap<Str, NodeIx> {
         match what {
             Unique::Upn => &mut self.upn,
             Unique::Proxy => &mut self.proxy,
@@ -99,6 +123,7 @@ impl EntraIndex {
         }
     }
 
+    /// The live holder of a value, given case-folded.
     pub fn holder(&self, what: Unique, value: &str) -> Option<NodeIx> {
         self.map(what).get(value).copied()
     }
@@ -107,30 +132,42 @@ impl EntraIndex {
         self.deleted_anchor.get(anchor).map_or(&[], |v| v)
     }
 
-    /// The values of `o` held by another live object.
-    pub fn clashes(&self, n: NodeIx, o: &EntraObject) -> Vec<(Unique, String, NodeIx)> {
-        unique_values(o)
-            .into_iter()
-            .filter_map(|(w, v)| match self.holder(w, &v) {
-                Some(h) if h != n => Some((w, v, h)),
+    /// The values of `keys` held by another live object than `n`.
+    fn clashes_of(&self, n: NodeIx, keys: &[(Unique, Str)]) -> Vec<(Unique, String, NodeIx)> {
+        keys.iter()
+            .filter_map(|(w, v)| match self.map(*w).get(v) {
+                Some(h) if *h != n => Some((*w, v.to_string(), *h)),
                 _ => None,
             })
             .collect()
     }
 
-    fn insert_live(&mut self, n: NodeIx, o: &EntraObject) {
-        for (w, v) in unique_values(o) {
-            self.map_mut(w).insert(v.into(), n);
+    /// The values of an object with these properties held by another live object than `n`.
+    pub fn clashes(&self, n: NodeIx, props: &PropMap<EntraProp>) -> Vec<(Unique, String, NodeIx)> {
+        self.clashes_of(n, &unique_values(props))
+    }
+
+    fn insert_keys(&mut self, n: NodeIx, keys: &[(Unique, Str)]) {
+        for (w, v) in keys {
+            self.map_mut(*w).insert(v.clone(), n);
         }
     }
 
+    fn insert_live(&mut self, n: NodeIx, props: &PropMap<EntraProp>) {
+        self.insert_keys(n, &unique_values(props));
+    }
+
     /// Removes the live entries of `n`; returns the values released.
-    fn remove_live(&mut self, n: NodeIx, o: &EntraObject) -> Vec<(Unique, String)> {
-        let mut out = Vec::new();
-        for (w, v) in unique_values(o) {
+    fn remove_live(
+        &mut self,
+        n: NodeIx,
+        props: &PropMap<EntraProp>,
+    ) -> SmallVec<[(Unique, Str); 4]> {
+        let mut out = SmallVec::new();
+        for (w, v) in unique_values(props) {
             let map = self.map_mut(w);
-            if map.get(v.as_str()) == Some(&n) {
-                map.remove(v.as_str());
+            if map.get(&v) == Some(&n) {
+                map.remove(&v);
                 out.push((w, v));
             }
         }
@@ -138,13 +175,13 @@ impl EntraIndex {
     }
 
     fn insert_deleted(&mut self, n: NodeIx, o: &EntraObject) {
-        if let Some(i) = o.immutable_id() {
-            self.deleted_anchor.entry(i.into()).or_default().push(n);
+        if let Some(Value::Text(i)) = o.props.get(EntraProp::OnPremisesImmutableId) {
+            self.deleted_anchor.entry(i.clone()).or_default().push(n);
         }
     }
 
     fn remove_deleted(&mut self, n: NodeIx, o: &EntraObject) {
-        if let Some(i) = o.immutable_id()
+        if let Some(Value::Text(i)) = o.props.get(EntraProp::OnPremisesImmutableId)
             && let Some(v) = self.deleted_anchor.get_mut(i)
         {
             v.retain(|x| *x != n);
@@ -193,7 +230,7 @@ impl World {
         let n = self.g.add(Node::Entra(o));
         self.entra_ix.by_id.insert(id, n);
         if let Some(o) = self.g.entra(n) {
-            self.entra_ix.insert_live(n, o);
+            self.entra_ix.insert_live(n, &o.props);
         }
         if let Some(v) = self.handles.entra.get_mut(h.0 as usize) {
             v.push(n);
@@ -208,15 +245,13 @@ impl World {
         n: NodeIx,
         changes: &[(EntraProp, Option<Value>)],
     ) -> std::result::Result<bool, Vec<(Unique, String, NodeIx)>> {
-        let Some(old) = self.g.entra(n).cloned() else {
+        let Some(o) = self.g.entra(n) else {
             return Ok(false);
         };
+        let live = o.is_live();
+        let old = o.props.clone();
         let mut new = old.clone();
-        let mut changed = false;
-        for (p, v) in changes {
-            changed |= new.props.set(*p, v.clone());
-        }
-        if !changed {
+        if !new.update(changes.iter().cloned()) {
             return Ok(false);
         }
         let unique_changed = changes.iter().any(|(p, _)| {
@@ -227,27 +262,28 @@ impl World {
                     | EntraProp::OnPremisesImmutableId
             )
         });
-        if old.is_live() && unique_changed {
-            let clashes = self.entra_ix.clashes(n, &new);
+        if live && unique_changed {
+            let keys = unique_values(&new);
+            let clashes = self.entra_ix.clashes_of(n, &keys);
             if !clashes.is_empty() {
                 return Err(clashes);
             }
             let released = self.entra_ix.remove_live(n, &old);
-            self.entra_ix.insert_live(n, &new);
-            let still: Vec<(Unique, String)> = unique_values(&new);
-            self.release(released.into_iter().filter(|r| !still.contains(r)));
+            self.entra_ix.insert_keys(n, &keys);
+            self.release(released.into_iter().filter(|r| !keys.contains(r)));
         }
+        drop(old);
         if let Some(o) = self.g.entra_mut(n) {
-            o.props = new.props;
+            o.props = new;
         }
-        Ok(changed)
+        Ok(true)
     }
 
     /// Values no longer held: the objects quarantined for them are processed again by the next
     /// cycle (SYNC-9).
-    fn release(&mut self, values: impl Iterator<Item = (Unique, String)>) {
+    fn release(&mut self, values: impl Iterator<Item = (Unique, Str)>) {
         for (w, v) in values {
-            if let Some(waiting) = self.entra_ix.waiting.remove(&(w, v.into_boxed_str())) {
+            if let Some(waiting) = self.entra_ix.waiting.remove(&(w, v)) {
                 for ad in waiting {
                     self.sync.touch(ad);
                 }
@@ -277,42 +313,33 @@ impl World {
             return;
         }
         let mut props = PropMap::default();
-        for (p, v) in &obj.entra_props {
-            props.set(*p, Some(v.clone()));
-        }
+        props.update(obj.entra_props.iter().map(|(p, v)| (*p, Some(v.clone()))));
+        let mut defaults = Vec::new();
         if props.get(EntraProp::DisplayName).is_none() {
-            props.set(EntraProp::DisplayName, Some(Value::text(name.as_str())));
+            defaults.push((EntraProp::DisplayName, Some(Value::text(&name))));
         }
         if kind == Kind::User {
             if props.get(EntraProp::UserPrincipalName).is_none() {
                 let upn = format!("{name}@{}", self.names.default_cloud_domain());
-                props.set(EntraProp::UserPrincipalName, Some(Value::text(upn)));
+                defaults.push((EntraProp::UserPrincipalName, Some(Value::text(upn))));
             }
             if props.get(EntraProp::MailNickname).is_none() {
-                props.set(EntraProp::MailNickname, Some(Value::text(name.as_str())));
+                defaults.push((EntraProp::MailNickname, Some(Value::text(&name))));
             }
             if props.get(EntraProp::ProxyAddresses).is_none()
-                && let Some(mail) = props.text(EntraProp::Mail).map(str::to_string)
+                && let Some(mail) = props.text(EntraProp::Mail)
             {
-                props.set(
+                defaults.push((
                     EntraProp::ProxyAddresses,
-                    Some(Value::List(vec![format!("SMTP:{mail}").into()])),
-                );
+                    Some(Value::list([format!("SMTP:{mail}")])),
+                ));
             }
             if props.get(EntraProp::AccountEnabled).is_none() {
-                props.set(EntraProp::AccountEnabled, Some(Value::Bool(true)));
+                defaults.push((EntraProp::AccountEnabled, Some(Value::Bool(true))));
             }
         }
-        let probe = EntraObject {
-            kind,
-            group_type: GroupType::Security,
-            handle: h,
-            id: Guid::default(),
-            state: EntraState::Live,
-            props: props.clone(),
-            errors: Vec::new(),
-        };
-        let clashes = self.entra_ix.clashes(NodeIx::end(), &probe);
+        props.update(defaults);
+        let clashes = self.entra_ix.clashes(NodeIx::end(), &props);
         if !clashes.is_empty() {
             let why = describe_clashes(self, &clashes);
             ev.push_with(|| {
@@ -427,7 +454,7 @@ impl World {
             return;
         }
         let o = o.clone();
-        let released = self.entra_ix.remove_live(n, &o);
+        let released = self.entra_ix.remove_live(n, &o.props);
         self.entra_ix.insert_deleted(n, &o);
         let now = self.now;
         if let Some(x) = self.g.entra_mut(n) {
@@ -470,7 +497,7 @@ impl World {
             return;
         }
         if o.is_live() {
-            let released = self.entra_ix.remove_live(n, &o);
+            let released = self.entra_ix.remove_live(n, &o.props);
             self.release(released.into_iter());
         } else {
             self.entra_ix.remove_deleted(n, &o);
@@ -518,7 +545,7 @@ impl World {
             return false;
         }
         let name = self.name_of(o.handle);
-        let clashes = self.entra_ix.clashes(n, &o);
+        let clashes = self.entra_ix.clashes(n, &o.props);
         if !clashes.is_empty() {
             let why = describe_clashes(self, &clashes);
             ev.push_with(|| {
@@ -535,7 +562,7 @@ impl World {
             return false;
         }
         self.entra_ix.remove_deleted(n, &o);
-        self.entra_ix.insert_live(n, &o);
+        self.entra_ix.insert_live(n, &o.props);
         if let Some(x) = self.g.entra_mut(n) {
             x.state = EntraState::Live;
         }

@@ -31,7 +31,7 @@ fn inv_1_unique(w: &World, n: NodeIx) -> Result<()> {
     if !o.is_live() {
         return Ok(());
     }
-    for (what, value) in crate::entra::unique_values(o) {
+    for (what, value) in crate::entra::unique_values(&o.props) {
         match w.entra_ix.holder(what, &value) {
             Some(holder) if holder == n => {}
             other => {

@@ -131,8 +131,8 @@ impl World {
         self.g
             .live_out(n, rel)
             .filter_map(|t| match self.g.node(t)? {
-                Node::Entra(o) => Some(self.name_of(o.handle)),
-                Node::Ad(o) => Some(self.name_of(o.handle)),
+                Node::Entra(o) => Some(self.name_of(o.handle).to_string()),
+                Node::Ad(o) => Some(self.name_of(o.handle).to_string()),
                 Node::Role(s) | Node::Sku(s) | Node::App(s) => Some(s.to_string()),
             })
             .collect()
@@ -230,7 +230,7 @@ impl World {
                 .by_id
                 .get(id)
                 .and_then(|i| point.objects.get(*i))
-                .map(|o| self.name_of(o.handle)),
+                .map(|o| self.name_of(o.handle).to_string()),
             Target::Catalogue(_, s) => Some(s.to_string()),
         };
         for i in point.by_handle.get(&h).into_iter().flatten() {
@@ -348,7 +348,7 @@ impl World {
             return None;
         }
         let mut d = Delta {
-            handle: self.name_of(h),
+            handle: self.name_of(h).to_string(),
             live: false,
             kept: Vec::new(),
             lost: Vec::new(),

@@ -98,13 +98,13 @@ pub struct Event {
 impl Event {
     pub fn new(
         kind: EventKind,
-        subject: impl Into<String>,
+        subject: impl AsRef<str>,
         rule: RuleId,
         message: impl Into<String>,
     ) -> Event {
         Event {
             kind,
-            subject: subject.into(),
+            subject: subject.as_ref().to_string(),
             rule,
             message: message.into(),
         }

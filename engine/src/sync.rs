@@ -7,12 +7,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::entra::{Unique, primary_smtp, proxy_key};
+use crate::model::props::Str;
 use crate::model::props::USER_PROPS;
 use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
 use crate::settings::{SoftMatchConflict, SourceAnchor};
 use crate::world::World;
+use thin_vec::ThinVec;
 
 /// A sync cycle's kind (SYNC-11).
 #[derive(
@@ -256,7 +258,7 @@ impl World {
         self.sync.last = Some(result);
     }
 
-    fn ad_name(&self, n: NodeIx) -> String {
+    fn ad_name(&self, n: NodeIx) -> Str {
         self.g
             .ad(n)
             .map(|o| self.name_of(o.handle))
@@ -448,7 +450,7 @@ impl World {
                 let Some(o) = self.g.ad(n) else {
                     return Outcome::Failed;
                 };
-                let proxies: Vec<String> = self.desired_proxies(o);
+                let proxies = self.desired_proxies(o);
                 (
                     primary_smtp(&proxies),
                     o.attrs
@@ -461,7 +463,7 @@ impl World {
                 keys.push((
                     "primary SMTP address",
                     Unique::Proxy,
-                    proxy_key(&format!("smtp:{s}")),
+                    proxy_key(&format!("smtp:{s}")).into_owned(),
                 ));
             }
             if let Some(u) = upn.filter(|_| self.settings.soft_match_on_upn) {
@@ -598,18 +600,18 @@ impl World {
     }
 
     /// The proxy addresses AD gives a user: `proxyAddresses`, else `SMTP:<mail>`.
-    pub(crate) fn desired_proxies(&self, o: &AdObject) -> Vec<String> {
+    pub(crate) fn desired_proxies(&self, o: &AdObject) -> ThinVec<Str> {
         let list = o
             .attrs
             .get(AdAttr::ProxyAddresses)
-            .map(|v| v.as_list().to_vec())
+            .map(Value::as_list)
             .unwrap_or_default();
         if !list.is_empty() {
-            return list.into_iter().map(String::from).collect();
+            return list.iter().cloned().collect();
         }
         o.attrs
             .text(AdAttr::Mail)
-            .map(|m| vec![format!("SMTP:{m}")])
+            .map(|m| thin_vec::thin_vec![Str::from(format!("SMTP:{m}"))])
             .unwrap_or_default()
     }
 
@@ -618,29 +620,32 @@ impl World {
     ///
     /// An AD user without a userPrincipalName (a reanimated tombstone, AD-3) gets
     /// `<sAMAccountName>@<AD domain>`, as the default inbound rule "In from AD - User Join" does.
-    fn desired_upn(&self, o: &AdObject) -> Option<String> {
-        let fallback = o.sam().map(|sam| format!("{sam}@{}", self.names.domain));
-        let upn = o
-            .attrs
-            .text(AdAttr::UserPrincipalName)
-            .map(str::to_string)
-            .or(fallback)?;
-        let upn = upn.as_str();
-        let suffix = upn.rsplit_once('@').map_or("", |(_, d)| d);
+    fn desired_upn(&self, o: &AdObject) -> Option<Value> {
+        let upn = match o.attrs.get(AdAttr::UserPrincipalName) {
+            Some(v @ Value::Text(_)) => v.clone(),
+            _ => Value::text(format!("{}@{}", o.sam()?, self.names.domain)),
+        };
+        let suffix = upn
+            .as_text()
+            .and_then(|u| u.rsplit_once('@'))
+            .map_or("", |(_, d)| d);
         if self.names.is_verified(suffix) {
-            return Some(upn.to_string());
+            return Some(upn);
         }
         let nick = o
             .attrs
             .text(AdAttr::MailNickname)
             .or(o.sam())
             .unwrap_or("user");
-        Some(format!("{nick}@{}", self.names.initial_domain()))
+        Some(Value::text(format!(
+            "{nick}@{}",
+            self.names.initial_domain()
+        )))
     }
 
     /// The values AD gives an Entra object's AD-mastered properties (section 2). Only the
     /// properties the sync writes are returned; `None` clears.
-    fn desired_props(&self, n: NodeIx, anchor: &str) -> Vec<(EntraProp, Option<Value>)> {
+    fn desired_props(&self, n: NodeIx, anchor: Option<Value>) -> Vec<(EntraProp, Option<Value>)> {
         let Some(o) = self.g.ad(n) else {
             return Vec::new();
         };
@@ -663,15 +668,15 @@ impl World {
                 continue;
             }
             let v: Option<Value> = match row.source {
-                Source::Attr(AdAttr::UserPrincipalName) => self.desired_upn(o).map(Value::text),
+                Source::Attr(AdAttr::UserPrincipalName) => self.desired_upn(o),
                 Source::Attr(AdAttr::ProxyAddresses) => {
                     let p = self.desired_proxies(o);
-                    (!p.is_empty()).then(|| Value::List(p.into_iter().map(Into::into).collect()))
+                    (!p.is_empty()).then_some(Value::List(p))
                 }
                 Source::Attr(AdAttr::TelephoneNumber) => o
                     .attrs
                     .text(AdAttr::TelephoneNumber)
-                    .map(|t| Value::List(vec![t.into()])),
+                    .map(|t| Value::list([t])),
                 // The default rules fall back to the RDN (`cn`) for a user, and to the
                 // sAMAccountName for a group, when AD has no displayName.
                 Source::Attr(AdAttr::DisplayName) if o.kind == Kind::User => o
@@ -695,10 +700,10 @@ impl World {
                     o.attrs.get(AdAttr::Enabled),
                     Some(Value::Bool(false))
                 ))),
-                Source::Anchor => Some(Value::text(anchor)),
+                Source::Anchor => anchor.clone(),
                 Source::Sid => Some(Value::text(o.sid.to_string())),
                 Source::DistinguishedName => Some(Value::text(self.distinguished_name(o))),
-                Source::Domain => Some(Value::text(self.names.domain.as_str())),
+                Source::Domain => Some(self.names.domain_value.clone()),
                 Source::SyncService => continue,
             };
             if World::flows(row.prop, &v) {
@@ -720,23 +725,24 @@ impl World {
         ev: &mut Events,
     ) {
         let Some(eo) = self.g.entra(e) else { return };
-        let anchor = eo.immutable_id().unwrap_or_default().to_string();
+        let anchor = eo.props.get(EntraProp::OnPremisesImmutableId).cloned();
         let old_errors = eo.errors.clone();
         let before = eo.props.clone();
         let name = self.name_of(eo.handle);
-        let mut want = self.desired_props(n, &anchor);
+        let mut want = self.desired_props(n, anchor);
         let mut new_errors = Vec::new();
         for (p, v) in want.iter_mut() {
             match (*p, v.as_mut()) {
                 (EntraProp::UserPrincipalName, Some(Value::Text(upn))) => {
-                    let key = upn.to_lowercase();
-                    if matches!(self.entra_ix.holder(Unique::Upn, &key), Some(h) if h != e) {
+                    let held = matches!(
+                        self.entra_ix.holder(Unique::Upn, &crate::entra::fold(upn)),
+                        Some(h) if h != e
+                    );
+                    if held {
+                        let key = crate::entra::fold(upn).into_owned();
                         let placeholder = old_errors
                             .iter()
-                            .find(|x| {
-                                x.prop == EntraProp::UserPrincipalName
-                                    && x.value.as_ref() == upn.as_ref()
-                            })
+                            .find(|x| x.prop == EntraProp::UserPrincipalName && x.value == *upn)
                             .and_then(|_| {
                                 before
                                     .text(EntraProp::UserPrincipalName)
@@ -758,7 +764,7 @@ impl World {
                     }
                 }
                 (EntraProp::ProxyAddresses, Some(Value::List(list))) => {
-                    let mut kept = Vec::new();
+                    let mut kept = thin_vec::ThinVec::new();
                     for p in list.drain(..) {
                         let key = proxy_key(&p);
                         if matches!(self.entra_ix.holder(Unique::Proxy, &key), Some(h) if h != e) {
@@ -948,7 +954,7 @@ impl World {
                     .filter_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)))
                     .collect();
                 let have: BTreeSet<NodeIx> = self.g.live_inc(e, Rel::Member).collect();
-                let mut changes: BTreeMap<bool, Vec<String>> = BTreeMap::new();
+                let mut changes: BTreeMap<bool, Vec<Str>> = BTreeMap::new();
                 for m in want.difference(&have) {
                     self.g.link(*m, e, Rel::Member);
                     self.licence_events(*m, e, true, ev);
@@ -968,7 +974,7 @@ impl World {
                             format!(
                                 "members {} synced group {name} from AD: {}",
                                 if added { "added to" } else { "removed from" },
-                                who.join(", ")
+                                who.iter().map(Str::as_str).collect::<Vec<_>>().join(", ")
                             ),
                         )
                     });
@@ -977,7 +983,7 @@ impl World {
         }
     }
 
-    fn entra_name(&self, e: NodeIx) -> String {
+    fn entra_name(&self, e: NodeIx) -> Str {
         self.g
             .entra(e)
             .map(|o| self.name_of(o.handle))

@@ -57,7 +57,7 @@ impl Status {
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Target {
     Object(Guid),
-    Catalogue(u8, Box<str>),
+    Catalogue(u8, crate::model::props::Str),
 }
 
 /// One object in a restore point (VDC-1).
@@ -525,7 +525,7 @@ impl World {
                 .by_id
                 .get(id)
                 .and_then(|i| point.objects.get(*i))
-                .map(|o| self.name_of(o.handle))
+                .map(|o| self.name_of(o.handle).to_string())
                 .unwrap_or_else(|| id.to_string()),
             Target::Catalogue(_, s) => s.to_string(),
         }
@@ -651,7 +651,7 @@ impl World {
             }
             let label = self.target_label(&target, point);
             let label = match (&target, self.g.entra(t)) {
-                (Target::Object(_), Some(x)) => self.name_of(x.handle),
+                (Target::Object(_), Some(x)) => self.name_of(x.handle).to_string(),
                 _ => label,
             };
             let refused = (rel == Rel::Member

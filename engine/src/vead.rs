@@ -17,7 +17,7 @@ pub struct AdBackedUp {
     pub kind: Kind,
     pub guid: Guid,
     pub sid: Sid,
-    pub ou: Box<str>,
+    pub ou: crate::model::props::Str,
     pub attrs: PropMap<AdAttr>,
     /// objectGUIDs of the groups it is a member of.
     pub groups: Vec<Guid>,

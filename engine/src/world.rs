@@ -5,7 +5,9 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+use crate::model::props::Str;
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::entra::EntraIndex;
 use crate::model::*;
@@ -46,13 +48,14 @@ pub type Result<T> = std::result::Result<T, EngineError>;
 /// Handles that name identities across both directories (SCENARIO_FORMAT.md 1.2).
 #[derive(Clone, Debug, Default)]
 pub struct Handles {
-    names: Vec<Box<str>>,
+    /// Shared: an event or a message names a handle without copying it.
+    names: Vec<Str>,
     kinds: Vec<Kind>,
-    by_name: FxHashMap<Box<str>, HandleId>,
-    /// Every AD object that ever carried the handle, oldest first.
-    pub(crate) ad: Vec<Vec<NodeIx>>,
+    by_name: FxHashMap<Str, HandleId>,
+    /// Every AD object that ever carried the handle, oldest first (most have one: no heap).
+    pub(crate) ad: Vec<SmallVec<[NodeIx; 1]>>,
     /// Every Entra object that ever carried the handle, oldest first.
-    pub(crate) entra: Vec<Vec<NodeIx>>,
+    pub(crate) entra: Vec<SmallVec<[NodeIx; 1]>>,
 }
 
 pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
@@ -62,7 +65,7 @@ impl Handles {
         self.by_name.get(name).copied()
     }
     pub fn name(&self, h: HandleId) -> &str {
-        self.names.get(h.0 as usize).map_or("?", |s| s)
+        self.names.get(h.0 as usize).map_or("?", Str::as_str)
     }
     pub fn kind(&self, h: HandleId) -> Option<Kind> {
         self.kinds.get(h.0 as usize).copied()
@@ -92,11 +95,12 @@ impl Handles {
             return Err(EngineError::ReservedHandle(name.to_string()));
         }
         let h = HandleId(self.names.len() as u32);
-        self.names.push(name.into());
+        let name = Str::from(name);
+        self.names.push(name.clone());
         self.kinds.push(kind);
-        self.by_name.insert(name.into(), h);
-        self.ad.push(Vec::new());
-        self.entra.push(Vec::new());
+        self.by_name.insert(name, h);
+        self.ad.push(SmallVec::new());
+        self.entra.push(SmallVec::new());
         Ok(h)
     }
     pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {
@@ -217,6 +221,8 @@ pub struct Names {
     /// Initial tenant name: `<tenant>.onmicrosoft.com`.
     pub tenant: String,
     pub verified_domains: Vec<String>,
+    /// `domain` as a shared value: every synced object's `onPremisesDomainName`.
+    pub(crate) domain_value: Value,
 }
 
 impl Names {
@@ -225,6 +231,7 @@ impl Names {
             .map(str::to_string)
             .unwrap_or_else(|| domain.split('.').next().unwrap_or(domain).to_string());
         Names {
+            domain_value: Value::text(domain),
             domain: domain.to_string(),
             tenant,
             verified_domains: verified.unwrap_or_else(|| vec![domain.to_string()]),
@@ -234,7 +241,15 @@ impl Names {
         format!("{}.onmicrosoft.com", self.tenant)
     }
     pub fn is_verified(&self, domain: &str) -> bool {
-        domain.eq_ignore_ascii_case(&self.initial_domain())
+        let initial = domain
+            .len()
+            .checked_sub(".onmicrosoft.com".len())
+            .and_then(|i| Some((domain.get(..i)?, domain.get(i..)?)))
+            .is_some_and(|(t, rest)| {
+                t.eq_ignore_ascii_case(&self.tenant)
+                    && rest.eq_ignore_ascii_case(".onmicrosoft.com")
+            });
+        initial
             || self
                 .verified_domains
                 .iter()
@@ -433,8 +448,12 @@ impl World {
         }
     }
 
-    pub(crate) fn name_of(&self, h: HandleId) -> String {
-        self.handles.name(h).to_string()
+    pub(crate) fn name_of(&self, h: HandleId) -> Str {
+        self.handles
+            .names
+            .get(h.0 as usize)
+            .cloned()
+            .unwrap_or_else(|| Str::from("?"))
     }
 
     /// The live Entra object carrying a handle: `None` when there is none; an error naming the
@@ -457,7 +476,7 @@ impl World {
             .filter_map(|n| self.g.entra(n).map(|o| o.id.to_string()))
             .collect();
         Err(EngineError::Ambiguous {
-            handle: self.name_of(h),
+            handle: self.name_of(h).to_string(),
             ids: ids.join(", "),
         })
     }

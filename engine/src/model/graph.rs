@@ -100,7 +100,7 @@ pub struct AdObject {
     pub guid: Guid,
     pub sid: Sid,
     /// The OU; for a deleted object its last known parent.
-    pub ou: Box<str>,
+    pub ou: super::props::Str,
     pub state: AdState,
     pub attrs: PropMap<AdAttr>,
 }
@@ -119,7 +119,7 @@ impl AdObject {
 pub struct ProvisioningError {
     pub code: ErrorCode,
     pub prop: EntraProp,
-    pub value: Box<str>,
+    pub value: super::props::Str,
 }
 
 #[derive(Clone, Debug)]
@@ -203,9 +203,9 @@ impl fmt::Display for ErrorCode {
 pub enum Node {
     Ad(AdObject),
     Entra(EntraObject),
-    Role(Box<str>),
-    Sku(Box<str>),
-    App(Box<str>),
+    Role(super::props::Str),
+    Sku(super::props::Str),
+    App(super::props::Str),
 }
 
 impl Node {

@@ -2,31 +2,41 @@
 //! each one and which ones VDC restores.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
+/// A shared immutable string: copying one costs a reference count, not a copy of its text.
+pub use arcstr::ArcStr as Str;
 use serde::{Serialize, Serializer};
+use thin_vec::ThinVec;
 
-/// A property or attribute value.
+/// A property or attribute value. Texts are shared ([`Str`]): the value the sync copies from AD
+/// to Entra ID, or that a backup keeps, is held once, and copying one costs a reference count.
+/// A value is 16 bytes.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Value {
-    Text(Box<str>),
-    List(Vec<Box<str>>),
+    Text(Str),
+    List(ThinVec<Str>),
     Bool(bool),
 }
 
 impl Value {
-    pub fn text(s: impl Into<Box<str>>) -> Value {
-        Value::Text(s.into())
+    pub fn text(s: impl AsRef<str>) -> Value {
+        Value::Text(Str::from(s.as_ref()))
+    }
+
+    pub fn list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Value {
+        Value::List(items.into_iter().map(|s| Str::from(s.as_ref())).collect())
     }
 
     pub fn as_text(&self) -> Option<&str> {
         match self {
-            Value::Text(s) => Some(s),
+            Value::Text(s) => Some(s.as_str()),
             _ => None,
         }
     }
 
-    pub fn as_list(&self) -> &[Box<str>] {
+    pub fn as_list(&self) -> &[Str] {
         match self {
             Value::List(l) => l,
             _ => &[],
@@ -47,7 +57,16 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Text(s) => f.write_str(s),
-            Value::List(l) => write!(f, "[{}]", l.join(", ")),
+            Value::List(l) => {
+                f.write_str("[")?;
+                for (i, x) in l.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    f.write_str(x)?;
+                }
+                f.write_str("]")
+            }
             Value::Bool(b) => write!(f, "{b}"),
         }
     }
@@ -57,70 +76,188 @@ impl Serialize for Value {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Value::Text(t) => s.serialize_str(t),
-            Value::List(l) => l.serialize(s),
+            Value::List(l) => s.collect_seq(l.iter().map(Str::as_str)),
             Value::Bool(b) => s.serialize_bool(*b),
         }
     }
 }
 
-/// A small sorted map of properties, shared copy-on-write so that backups cost a reference count
-/// per object rather than a copy of every value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PropMap<K: Ord + Copy>(Arc<Vec<(K, Value)>>);
+fn bit<K: PropKey>(k: K) -> u32 {
+    1u32.checked_shl(k.index()).unwrap_or(0)
+}
 
-impl<K: Ord + Copy> Default for PropMap<K> {
-    fn default() -> Self {
-        PropMap(Arc::new(Vec::new()))
+/// Sets or removes `k` in a list sorted by key; returns whether anything changed.
+fn set_sorted<K: Ord>(all: &mut Vec<(K, Value)>, k: K, v: Option<Value>) -> bool {
+    match (all.binary_search_by(|(x, _)| x.cmp(&k)), v) {
+        (Ok(i), Some(v)) => match all.get_mut(i) {
+            Some(slot) if slot.1 != v => {
+                slot.1 = v;
+                true
+            }
+            _ => false,
+        },
+        (Ok(i), None) => {
+            all.remove(i);
+            true
+        }
+        (Err(i), Some(v)) => {
+            all.insert(i, (k, v));
+            true
+        }
+        (Err(_), None) => false,
     }
 }
 
-impl<K: Ord + Copy> PropMap<K> {
+/// A key of a [`PropMap`]: one of at most 32 names, numbered in their order.
+pub trait PropKey: Copy + Ord {
+    fn index(self) -> u32;
+    fn from_index(i: u32) -> Option<Self>;
+}
+
+/// A small map of properties in key order: a bit per key present and the values of the keys
+/// present, shared copy-on-write so that a backup costs a reference count per object rather than
+/// a copy of every value.
+pub struct PropMap<K> {
+    mask: u32,
+    vals: Arc<[Value]>,
+    key: PhantomData<K>,
+}
+
+impl<K> Clone for PropMap<K> {
+    fn clone(&self) -> Self {
+        PropMap {
+            mask: self.mask,
+            vals: Arc::clone(&self.vals),
+            key: PhantomData,
+        }
+    }
+}
+
+impl<K: PropKey + fmt::Debug> fmt::Debug for PropMap<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<K> PartialEq for PropMap<K> {
+    fn eq(&self, other: &Self) -> bool {
+        self.mask == other.mask && self.vals == other.vals
+    }
+}
+impl<K> Eq for PropMap<K> {}
+
+impl<K> Default for PropMap<K> {
+    fn default() -> Self {
+        PropMap {
+            mask: 0,
+            vals: Arc::from(Vec::new()),
+            key: PhantomData,
+        }
+    }
+}
+
+impl<K: PropKey> PropMap<K> {
+    /// The position of `k`'s value among the values present, and whether it is present.
+    fn slot(&self, k: K) -> (usize, bool) {
+        let b = bit(k);
+        (
+            (self.mask & b.wrapping_sub(1)).count_ones() as usize,
+            self.mask & b != 0,
+        )
+    }
+
     pub fn get(&self, k: K) -> Option<&Value> {
-        self.0
-            .binary_search_by(|(x, _)| x.cmp(&k))
-            .ok()
-            .and_then(|i| self.0.get(i))
-            .map(|(_, v)| v)
+        match self.slot(k) {
+            (i, true) => self.vals.get(i),
+            _ => None,
+        }
     }
 
     pub fn text(&self, k: K) -> Option<&str> {
         self.get(k).and_then(Value::as_text)
     }
 
+    pub fn len(&self) -> usize {
+        self.vals.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vals.is_empty()
+    }
+
     /// Sets a value; `None` or an empty value removes the key. Returns whether anything changed.
     pub fn set(&mut self, k: K, v: Option<Value>) -> bool {
-        let v = v.filter(|v| !v.is_empty());
-        let pos = self.0.binary_search_by(|(x, _)| x.cmp(&k));
-        match (pos, v) {
-            (Ok(i), Some(v)) => {
-                if self.0.get(i).map(|(_, old)| old) == Some(&v) {
-                    return false;
+        self.update([(k, v)])
+    }
+
+    /// Sets several values at once, copying the map once at most; `None` or an empty value
+    /// removes the key. Returns whether anything changed.
+    pub fn update(&mut self, changes: impl IntoIterator<Item = (K, Option<Value>)>) -> bool {
+        let mut changed = false;
+        let mut rebuilt: Option<Vec<(K, Value)>> = None;
+        for (k, v) in changes {
+            let v = v.filter(|v| !v.is_empty());
+            if let Some(all) = rebuilt.as_mut() {
+                changed |= set_sorted(all, k, v);
+                continue;
+            }
+            match (self.slot(k), v) {
+                ((_, false), None) => {}
+                ((i, true), Some(v)) => {
+                    if self.vals.get(i) == Some(&v) {
+                        continue;
+                    }
+                    changed = true;
+                    // Replaced in place when no backup shares the map.
+                    match Arc::get_mut(&mut self.vals).and_then(|s| s.get_mut(i)) {
+                        Some(slot) => *slot = v,
+                        None => {
+                            let mut all = self.pairs(0);
+                            set_sorted(&mut all, k, Some(v));
+                            rebuilt = Some(all);
+                        }
+                    }
                 }
-                if let Some(slot) = Arc::make_mut(&mut self.0).get_mut(i) {
-                    slot.1 = v;
+                (_, v) => {
+                    changed = true;
+                    let mut all = self.pairs(4);
+                    set_sorted(&mut all, k, v);
+                    rebuilt = Some(all);
                 }
-                true
             }
-            (Ok(i), None) => {
-                Arc::make_mut(&mut self.0).remove(i);
-                true
-            }
-            (Err(i), Some(v)) => {
-                Arc::make_mut(&mut self.0).insert(i, (k, v));
-                true
-            }
-            (Err(_), None) => false,
         }
+        if let Some(all) = rebuilt {
+            self.mask = all.iter().fold(0, |m, (k, _)| m | bit(*k));
+            self.vals = all.into_iter().map(|(_, v)| v).collect();
+        }
+        changed
+    }
+
+    fn pairs(&self, spare: usize) -> Vec<(K, Value)> {
+        let mut all = Vec::with_capacity(self.vals.len() + spare);
+        all.extend(self.iter().map(|(k, v)| (k, v.clone())));
+        all
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Value)> {
-        self.0.iter().map(|(k, v)| (*k, v))
+        let mut mask = self.mask;
+        self.vals.iter().filter_map(move |v| {
+            let i = mask.trailing_zeros();
+            mask &= mask.wrapping_sub(1);
+            K::from_index(i).map(|k| (k, v))
+        })
     }
 
     /// Keeps only the keys for which `keep` holds.
     pub fn retain(&mut self, keep: impl Fn(K) -> bool) {
-        if self.0.iter().any(|(k, _)| !keep(*k)) {
-            Arc::make_mut(&mut self.0).retain(|(k, _)| keep(*k));
+        if self.iter().any(|(k, _)| !keep(k)) {
+            let kept: Vec<(K, Value)> = self
+                .iter()
+                .filter(|(k, _)| keep(*k))
+                .map(|(k, v)| (k, v.clone()))
+                .collect();
+            self.mask = kept.iter().fold(0, |m, (k, _)| m | bit(*k));
+            self.vals = kept.into_iter().map(|(_, v)| v).collect();
         }
     }
 }
@@ -145,6 +282,10 @@ macro_rules! named_enum {
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.name()) }
+        }
+        impl PropKey for $name {
+            fn index(self) -> u32 { self as u32 }
+            fn from_index(i: u32) -> Option<$name> { Self::ALL.get(i as usize).copied() }
         }
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -1056,10 +1056,8 @@ pub fn to_value(v: &Scalar, list: bool, boolean: bool) -> Result<Option<Value>, 
         (Scalar::Null, _, _) => None,
         (Scalar::Bool(b), _, true) => Some(Value::Bool(*b)),
         (other, _, true) => return Err(format!("expected true or false, found {other}")),
-        (Scalar::List(l), true, _) => {
-            Some(Value::List(l.iter().map(|s| s.as_str().into()).collect()))
-        }
-        (Scalar::Text(t), true, _) => Some(Value::List(vec![t.as_str().into()])),
+        (Scalar::List(l), true, _) => Some(Value::list(l)),
+        (Scalar::Text(t), true, _) => Some(Value::list([t])),
         (Scalar::Text(t), false, _) => Some(Value::text(t.as_str())),
         (Scalar::List(l), false, _) => {
             return Err(format!(

@@ -113,9 +113,9 @@ fn scalar_json(v: &Scalar) -> Json {
 fn value_json(v: Option<Value>) -> Json {
     match v {
         None => Json::Null,
-        Some(Value::Text(t)) => json!(t.as_ref()),
+        Some(Value::Text(t)) => json!(t.as_str()),
         Some(Value::Bool(b)) => json!(b),
-        Some(Value::List(l)) => json!(l.iter().map(|s| s.as_ref()).collect::<Vec<_>>()),
+        Some(Value::List(l)) => json!(l.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
     }
 }
 
