@@ -97,7 +97,7 @@ impl World {
             handle: h,
             guid: self.ids.guid(),
             sid: self.ids.sid(),
-            ou: props::Str::from(obj.ou.as_deref().unwrap_or("Users")),
+            ou: self.ou_name(obj.ou.as_deref().unwrap_or("Users")),
             state: AdState::Live,
             attrs,
         };
@@ -327,8 +327,9 @@ impl World {
         let Some(n) = self.ad_live_of(h) else {
             return ev.push(not_live(&name, R::Ad6));
         };
+        let to_ou = self.ou_name(to);
         let Some(o) = self.g.ad_mut(n) else { return };
-        let from = std::mem::replace(&mut o.ou, to.into());
+        let from = std::mem::replace(&mut o.ou, to_ou);
         let guid = o.guid;
         self.sync.touch(n);
         self.touch_ad_groups(n);

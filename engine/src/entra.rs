@@ -224,7 +224,7 @@ impl World {
             id: self.ids.guid(),
             state: EntraState::Live,
             props,
-            errors: Vec::new(),
+            errors: thin_vec::ThinVec::new(),
         };
         let id = o.id;
         let n = self.g.add(Node::Entra(o));

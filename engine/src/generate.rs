@@ -8,7 +8,9 @@ use std::fmt::Write as _;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use smallvec::{SmallVec, smallvec};
 
+use crate::model::props::Str;
 use crate::model::{AdAttr, Value};
 use crate::settings::Settings;
 use crate::sync::CycleKind;
@@ -37,30 +39,37 @@ impl Incident {
     }
 }
 
-const DEPARTMENTS: &[&str] = &[
-    "Finance",
-    "Sales",
-    "Engineering",
-    "Marketing",
-    "Support",
-    "Operations",
-    "Legal",
-    "HR",
-    "IT",
-    "Research",
+const DEPARTMENTS: &[Str] = &[
+    arcstr::literal!("Finance"),
+    arcstr::literal!("Sales"),
+    arcstr::literal!("Engineering"),
+    arcstr::literal!("Marketing"),
+    arcstr::literal!("Support"),
+    arcstr::literal!("Operations"),
+    arcstr::literal!("Legal"),
+    arcstr::literal!("HR"),
+    arcstr::literal!("IT"),
+    arcstr::literal!("Research"),
 ];
-const TITLES: &[&str] = &[
-    "Analyst",
-    "Engineer",
-    "Manager",
-    "Specialist",
-    "Consultant",
-    "Coordinator",
-    "Director",
-    "Associate",
+const TITLES: &[Str] = &[
+    arcstr::literal!("Analyst"),
+    arcstr::literal!("Engineer"),
+    arcstr::literal!("Manager"),
+    arcstr::literal!("Specialist"),
+    arcstr::literal!("Consultant"),
+    arcstr::literal!("Coordinator"),
+    arcstr::literal!("Director"),
+    arcstr::literal!("Associate"),
 ];
-const CITIES: &[&str] = &[
-    "Seattle", "London", "Paris", "Berlin", "Madrid", "Tokyo", "Sydney", "Toronto",
+const CITIES: &[Str] = &[
+    arcstr::literal!("Seattle"),
+    arcstr::literal!("London"),
+    arcstr::literal!("Paris"),
+    arcstr::literal!("Berlin"),
+    arcstr::literal!("Madrid"),
+    arcstr::literal!("Tokyo"),
+    arcstr::literal!("Sydney"),
+    arcstr::literal!("Toronto"),
 ];
 const ROLES: &[&str] = &[
     "Global Administrator",
@@ -88,12 +97,12 @@ pub struct GenUser {
     pub city: usize,
     pub manager: Option<usize>,
     /// AD groups (indexes into `ad_groups`).
-    pub ad_groups: Vec<usize>,
+    pub ad_groups: SmallVec<[usize; 1]>,
     /// Cloud groups (indexes into `cloud_groups`).
-    pub cloud_groups: Vec<usize>,
+    pub cloud_groups: SmallVec<[usize; 2]>,
     pub role: Option<usize>,
     pub direct_licence: bool,
-    pub apps: Vec<usize>,
+    pub apps: SmallVec<[usize; 1]>,
 }
 
 /// A generated tenant and its incident.
@@ -147,7 +156,7 @@ impl Tenant {
             // A manager hierarchy: each user reports to someone created before them.
             let manager = (i > 0).then(|| rng.random_range(0..i.min(i / 8 + 1)));
             let team = 1 + dept_groups + rng.random_range(0..team_groups);
-            let mut cloud = vec![rng.random_range(0..cloud_count)];
+            let mut cloud: SmallVec<[usize; 2]> = smallvec![rng.random_range(0..cloud_count)];
             if rng.random_bool(0.3) {
                 cloud.push(rng.random_range(0..cloud_count));
             }
@@ -160,14 +169,14 @@ impl Tenant {
                 title: rng.random_range(0..TITLES.len()),
                 city: rng.random_range(0..CITIES.len()),
                 manager,
-                ad_groups: vec![team],
+                ad_groups: smallvec![team],
                 cloud_groups: cloud,
                 role: (i % 100 == 7).then(|| rng.random_range(0..ROLES.len())),
                 direct_licence: rng.random_bool(0.8),
                 apps: if rng.random_bool(0.5) {
-                    vec![rng.random_range(0..APPS.len())]
+                    smallvec![rng.random_range(0..APPS.len())]
                 } else {
-                    vec![]
+                    SmallVec::new()
                 },
             });
         }
@@ -265,25 +274,22 @@ impl Tenant {
     }
 
     fn attrs(&self, u: &GenUser) -> Vec<(AdAttr, Value)> {
-        let pick = |list: &[&'static str], i: usize| -> &'static str {
-            list.get(i).copied().unwrap_or_default()
-        };
+        // Values many users share are one string, as they are in a real directory's memory.
+        let pick = |list: &[Str], i: usize| Value::Text(list.get(i).cloned().unwrap_or_default());
         let n = u.handle.trim_start_matches('u');
+        let number = Value::text(n);
         vec![
             (AdAttr::DisplayName, Value::text(format!("User {n}"))),
-            (AdAttr::GivenName, Value::text("User")),
-            (AdAttr::Sn, Value::text(n)),
+            (AdAttr::GivenName, Value::Text(arcstr::literal!("User"))),
+            (AdAttr::Sn, number.clone()),
             (
                 AdAttr::Mail,
                 Value::text(format!("{}@contoso.com", u.handle)),
             ),
-            (
-                AdAttr::Department,
-                Value::text(pick(DEPARTMENTS, u.department)),
-            ),
-            (AdAttr::Title, Value::text(pick(TITLES, u.title))),
-            (AdAttr::L, Value::text(pick(CITIES, u.city))),
-            (AdAttr::EmployeeId, Value::text(n)),
+            (AdAttr::Department, pick(DEPARTMENTS, u.department)),
+            (AdAttr::Title, pick(TITLES, u.title)),
+            (AdAttr::L, pick(CITIES, u.city)),
+            (AdAttr::EmployeeId, number),
         ]
     }
 
@@ -478,8 +484,8 @@ impl Tenant {
             }
         }
         let _ = writeln!(y, "    users:");
-        let pick = |list: &[&'static str], i: usize| -> &'static str {
-            list.get(i).copied().unwrap_or_default()
+        let pick = |list: &'static [Str], i: usize| -> &'static str {
+            list.get(i).map_or("", Str::as_str)
         };
         for u in &self.users {
             let num = u.handle.trim_start_matches('u');

@@ -64,14 +64,17 @@ pub struct SyncState {
     pub configured_ous: Option<BTreeSet<String>>,
     /// The OU filter in effect: the configured one as of the last initial cycle (SYNC-2).
     pub applied_ous: Option<BTreeSet<String>>,
-    /// AD objects changed on either side since the last cycle.
-    pub dirty: BTreeSet<NodeIx>,
+    /// AD objects changed on either side since the last cycle, with repeats: a cycle sorts them
+    /// (a million creations cost a million pushes, not a million tree inserts).
+    pub dirty: Vec<NodeIx>,
     pub last: Option<CycleResult>,
 }
 
 impl SyncState {
     pub fn touch(&mut self, ad: NodeIx) {
-        self.dirty.insert(ad);
+        if self.dirty.last() != Some(&ad) {
+            self.dirty.push(ad);
+        }
     }
     pub fn in_scope_ou(&self, ou: &str) -> bool {
         self.applied_ous.as_ref().is_none_or(|s| s.contains(ou))
@@ -144,17 +147,16 @@ impl World {
     /// One Entra Connect cycle (SYNC-11): import both sides, plan adds, updates and deletes,
     /// apply the deletion threshold (SYNC-8), export.
     pub(crate) fn sync_cycle(&mut self, kind: CycleKind, ev: &mut Events) {
-        let candidates: Vec<NodeIx> = match kind {
+        let mut candidates: Vec<NodeIx> = match kind {
             CycleKind::Initial => {
                 self.sync.applied_ous = self.sync.configured_ous.clone();
                 let all = self.g.nodes().filter(|n| self.g.ad(*n).is_some());
-                all.chain(std::mem::take(&mut self.sync.dirty))
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect()
+                all.chain(std::mem::take(&mut self.sync.dirty)).collect()
             }
-            CycleKind::Delta => std::mem::take(&mut self.sync.dirty).into_iter().collect(),
+            CycleKind::Delta => std::mem::take(&mut self.sync.dirty),
         };
+        candidates.sort_unstable();
+        candidates.dedup();
         let plan: Vec<(NodeIx, Plan)> = candidates
             .iter()
             .flat_map(|n| self.plan(*n).into_iter().map(|p| (*n, p)))
@@ -189,7 +191,7 @@ impl World {
             self.sync.last = Some(result);
             return;
         }
-        let mut refs: BTreeSet<NodeIx> = BTreeSet::new();
+        let mut refs: Vec<NodeIx> = Vec::new();
         for (n, p) in plan {
             match p {
                 Plan::Delete(e) => {
@@ -224,10 +226,12 @@ impl World {
                 Plan::Update(e) => {
                     result.updates += 1;
                     self.sync_flow(n, e, &mut result.errors, ev);
-                    refs.insert(n);
+                    refs.push(n);
                 }
             }
         }
+        refs.sort_unstable();
+        refs.dedup();
         for n in refs {
             self.flow_references(n, ev);
         }
@@ -531,11 +535,15 @@ impl World {
         // No match: a new object (SYNC-6). With duplicate attribute resiliency
         // (`soft_match_conflict: quarantine`) the clashing values are quarantined (SYNC-9).
         let h = self.g.ad(n).map_or(HandleId(0), |o| o.handle);
+        // Created synced: the join below marks it so anyway, and one write is cheaper than two.
         let mut props = PropMap::default();
-        props.set(
-            EntraProp::OnPremisesImmutableId,
-            Some(Value::text(imm.as_str())),
-        );
+        props.update([
+            (
+                EntraProp::OnPremisesImmutableId,
+                Some(Value::text(imm.as_str())),
+            ),
+            (EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true))),
+        ]);
         if let Some(clash) = self.entra_ix.holder(Unique::ImmutableId, &imm) {
             let _ = clash;
             errors.insert(ErrorCode::AttributeValueMustBeUnique);
@@ -588,8 +596,8 @@ impl World {
 
     /// After a new join: the manager of `n`, its reports, its AD groups and the synced groups its
     /// Entra object is in are processed by this cycle's reference phase.
-    fn collect_refs(&self, n: NodeIx, e: NodeIx, refs: &mut BTreeSet<NodeIx>) {
-        refs.insert(n);
+    fn collect_refs(&self, n: NodeIx, e: NodeIx, refs: &mut Vec<NodeIx>) {
+        refs.push(n);
         refs.extend(self.g.out(n, Rel::Member));
         refs.extend(self.g.inc(n, Rel::Manager));
         refs.extend(
@@ -649,7 +657,7 @@ impl World {
         let Some(o) = self.g.ad(n) else {
             return Vec::new();
         };
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(USER_PROPS.len());
         for row in USER_PROPS {
             if o.kind == Kind::Group
                 && !matches!(
@@ -730,7 +738,7 @@ impl World {
         let before = eo.props.clone();
         let name = self.name_of(eo.handle);
         let mut want = self.desired_props(n, anchor);
-        let mut new_errors = Vec::new();
+        let mut new_errors = ThinVec::new();
         for (p, v) in want.iter_mut() {
             match (*p, v.as_mut()) {
                 (EntraProp::UserPrincipalName, Some(Value::Text(upn))) => {
@@ -850,6 +858,9 @@ impl World {
             o.errors = new_errors;
         }
         // Describe what the flow changed: overwritten cloud values and filled missing ones.
+        if !ev.detail() {
+            return;
+        }
         let Some(after) = self.g.entra(e).map(|o| o.props.clone()) else {
             return;
         };

@@ -79,7 +79,7 @@ pub struct BackedUp {
 pub struct RestorePoint {
     pub taken: Time,
     pub objects: Vec<BackedUp>,
-    pub by_handle: BTreeMap<HandleId, Vec<usize>>,
+    pub by_handle: BTreeMap<HandleId, smallvec::SmallVec<[usize; 1]>>,
     pub by_id: FxHashMap<Guid, usize>,
 }
 

@@ -20,7 +20,7 @@ pub struct AdBackedUp {
     pub ou: crate::model::props::Str,
     pub attrs: PropMap<AdAttr>,
     /// objectGUIDs of the groups it is a member of.
-    pub groups: Vec<Guid>,
+    pub groups: smallvec::SmallVec<[Guid; 1]>,
     pub manager: Option<Guid>,
 }
 

@@ -287,6 +287,8 @@ pub struct World {
     /// Roles, SKUs and apps (by kind: 0, 1, 2), by name: looked up by `&str` on every relation
     /// written, so without allocating.
     pub(crate) catalogue: [FxHashMap<Box<str>, NodeIx>; 3],
+    /// OU names, each held once however many objects are in the OU.
+    pub(crate) ous: rustc_hash::FxHashSet<Str>,
 }
 
 pub(crate) const DAY: i64 = 86_400;
@@ -310,6 +312,7 @@ impl World {
             ad_guids: FxHashMap::default(),
             detail: true,
             catalogue: Default::default(),
+            ous: Default::default(),
         }
     }
 
@@ -446,6 +449,16 @@ impl World {
             }),
             _ => Ok(h),
         }
+    }
+
+    /// The shared name of an OU.
+    pub(crate) fn ou_name(&mut self, ou: &str) -> Str {
+        if let Some(s) = self.ous.get(ou) {
+            return s.clone();
+        }
+        let s = Str::from(ou);
+        self.ous.insert(s.clone());
+        s
     }
 
     pub(crate) fn name_of(&self, h: HandleId) -> Str {

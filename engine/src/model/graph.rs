@@ -131,7 +131,7 @@ pub struct EntraObject {
     pub id: Guid,
     pub state: EntraState,
     pub props: PropMap<EntraProp>,
-    pub errors: Vec<ProvisioningError>,
+    pub errors: thin_vec::ThinVec<ProvisioningError>,
 }
 
 impl EntraObject {
@@ -303,8 +303,15 @@ impl DirGraph {
             _ => None,
         }
     }
+    /// Records `n` as changed (once in a row: a flow writes the same object several times).
+    fn touch(&mut self, n: NodeIx) {
+        if self.touched.last() != Some(&n) {
+            self.touched.push(n);
+        }
+    }
+
     pub fn ad_mut(&mut self, n: NodeIx) -> Option<&mut AdObject> {
-        self.touched.push(n);
+        self.touch(n);
         match self.g.node_weight_mut(n) {
             Some(Node::Ad(o)) => Some(o),
             _ => None,
@@ -317,7 +324,7 @@ impl DirGraph {
         }
     }
     pub fn entra_mut(&mut self, n: NodeIx) -> Option<&mut EntraObject> {
-        self.touched.push(n);
+        self.touch(n);
         match self.g.node_weight_mut(n) {
             Some(Node::Entra(o)) => Some(o),
             _ => None,
