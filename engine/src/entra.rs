@@ -107,6 +107,13 @@ pub struct EntraIndex {
 }
 
 impl EntraIndex {
+    pub(crate) fn reserve(&mut self, objects: usize) {
+        self.by_id.reserve(objects);
+        self.upn.reserve(objects);
+        self.proxy.reserve(objects);
+        self.anchor.reserve(objects);
+    }
+
     fn map(&self, what: Unique) -> &FxHashMap<Str, NodeIx> {
         match what {
             Unique::Upn => &self.upn,

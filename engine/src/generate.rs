@@ -427,11 +427,40 @@ impl Tenant {
         })
     }
 
+    /// How many relations the tenant has once built and synced: AD memberships, nestings and
+    /// managers, each flowed to Entra ID, the cloud relations, and a join per synced object.
+    pub fn relations(&self) -> usize {
+        let nested = self.ad_groups.iter().filter(|g| g.1.is_some()).count();
+        let ad: usize = self
+            .users
+            .iter()
+            .map(|u| u.ad_groups.len() + usize::from(u.manager.is_some()))
+            .sum::<usize>()
+            + nested;
+        let cloud: usize = self
+            .users
+            .iter()
+            .map(|u| {
+                u.cloud_groups.len()
+                    + u.apps.len()
+                    + usize::from(u.role.is_some())
+                    + usize::from(u.direct_licence)
+            })
+            .sum::<usize>()
+            + self.cloud_groups.iter().filter(|g| g.2.is_some()).count();
+        let joins = self.users.len() + self.ad_groups.len();
+        2 * ad + cloud + joins
+    }
+
     /// An empty world with the tenant's settings.
     pub fn world(&self) -> World {
         // 2026-01-05T09:00:00Z, the default start of a scenario.
         let mut w = World::new(self.settings(), self.names(), 1_767_603_600);
         w.set_sync_ous(Some(self.ous.clone()));
+        w.reserve(
+            self.users.len() + self.ad_groups.len() + self.cloud_groups.len(),
+            self.relations(),
+        );
         w
     }
 

@@ -331,7 +331,7 @@ impl World {
         let mut deltas: Vec<Delta> = point
             .by_handle
             .iter()
-            .filter_map(|(h, objects)| self.delta(*h, label, objects))
+            .filter_map(|(h, objects)| self.delta(h, label, objects))
             .collect();
         deltas.sort_by(|a, b| a.handle.cmp(&b.handle));
         Some(Verdict {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::entra::Unique;
 use crate::model::props::{is_ad_mastered, vdc_restores};
@@ -74,12 +75,40 @@ pub struct BackedUp {
     pub rels: Vec<(Rel, Target)>,
 }
 
+/// The objects of a restore point by handle (indexes into `objects`): handles are dense, so a
+/// list indexed by handle, in handle order.
+#[derive(Clone, Debug, Default)]
+pub struct ByHandle(Vec<SmallVec<[usize; 1]>>);
+
+impl ByHandle {
+    pub fn get(&self, h: &HandleId) -> Option<&SmallVec<[usize; 1]>> {
+        self.0.get(h.0 as usize).filter(|v| !v.is_empty())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (HandleId, &SmallVec<[usize; 1]>)> {
+        (0u32..)
+            .zip(&self.0)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(h, v)| (HandleId(h), v))
+    }
+
+    fn push(&mut self, h: HandleId, i: usize) {
+        let at = h.0 as usize;
+        if self.0.len() <= at {
+            self.0.resize_with(at + 1, SmallVec::new);
+        }
+        if let Some(v) = self.0.get_mut(at) {
+            v.push(i);
+        }
+    }
+}
+
 /// A named restore point.
 #[derive(Clone, Debug, Default)]
 pub struct RestorePoint {
     pub taken: Time,
     pub objects: Vec<BackedUp>,
-    pub by_handle: BTreeMap<HandleId, smallvec::SmallVec<[usize; 1]>>,
+    pub by_handle: ByHandle,
     pub by_id: FxHashMap<Guid, usize>,
 }
 
@@ -122,6 +151,8 @@ impl World {
             taken: self.now,
             ..RestorePoint::default()
         };
+        point.objects.reserve(self.entra_ix.by_id.len());
+        point.by_id.reserve(self.entra_ix.by_id.len());
         for n in self.g.nodes() {
             let Some(o) = self.g.entra(n) else { continue };
             if !o.is_live() {
@@ -148,7 +179,7 @@ impl World {
                 })
                 .collect();
             let i = point.objects.len();
-            point.by_handle.entry(o.handle).or_default().push(i);
+            point.by_handle.push(o.handle, i);
             point.by_id.insert(o.id, i);
             point.objects.push(BackedUp {
                 id: o.id,

@@ -276,6 +276,13 @@ pub struct DirGraph {
 }
 
 impl DirGraph {
+    /// Room for `nodes` more objects and `edges` more relations.
+    pub fn reserve(&mut self, nodes: usize, edges: usize) {
+        self.g.reserve_nodes(nodes);
+        self.g.reserve_edges(edges);
+        self.join_of.reserve(nodes / 2);
+    }
+
     pub fn add(&mut self, n: Node) -> NodeIx {
         let ix = self.g.add_node(n);
         self.touched.push(ix);
