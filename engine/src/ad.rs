@@ -18,9 +18,7 @@ impl World {
         let (h, guid) = (o.handle, o.guid);
         let n = self.g.add(Node::Ad(o));
         self.ad_guids.insert(guid, n);
-        if let Some(v) = self.handles.ad.get_mut(h.0 as usize) {
-            v.push(n);
-        }
+        self.handles.add_ad(h, n);
         n
     }
 
@@ -73,12 +71,17 @@ impl World {
         attrs.update(obj.ad_attrs.iter().map(|(a, v)| (*a, Some(v.clone()))));
         let mut defaults = Vec::new();
         if attrs.get(AdAttr::SamAccountName).is_none() {
-            defaults.push((AdAttr::SamAccountName, Some(Value::text(&name))));
+            defaults.push((AdAttr::SamAccountName, Some(Value::Text(name.clone()))));
         }
         if kind == Kind::User {
             if attrs.get(AdAttr::UserPrincipalName).is_none() {
                 let upn = format!("{name}@{}", self.names.domain);
-                defaults.push((AdAttr::UserPrincipalName, Some(Value::text(upn))));
+                // Most users' mail is their UPN: the same text is held once.
+                let upn = match attrs.get(AdAttr::Mail) {
+                    Some(mail) if mail.as_text() == Some(upn.as_str()) => mail.clone(),
+                    _ => Value::text(upn),
+                };
+                defaults.push((AdAttr::UserPrincipalName, Some(upn)));
             }
             if attrs.get(AdAttr::Enabled).is_none() {
                 defaults.push((AdAttr::Enabled, Some(Value::Bool(true))));
@@ -87,7 +90,7 @@ impl World {
         if attrs.get(AdAttr::Cn).is_none() {
             let cn = match attrs.get(AdAttr::DisplayName) {
                 Some(v) => v.clone(),
-                None => Value::text(&name),
+                None => Value::Text(name.clone()),
             };
             defaults.push((AdAttr::Cn, Some(cn)));
         }

@@ -239,9 +239,7 @@ impl World {
         if let Some(o) = self.g.entra(n) {
             self.entra_ix.insert_live(n, &o.props);
         }
-        if let Some(v) = self.handles.entra.get_mut(h.0 as usize) {
-            v.push(n);
-        }
+        self.handles.add_entra(h, n);
         n
     }
 
@@ -323,7 +321,7 @@ impl World {
         props.update(obj.entra_props.iter().map(|(p, v)| (*p, Some(v.clone()))));
         let mut defaults = Vec::new();
         if props.get(EntraProp::DisplayName).is_none() {
-            defaults.push((EntraProp::DisplayName, Some(Value::text(&name))));
+            defaults.push((EntraProp::DisplayName, Some(Value::Text(name.clone()))));
         }
         if kind == Kind::User {
             if props.get(EntraProp::UserPrincipalName).is_none() {
@@ -331,7 +329,7 @@ impl World {
                 defaults.push((EntraProp::UserPrincipalName, Some(Value::text(upn))));
             }
             if props.get(EntraProp::MailNickname).is_none() {
-                defaults.push((EntraProp::MailNickname, Some(Value::text(&name))));
+                defaults.push((EntraProp::MailNickname, Some(Value::Text(name.clone()))));
             }
             if props.get(EntraProp::ProxyAddresses).is_none()
                 && let Some(mail) = props.text(EntraProp::Mail)

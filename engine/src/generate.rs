@@ -91,16 +91,18 @@ const APPS: &[&str] = &[
 #[derive(Clone, Debug)]
 pub struct GenUser {
     pub handle: String,
-    pub ou: usize,
-    pub department: usize,
-    pub title: usize,
-    pub city: usize,
-    pub manager: Option<usize>,
+    /// Indexes into the tenant's OUs and the department, title and city lists.
+    pub ou: u8,
+    pub department: u8,
+    pub title: u8,
+    pub city: u8,
+    /// Index into `users`.
+    pub manager: Option<u32>,
     /// AD groups (indexes into `ad_groups`).
     pub ad_groups: SmallVec<[usize; 1]>,
     /// Cloud groups (indexes into `cloud_groups`).
     pub cloud_groups: SmallVec<[usize; 2]>,
-    pub role: Option<usize>,
+    pub role: Option<u8>,
     pub direct_licence: bool,
     pub apps: SmallVec<[usize; 1]>,
 }
@@ -152,9 +154,9 @@ impl Tenant {
             .collect();
         let mut users = Vec::with_capacity(n);
         for i in 0..n {
-            let department = rng.random_range(0..DEPARTMENTS.len());
+            let department = rng.random_range(0..DEPARTMENTS.len()) as u8;
             // A manager hierarchy: each user reports to someone created before them.
-            let manager = (i > 0).then(|| rng.random_range(0..i.min(i / 8 + 1)));
+            let manager = (i > 0).then(|| rng.random_range(0..i.min(i / 8 + 1)) as u32);
             let team = 1 + dept_groups + rng.random_range(0..team_groups);
             let mut cloud: SmallVec<[usize; 2]> = smallvec![rng.random_range(0..cloud_count)];
             if rng.random_bool(0.3) {
@@ -164,14 +166,14 @@ impl Tenant {
             cloud.dedup();
             users.push(GenUser {
                 handle: format!("u{i:07}"),
-                ou: i % ou_count,
+                ou: (i % ou_count) as u8,
                 department,
-                title: rng.random_range(0..TITLES.len()),
-                city: rng.random_range(0..CITIES.len()),
+                title: rng.random_range(0..TITLES.len()) as u8,
+                city: rng.random_range(0..CITIES.len()) as u8,
                 manager,
                 ad_groups: smallvec![team],
                 cloud_groups: cloud,
-                role: (i % 100 == 7).then(|| rng.random_range(0..ROLES.len())),
+                role: (i % 100 == 7).then(|| rng.random_range(0..ROLES.len()) as u8),
                 direct_licence: rng.random_bool(0.8),
                 apps: if rng.random_bool(0.5) {
                     smallvec![rng.random_range(0..APPS.len())]
@@ -248,7 +250,7 @@ impl Tenant {
             handle: u.handle.clone(),
             dir: Directory::Ad,
             object: NewObject {
-                ou: self.ous.get(u.ou).cloned(),
+                ou: self.ous.get(usize::from(u.ou)).cloned(),
                 ad_attrs: self.attrs(u),
                 ..NewObject::default()
             },
@@ -265,7 +267,7 @@ impl Tenant {
                     .collect(),
                 manager: u
                     .manager
-                    .and_then(|m| self.users.get(m))
+                    .and_then(|m| self.users.get(m as usize))
                     .map(|m| m.handle.clone()),
                 ..RelationSet::default()
             },
@@ -286,9 +288,9 @@ impl Tenant {
                 AdAttr::Mail,
                 Value::text(format!("{}@contoso.com", u.handle)),
             ),
-            (AdAttr::Department, pick(DEPARTMENTS, u.department)),
-            (AdAttr::Title, pick(TITLES, u.title)),
-            (AdAttr::L, pick(CITIES, u.city)),
+            (AdAttr::Department, pick(DEPARTMENTS, u.department.into())),
+            (AdAttr::Title, pick(TITLES, u.title.into())),
+            (AdAttr::L, pick(CITIES, u.city.into())),
             (AdAttr::EmployeeId, number),
         ]
     }
@@ -327,7 +329,7 @@ impl Tenant {
                     .collect(),
                 roles: u
                     .role
-                    .and_then(|r| ROLES.get(r))
+                    .and_then(|r| ROLES.get(usize::from(r)))
                     .map(|r| vec![r.to_string()])
                     .unwrap_or_default(),
                 licenses: if u.direct_licence {
@@ -528,14 +530,14 @@ impl Tenant {
                 y,
                 "      {}: {{ou: {}, displayName: User {num}, givenName: User, sn: \"{num}\", mail: {}@contoso.com, department: {}, title: {}, l: {}, employeeID: \"{num}\", groups: [{}]",
                 u.handle,
-                self.ous.get(u.ou).map_or("", |s| s.as_str()),
+                self.ous.get(usize::from(u.ou)).map_or("", |s| s.as_str()),
                 u.handle,
-                pick(DEPARTMENTS, u.department),
-                pick(TITLES, u.title),
-                pick(CITIES, u.city),
+                pick(DEPARTMENTS, u.department.into()),
+                pick(TITLES, u.title.into()),
+                pick(CITIES, u.city.into()),
                 groups.join(", ")
             );
-            if let Some(m) = u.manager.and_then(|m| self.users.get(m)) {
+            if let Some(m) = u.manager.and_then(|m| self.users.get(m as usize)) {
                 let _ = write!(y, ", manager: {}", m.handle);
             }
             y.push_str("}\n");
@@ -565,7 +567,7 @@ impl Tenant {
             let holders: Vec<&str> = self
                 .users
                 .iter()
-                .filter(|u| u.role == Some(r))
+                .filter(|u| u.role.map(usize::from) == Some(r))
                 .map(|u| u.handle.as_str())
                 .collect();
             if !holders.is_empty() {

@@ -26,7 +26,39 @@ pub struct AdBackedUp {
 
 #[derive(Clone, Debug, Default)]
 pub struct AdBackup {
-    pub objects: BTreeMap<HandleId, AdBackedUp>,
+    pub objects: ByHandle,
+}
+
+/// The objects of an AD backup by handle: handles are dense, so a list indexed by handle.
+#[derive(Clone, Debug, Default)]
+pub struct ByHandle {
+    slots: Vec<Option<AdBackedUp>>,
+    count: usize,
+}
+
+impl ByHandle {
+    pub fn get(&self, h: &HandleId) -> Option<&AdBackedUp> {
+        self.slots.get(h.0 as usize).and_then(Option::as_ref)
+    }
+
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn insert(&mut self, h: HandleId, o: AdBackedUp) {
+        let at = h.0 as usize;
+        if self.slots.len() <= at {
+            self.slots.resize_with(at + 1, || None);
+        }
+        if let Some(slot) = self.slots.get_mut(at) {
+            self.count += usize::from(slot.is_none());
+            *slot = Some(o);
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -38,6 +70,7 @@ impl World {
     /// VEAD-1: captures every live AD user and group.
     pub(crate) fn ad_backup(&mut self, label: &str, ev: &mut Events) {
         let mut b = AdBackup::default();
+        b.objects.slots.reserve(self.handles.len());
         for n in self.g.nodes() {
             let Some(o) = self.g.ad(n) else { continue };
             if !o.is_live() {

@@ -7,7 +7,6 @@ use std::collections::BinaryHeap;
 
 use crate::model::props::Str;
 use rustc_hash::FxHashMap;
-use smallvec::SmallVec;
 
 use crate::entra::EntraIndex;
 use crate::model::*;
@@ -52,10 +51,10 @@ pub struct Handles {
     names: Vec<Str>,
     kinds: Vec<Kind>,
     by_name: FxHashMap<Str, HandleId>,
-    /// Every AD object that ever carried the handle, oldest first (most have one: no heap).
-    pub(crate) ad: Vec<SmallVec<[NodeIx; 1]>>,
+    /// Every AD object that ever carried the handle, oldest first.
+    ad: Objects,
     /// Every Entra object that ever carried the handle, oldest first.
-    pub(crate) entra: Vec<SmallVec<[NodeIx; 1]>>,
+    entra: Objects,
 }
 
 pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
@@ -83,8 +82,8 @@ impl Handles {
         self.names.reserve(handles);
         self.kinds.reserve(handles);
         self.by_name.reserve(handles);
-        self.ad.reserve(handles);
-        self.entra.reserve(handles);
+        self.ad.first.reserve(handles);
+        self.entra.first.reserve(handles);
     }
 
     pub(crate) fn intern(&mut self, name: &str, kind: Kind) -> Result<HandleId> {
@@ -107,15 +106,52 @@ impl Handles {
         self.names.push(name.clone());
         self.kinds.push(kind);
         self.by_name.insert(name, h);
-        self.ad.push(SmallVec::new());
-        self.entra.push(SmallVec::new());
+        self.ad.first.push(NodeIx::end());
+        self.entra.first.push(NodeIx::end());
         Ok(h)
     }
     pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {
-        self.ad.get(h.0 as usize).map_or(&[], |v| v)
+        self.ad.of(h)
     }
     pub(crate) fn entra_objects(&self, h: HandleId) -> &[NodeIx] {
-        self.entra.get(h.0 as usize).map_or(&[], |v| v)
+        self.entra.of(h)
+    }
+    pub(crate) fn add_ad(&mut self, h: HandleId, n: NodeIx) {
+        self.ad.push(h, n);
+    }
+    pub(crate) fn add_entra(&mut self, h: HandleId, n: NodeIx) {
+        self.entra.push(h, n);
+    }
+}
+
+/// The objects that carried each handle: most handles have one, held in a flat list (4 bytes a
+/// handle); the few with more (a re-created user) have all of theirs in a map.
+#[derive(Clone, Debug, Default)]
+struct Objects {
+    first: Vec<NodeIx>,
+    more: FxHashMap<HandleId, Vec<NodeIx>>,
+}
+
+impl Objects {
+    fn of(&self, h: HandleId) -> &[NodeIx] {
+        if let Some(all) = self.more.get(&h) {
+            return all;
+        }
+        match self.first.get(h.0 as usize) {
+            Some(n) if *n != NodeIx::end() => std::slice::from_ref(n),
+            _ => &[],
+        }
+    }
+
+    fn push(&mut self, h: HandleId, n: NodeIx) {
+        let Some(first) = self.first.get_mut(h.0 as usize) else {
+            return;
+        };
+        if *first == NodeIx::end() {
+            *first = n;
+        } else {
+            self.more.entry(h).or_insert_with(|| vec![*first]).push(n);
+        }
     }
 }
 
