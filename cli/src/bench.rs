@@ -92,32 +92,34 @@ pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::
         "build".into(),
         serde_json::json!((build_ad + t.elapsed()).as_secs_f64()),
     );
-    let t = Instant::now();
-    w.apply(&Op::Backup("nightly".into()))
-        .map_err(|e| e.to_string())?;
-    time("backup", &mut phases, t);
-    let t = Instant::now();
-    let ops = tenant.incident_ops();
-    let pb = bar(ops.len() as u64, "incident");
-    apply_all(&mut w, ops.into_iter(), &pb)?;
-    pb.finish_and_clear();
-    time("incident", &mut phases, t);
-    let t = Instant::now();
-    apply_all(
-        &mut w,
-        tenant.restore_ops().into_iter(),
-        &ProgressBar::hidden(),
-    )?;
-    time("restore", &mut phases, t);
-    let t = Instant::now();
-    w.apply(&tenant.final_sync()).map_err(|e| e.to_string())?;
-    time("final_sync", &mut phases, t);
-    // A delta cycle after one changed user: the cost of a cycle follows the changes.
+    // From here on the runbook needs its operations, not the generated user list: keep those
+    // and let the list go, as a replayed file's steps do not hold the tenant either.
+    let incident_ops = tenant.incident_ops();
+    let restore_ops = tenant.restore_ops();
+    let final_sync = tenant.final_sync();
+    let touched = tenant.touched.len();
     let one = tenant
         .users
         .first()
         .map(|u| u.handle.clone())
         .unwrap_or_default();
+    drop(tenant);
+    let t = Instant::now();
+    w.apply(&Op::Backup("nightly".into()))
+        .map_err(|e| e.to_string())?;
+    time("backup", &mut phases, t);
+    let t = Instant::now();
+    let pb = bar(incident_ops.len() as u64, "incident");
+    apply_all(&mut w, incident_ops.into_iter(), &pb)?;
+    pb.finish_and_clear();
+    time("incident", &mut phases, t);
+    let t = Instant::now();
+    apply_all(&mut w, restore_ops.into_iter(), &ProgressBar::hidden())?;
+    time("restore", &mut phases, t);
+    let t = Instant::now();
+    w.apply(&final_sync).map_err(|e| e.to_string())?;
+    time("final_sync", &mut phases, t);
+    // A delta cycle after one changed user: the cost of a cycle follows the changes.
     w.apply(&Op::UpdateAd {
         kind: hysim_engine::Kind::User,
         handle: one,
@@ -136,7 +138,7 @@ pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::
         "users": users,
         "seed": seed,
         "incident": incident.name(),
-        "touched": tenant.touched.len(),
+        "touched": touched,
         "phases_s": phases,
         "total_s": total,
         "delta_sync_one_change_s": one_change,

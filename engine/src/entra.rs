@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::hash::{Hash, Hasher};
 
 use crate::model::props::Str;
 use rustc_hash::FxHashMap;
@@ -60,22 +61,79 @@ pub fn fold(s: &str) -> Cow<'_, str> {
     }
 }
 
-fn fold_shared(u: &Str) -> Str {
-    match fold(u.as_str()) {
-        Cow::Borrowed(_) => u.clone(),
-        Cow::Owned(s) => Str::from(s),
+/// Hashes the case-folded bytes of `s` ([`fold`]) without copying it when it is ASCII: in
+/// blocks of 32 bytes, so that a value and its folded copy hash alike.
+fn hash_folded<H: Hasher>(s: &str, h: &mut H) {
+    let lowered;
+    let bytes = if s.is_ascii() {
+        s.as_bytes()
+    } else {
+        lowered = s.to_lowercase();
+        lowered.as_bytes()
+    };
+    let mut block = [0u8; 32];
+    for chunk in bytes.chunks(32) {
+        let Some(buf) = block.get_mut(..chunk.len()) else {
+            continue;
+        };
+        buf.copy_from_slice(chunk);
+        buf.make_ascii_lowercase();
+        h.write(buf);
+    }
+    h.write_u8(0xff);
+}
+
+fn eq_folded(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        fold(a) == fold(b)
     }
 }
 
-/// The normalized unique values of an object's properties: UPN and proxies compare without case.
+/// A unique value that compares without case (UPN, proxy address), kept as written: the index
+/// shares the object's own text instead of holding a lower-cased copy of it.
+#[derive(Clone, Debug)]
+struct Folded(Str);
+
+impl Hash for Folded {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        hash_folded(&self.0, h);
+    }
+}
+impl PartialEq for Folded {
+    fn eq(&self, other: &Self) -> bool {
+        eq_folded(&self.0, &other.0)
+    }
+}
+impl Eq for Folded {}
+
+/// A lookup of a [`Folded`] key by `&str`.
+struct FoldedRef<'a>(&'a str);
+
+impl Hash for FoldedRef<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        hash_folded(self.0, h);
+    }
+}
+impl hashbrown::Equivalent<Folded> for FoldedRef<'_> {
+    fn equivalent(&self, key: &Folded) -> bool {
+        eq_folded(self.0, &key.0)
+    }
+}
+
+type FoldedMap = hashbrown::HashMap<Folded, NodeIx, rustc_hash::FxBuildHasher>;
+
+/// The unique values of an object's properties, as written: UPN and proxies compare without
+/// case (see [`Folded`]).
 pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, Str); 4]> {
     let mut v = SmallVec::new();
     if let Some(Value::Text(u)) = props.get(EntraProp::UserPrincipalName) {
-        v.push((Unique::Upn, fold_shared(u)));
+        v.push((Unique::Upn, u.clone()));
     }
     if let Some(list) = props.get(EntraProp::ProxyAddresses) {
         for p in list.as_list() {
-            v.push((Unique::Proxy, fold_shared(p)));
+            v.push((Unique::Proxy, p.clone()));
         }
     }
     if let Some(Value::Text(i)) = props.get(EntraProp::OnPremisesImmutableId) {
@@ -84,25 +142,41 @@ pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, Str); 4]>
     v
 }
 
+/// A unique value as the index compares it: UPNs and proxies lower-cased.
+fn key_text(what: Unique, v: &str) -> String {
+    match what {
+        Unique::ImmutableId => v.to_string(),
+        _ => fold(v).into_owned(),
+    }
+}
+
+/// Whether two unique values are the same value (UPN and proxies without case).
+fn same_value(a: &(Unique, Str), b: &(Unique, Str)) -> bool {
+    a.0 == b.0
+        && match a.0 {
+            Unique::ImmutableId => a.1 == b.1,
+            _ => eq_folded(&a.1, &b.1),
+        }
+}
+
 /// Proxy addresses clash on the address whatever the prefix's case (`SMTP:` primary, `smtp:`).
 pub fn proxy_key(p: &str) -> Cow<'_, str> {
     fold(p)
 }
 
 /// The uniqueness index of live objects, and the immutableIds of soft-deleted users for hard
-/// matching (SYNC-3). Hash maps keyed by interned values: lookups only, never iterated into
-/// output.
+/// matching (SYNC-3). Hash maps: lookups only, never iterated into output.
 #[derive(Clone, Debug, Default)]
 pub struct EntraIndex {
     /// Every Entra object ever created, by object id.
     pub(crate) by_id: FxHashMap<Guid, NodeIx>,
-    /// Live holders of each kind of unique value, by the value case-folded ([`fold`]).
-    upn: FxHashMap<Str, NodeIx>,
-    proxy: FxHashMap<Str, NodeIx>,
+    /// Live holders of each kind of unique value; UPNs and proxies without case.
+    upn: FoldedMap,
+    proxy: FoldedMap,
     anchor: FxHashMap<Str, NodeIx>,
     deleted_anchor: FxHashMap<Str, Vec<NodeIx>>,
-    /// Objects whose value was quarantined (SYNC-9), by the value they wait for: the AD object
-    /// to process again once it is free.
+    /// Objects whose value was quarantined (SYNC-9), by the value they wait for (case-folded):
+    /// the AD object to process again once it is free.
     pub(crate) waiting: FxHashMap<(Unique, Str), BTreeSet<NodeIx>>,
 }
 
@@ -114,25 +188,14 @@ impl EntraIndex {
         self.anchor.reserve(objects);
     }
 
-    fn map(&self, what: Unique) -> &FxHashMap<Str, NodeIx> {
-        match what {
-            Unique::Upn => &self.upn,
-            Unique::Proxy => &self.proxy,
-            Unique::ImmutableId => &self.anchor,
-        }
-    }
-
-    fn map_mut(&mut self, what: Unique) -> &mut FxHashMap<Str, NodeIx> {
-        match what {
-            Unique::Upn => &mut self.upn,
-            Unique::Proxy => &mut self.proxy,
-            Unique::ImmutableId => &mut self.anchor,
-        }
-    }
-
-    /// The live holder of a value, given case-folded.
+    /// The live holder of a value (UPNs and proxies without case).
     pub fn holder(&self, what: Unique, value: &str) -> Option<NodeIx> {
-        self.map(what).get(value).copied()
+        match what {
+            Unique::Upn => self.upn.get(&FoldedRef(value)),
+            Unique::Proxy => self.proxy.get(&FoldedRef(value)),
+            Unique::ImmutableId => self.anchor.get(value),
+        }
+        .copied()
     }
 
     pub fn deleted_with_anchor(&self, anchor: &str) -> &[NodeIx] {
@@ -142,8 +205,8 @@ impl EntraIndex {
     /// The values of `keys` held by another live object than `n`.
     fn clashes_of(&self, n: NodeIx, keys: &[(Unique, Str)]) -> Vec<(Unique, String, NodeIx)> {
         keys.iter()
-            .filter_map(|(w, v)| match self.map(*w).get(v) {
-                Some(h) if *h != n => Some((*w, v.to_string(), *h)),
+            .filter_map(|(w, v)| match self.holder(*w, v) {
+                Some(h) if h != n => Some((*w, key_text(*w, v), h)),
                 _ => None,
             })
             .collect()
@@ -156,7 +219,11 @@ impl EntraIndex {
 
     fn insert_keys(&mut self, n: NodeIx, keys: &[(Unique, Str)]) {
         for (w, v) in keys {
-            self.map_mut(*w).insert(v.clone(), n);
+            match w {
+                Unique::Upn => self.upn.insert(Folded(v.clone()), n),
+                Unique::Proxy => self.proxy.insert(Folded(v.clone()), n),
+                Unique::ImmutableId => self.anchor.insert(v.clone(), n),
+            };
         }
     }
 
@@ -172,11 +239,15 @@ impl EntraIndex {
     ) -> SmallVec<[(Unique, Str); 4]> {
         let mut out = SmallVec::new();
         for (w, v) in unique_values(props) {
-            let map = self.map_mut(w);
-            if map.get(&v) == Some(&n) {
-                map.remove(&v);
-                out.push((w, v));
+            if self.holder(w, &v) != Some(n) {
+                continue;
             }
+            match w {
+                Unique::Upn => self.upn.remove(&FoldedRef(&v)),
+                Unique::Proxy => self.proxy.remove(&FoldedRef(&v)),
+                Unique::ImmutableId => self.anchor.remove(&v),
+            };
+            out.push((w, v));
         }
         out
     }
@@ -275,7 +346,11 @@ impl World {
             }
             let released = self.entra_ix.remove_live(n, &old);
             self.entra_ix.insert_keys(n, &keys);
-            self.release(released.into_iter().filter(|r| !keys.contains(r)));
+            self.release(
+                released
+                    .into_iter()
+                    .filter(|r| !keys.iter().any(|k| same_value(k, r))),
+            );
         }
         drop(old);
         if let Some(o) = self.g.entra_mut(n) {
@@ -287,8 +362,15 @@ impl World {
     /// Values no longer held: the objects quarantined for them are processed again by the next
     /// cycle (SYNC-9).
     fn release(&mut self, values: impl Iterator<Item = (Unique, Str)>) {
+        if self.entra_ix.waiting.is_empty() {
+            return;
+        }
         for (w, v) in values {
-            if let Some(waiting) = self.entra_ix.waiting.remove(&(w, v)) {
+            let key = match w {
+                Unique::ImmutableId => v,
+                _ => Str::from(fold(&v)),
+            };
+            if let Some(waiting) = self.entra_ix.waiting.remove(&(w, key)) {
                 for ad in waiting {
                     self.sync.touch(ad);
                 }
@@ -939,4 +1021,41 @@ fn not_live(target: &str, subject: &str) -> Event {
             "{target} has no live object in Entra ID: the relation of {subject} was not changed"
         ),
     )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    fn hash_of(h: impl Hash) -> u64 {
+        let mut s = rustc_hash::FxHasher::default();
+        h.hash(&mut s);
+        s.finish()
+    }
+
+    #[test]
+    fn id_4_unique_values_compare_without_case_and_hash_alike() {
+        for (a, b) in [
+            ("SMTP:Alice@Contoso.com", "smtp:alice@contoso.com"),
+            ("ÉLODIE@contoso.com", "élodie@CONTOSO.COM"),
+            // The Kelvin sign lower-cases to an ASCII k.
+            ("\u{212A}im@contoso.com", "kim@contoso.com"),
+            (
+                "a-value-longer-than-one-hashing-block@contoso.com",
+                "A-VALUE-LONGER-THAN-ONE-HASHING-BLOCK@CONTOSO.COM",
+            ),
+        ] {
+            assert!(eq_folded(a, b), "{a} = {b}");
+            assert_eq!(
+                hash_of(Folded(a.into())),
+                hash_of(FoldedRef(b)),
+                "{a} ~ {b}"
+            );
+            let mut map = FoldedMap::default();
+            map.insert(Folded(a.into()), NodeIx::new(7));
+            assert_eq!(map.get(&FoldedRef(b)), Some(&NodeIx::new(7)));
+        }
+        assert!(!eq_folded("alice@contoso.com", "alicia@contoso.com"));
+    }
 }

@@ -743,7 +743,7 @@ impl World {
             match (*p, v.as_mut()) {
                 (EntraProp::UserPrincipalName, Some(Value::Text(upn))) => {
                     let held = matches!(
-                        self.entra_ix.holder(Unique::Upn, &crate::entra::fold(upn)),
+                        self.entra_ix.holder(Unique::Upn, upn),
                         Some(h) if h != e
                     );
                     if held {
@@ -774,8 +774,8 @@ impl World {
                 (EntraProp::ProxyAddresses, Some(Value::List(list))) => {
                     let mut kept = thin_vec::ThinVec::new();
                     for p in list.drain(..) {
-                        let key = proxy_key(&p);
-                        if matches!(self.entra_ix.holder(Unique::Proxy, &key), Some(h) if h != e) {
+                        if matches!(self.entra_ix.holder(Unique::Proxy, &p), Some(h) if h != e) {
+                            let key = proxy_key(&p);
                             new_errors.push(ProvisioningError {
                                 code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
                                 prop: EntraProp::ProxyAddresses,

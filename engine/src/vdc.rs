@@ -274,17 +274,20 @@ impl World {
                     continue;
                 };
                 let out = self.restore_one(b, opts, &mut remap, ev);
-                restored.push((name.clone(), b.clone(), out));
+                restored.push((name.clone(), i, out));
             }
         }
         // Relations of re-created and overwritten objects are written once every selected
         // object exists, so that they reach objects re-created in the same session.
-        for (name, b, mut out) in restored {
-            if out.status != Status::Failed && opts.keep_relationships {
+        for (name, i, mut out) in restored {
+            if out.status != Status::Failed
+                && opts.keep_relationships
+                && let Some(b) = point.objects.get(i)
+            {
                 if let Some(&n) = remap.get(&b.id) {
-                    self.restore_relations(n, &b, &point, &remap, &mut out, ev);
+                    self.restore_relations(n, b, &point, &remap, &mut out, ev);
                 } else if let Some(n) = out.overwritten {
-                    self.overwrite_relations(n, &b, &point, &remap, &mut out, ev);
+                    self.overwrite_relations(n, b, &point, &remap, &mut out, ev);
                 }
             }
             let reason = if out.reasons.is_empty() {
