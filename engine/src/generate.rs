@@ -459,9 +459,16 @@ impl Tenant {
         // 2026-01-05T09:00:00Z, the default start of a scenario.
         let mut w = World::new(self.settings(), self.names(), 1_767_603_600);
         w.set_sync_ous(Some(self.ous.clone()));
+        let handles = self.users.len() + self.ad_groups.len() + self.cloud_groups.len();
+        // A purge's restore re-creates the touched users as new objects with their relations.
+        let recreated = match self.incident {
+            Incident::Purge => self.touched.len(),
+            _ => 0,
+        };
         w.reserve(
-            self.users.len() + self.ad_groups.len() + self.cloud_groups.len(),
-            self.relations(),
+            handles,
+            2 * handles + recreated,
+            self.relations() + recreated * 8,
         );
         w
     }

@@ -229,7 +229,7 @@ impl World {
             Target::Object(id) => point
                 .by_id
                 .get(id)
-                .and_then(|i| point.objects.get(*i))
+                .and_then(|i| point.objects.get(i))
                 .map(|o| self.name_of(o.handle).to_string()),
             Target::Catalogue(_, s) => Some(s.to_string()),
         };
@@ -244,7 +244,7 @@ impl World {
                 out.insert(RelFact { kind, target });
                 if *rel == Rel::Member
                     && let Target::Object(gid) = t
-                    && let Some(g) = point.by_id.get(gid).and_then(|i| point.objects.get(*i))
+                    && let Some(g) = point.by_id.get(gid).and_then(|i| point.objects.get(i))
                 {
                     for (grel, gt) in &g.rels {
                         if *grel == Rel::Licence

@@ -495,12 +495,13 @@ impl World {
         }
     }
 
-    /// Room for a tenant of `handles` users and groups, each with an AD and an Entra object,
-    /// and `relations` relations in all: a caller that knows the size (a generated tenant) saves
-    /// the copies and the transient memory of growing every table a million times over.
-    pub fn reserve(&mut self, handles: usize, relations: usize) {
+    /// Room for a tenant of `handles` users and groups, `objects` AD and Entra objects and
+    /// `relations` relations in all: a caller that knows the size (a generated tenant) saves the
+    /// copies and the transient memory of growing every table (the graph's node list alone is
+    /// 200 MB at a million users, and doubling it copies all of it).
+    pub fn reserve(&mut self, handles: usize, objects: usize, relations: usize) {
         self.handles.reserve(handles);
-        self.g.reserve(2 * handles, relations);
+        self.g.reserve(objects, relations);
         self.ad_guids.reserve(handles);
         self.entra_ix.reserve(handles);
     }

@@ -213,7 +213,7 @@ fn vdc_1_restore_point_holds_every_live_user_and_group_with_ids_properties_and_r
         assert_eq!(Some(b.id), id(&w, name), "{name}: the object id is kept");
         assert_eq!(b.kind, kind, "{name}");
         assert_eq!(
-            point.by_id[&b.id],
+            point.by_id.get(&b.id).unwrap(),
             point.by_handle.get(&h(&w, name)).unwrap()[0]
         );
     }
