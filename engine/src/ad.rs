@@ -17,7 +17,8 @@ impl World {
     pub(crate) fn ad_add(&mut self, o: AdObject) -> NodeIx {
         let (h, guid) = (o.handle, o.guid);
         let n = self.g.add(Node::Ad(o));
-        self.ad_guids.insert(guid, n);
+        let g = &self.g;
+        self.ad_guids.insert(guid, n, |x| g.ad(x).map(|o| o.guid));
         self.handles.add_ad(h, n);
         n
     }
@@ -25,8 +26,7 @@ impl World {
     /// The live AD object with an objectGUID.
     pub(crate) fn ad_by_guid(&self, guid: Guid) -> Option<NodeIx> {
         self.ad_guids
-            .get(&guid)
-            .copied()
+            .get(&guid, |n| self.g.ad(n).map(|o| o.guid))
             .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
     }
 

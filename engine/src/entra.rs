@@ -169,7 +169,7 @@ pub fn proxy_key(p: &str) -> Cow<'_, str> {
 #[derive(Clone, Debug, Default)]
 pub struct EntraIndex {
     /// Every Entra object ever created, by object id.
-    pub(crate) by_id: FxHashMap<Guid, NodeIx>,
+    pub(crate) by_id: crate::model::idmap::IdMap,
     /// Live holders of each kind of unique value; UPNs and proxies without case.
     upn: FoldedMap,
     proxy: FoldedMap,
@@ -182,7 +182,6 @@ pub struct EntraIndex {
 
 impl EntraIndex {
     pub(crate) fn reserve(&mut self, objects: usize) {
-        self.by_id.reserve(objects);
         self.upn.reserve(objects);
         self.proxy.reserve(objects);
         self.anchor.reserve(objects);
@@ -306,12 +305,22 @@ impl World {
         };
         let id = o.id;
         let n = self.g.add(Node::Entra(o));
-        self.entra_ix.by_id.insert(id, n);
+        let g = &self.g;
+        self.entra_ix
+            .by_id
+            .insert(id, n, |x| g.entra(x).map(|o| o.id));
         if let Some(o) = self.g.entra(n) {
             self.entra_ix.insert_live(n, &o.props);
         }
         self.handles.add_entra(h, n);
         n
+    }
+
+    /// The Entra object with an object id, live or not.
+    pub(crate) fn entra_by_id(&self, id: &Guid) -> Option<NodeIx> {
+        self.entra_ix
+            .by_id
+            .get(id, |n| self.g.entra(n).map(|o| o.id))
     }
 
     /// Writes properties of a live object through the uniqueness index. A write whose value is

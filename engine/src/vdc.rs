@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use smallvec::SmallVec;
 
 use crate::entra::Unique;
 use crate::model::props::{is_ad_mastered, vdc_restores};
@@ -76,30 +75,47 @@ pub struct BackedUp {
     pub rels: Box<[(Rel, Target)]>,
 }
 
-/// The objects of a restore point by handle (indexes into `objects`): handles are dense, so a
-/// list indexed by handle, in handle order.
+/// The objects of a restore point by handle (indexes into `objects`): handles are dense and
+/// most have one object, so a flat list of first objects (8 bytes a handle) and a map for the
+/// few handles with more.
 #[derive(Clone, Debug, Default)]
-pub struct ByHandle(Vec<SmallVec<[usize; 1]>>);
+pub struct ByHandle {
+    first: Vec<usize>,
+    more: FxHashMap<HandleId, Vec<usize>>,
+}
 
 impl ByHandle {
-    pub fn get(&self, h: &HandleId) -> Option<&SmallVec<[usize; 1]>> {
-        self.0.get(h.0 as usize).filter(|v| !v.is_empty())
+    const NONE: usize = usize::MAX;
+
+    pub fn get(&self, h: &HandleId) -> Option<&[usize]> {
+        if let Some(all) = self.more.get(h) {
+            return Some(all);
+        }
+        match self.first.get(h.0 as usize) {
+            Some(i) if *i != Self::NONE => Some(std::slice::from_ref(i)),
+            _ => None,
+        }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (HandleId, &SmallVec<[usize; 1]>)> {
+    /// In handle order.
+    pub fn iter(&self) -> impl Iterator<Item = (HandleId, &[usize])> {
         (0u32..)
-            .zip(&self.0)
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(h, v)| (HandleId(h), v))
+            .take(self.first.len())
+            .filter_map(|h| Some((HandleId(h), self.get(&HandleId(h))?)))
     }
 
     fn push(&mut self, h: HandleId, i: usize) {
         let at = h.0 as usize;
-        if self.0.len() <= at {
-            self.0.resize_with(at + 1, SmallVec::new);
+        if self.first.len() <= at {
+            self.first.resize(at + 1, Self::NONE);
         }
-        if let Some(v) = self.0.get_mut(at) {
-            v.push(i);
+        let Some(first) = self.first.get_mut(at) else {
+            return;
+        };
+        if *first == Self::NONE {
+            *first = i;
+        } else {
+            self.more.entry(h).or_insert_with(|| vec![*first]).push(i);
         }
     }
 }
@@ -275,7 +291,7 @@ impl World {
         let mut restored = Vec::new();
         for (kind, name) in selected {
             let h = self.handle(name, kind)?;
-            let idx = point.by_handle.get(&h).cloned().unwrap_or_default();
+            let idx = point.by_handle.get(&h).unwrap_or_default().to_vec();
             if idx.is_empty() {
                 ev.push_with(|| {
                     Event::new(
@@ -351,7 +367,7 @@ impl World {
             reasons: Vec::new(),
             overwritten: None,
         };
-        let node = self.entra_ix.by_id.get(&b.id).copied();
+        let node = self.entra_by_id(&b.id);
         // Stage 1: the Entra recycle bin (VDC-2).
         let mut from_bin = false;
         if opts.recycle_bin
@@ -569,7 +585,7 @@ impl World {
             Target::Object(id) => remap
                 .get(id)
                 .copied()
-                .or_else(|| self.entra_ix.by_id.get(id).copied())
+                .or_else(|| self.entra_by_id(id))
                 .filter(|n| self.g.is_live(*n)),
             Target::Catalogue(k, s) => Some(self.catalogue_node(*k, s)),
         }

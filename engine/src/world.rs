@@ -50,18 +50,27 @@ pub struct Handles {
     /// Shared: an event or a message names a handle without copying it.
     names: Vec<Str>,
     kinds: Vec<Kind>,
-    by_name: FxHashMap<Str, HandleId>,
+    /// Handles by name, holding only the handle (4 bytes a slot): the name is read back from
+    /// `names`.
+    by_name: hashbrown::HashTable<HandleId>,
     /// Every AD object that ever carried the handle, oldest first.
     ad: Objects,
     /// Every Entra object that ever carried the handle, oldest first.
     entra: Objects,
 }
 
+fn hash_name(name: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name)
+}
+
 pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
 
 impl Handles {
     pub fn get(&self, name: &str) -> Option<HandleId> {
-        self.by_name.get(name).copied()
+        self.by_name
+            .find(hash_name(name), |h| self.name(*h) == name)
+            .copied()
     }
     pub fn name(&self, h: HandleId) -> &str {
         self.names.get(h.0 as usize).map_or("?", Str::as_str)
@@ -81,7 +90,10 @@ impl Handles {
     fn reserve(&mut self, handles: usize) {
         self.names.reserve(handles);
         self.kinds.reserve(handles);
-        self.by_name.reserve(handles);
+        let names = &self.names;
+        self.by_name.reserve(handles, |h| {
+            hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
+        });
         self.ad.first.reserve(handles);
         self.entra.first.reserve(handles);
     }
@@ -102,10 +114,12 @@ impl Handles {
             return Err(EngineError::ReservedHandle(name.to_string()));
         }
         let h = HandleId(self.names.len() as u32);
-        let name = Str::from(name);
-        self.names.push(name.clone());
+        self.names.push(Str::from(name));
         self.kinds.push(kind);
-        self.by_name.insert(name, h);
+        let names = &self.names;
+        self.by_name.insert_unique(hash_name(name), h, |h| {
+            hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
+        });
         self.ad.first.push(NodeIx::end());
         self.entra.first.push(NodeIx::end());
         Ok(h)
@@ -326,7 +340,7 @@ pub struct World {
     /// Whether operations return their events.
     pub(crate) detail: bool,
     /// Live or deleted AD objects by objectGUID.
-    pub(crate) ad_guids: FxHashMap<Guid, NodeIx>,
+    pub(crate) ad_guids: crate::model::idmap::IdMap,
     /// Catalogue nodes (roles, SKUs, apps) by kind and name.
     /// Roles, SKUs and apps (by kind: 0, 1, 2), by name: looked up by `&str` on every relation
     /// written, so without allocating.
@@ -353,7 +367,7 @@ impl World {
             ad_backups: AdBackups::default(),
             expiries: BinaryHeap::new(),
             expiry_seq: 0,
-            ad_guids: FxHashMap::default(),
+            ad_guids: Default::default(),
             detail: true,
             catalogue: Default::default(),
             ous: Default::default(),
@@ -502,7 +516,11 @@ impl World {
     pub fn reserve(&mut self, handles: usize, objects: usize, relations: usize) {
         self.handles.reserve(handles);
         self.g.reserve(objects, relations);
-        self.ad_guids.reserve(handles);
+        let g = &self.g;
+        self.ad_guids.reserve(handles, |x| g.ad(x).map(|o| o.guid));
+        self.entra_ix
+            .by_id
+            .reserve(handles, |x| g.entra(x).map(|o| o.id));
         self.entra_ix.reserve(handles);
     }
 

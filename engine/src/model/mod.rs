@@ -1,6 +1,7 @@
 //! The model shared by every system: identifiers, the property catalogue and the graph.
 
 pub mod graph;
+pub mod idmap;
 pub mod ids;
 pub mod props;
 
