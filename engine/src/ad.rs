@@ -75,11 +75,19 @@ impl World {
         }
         if kind == Kind::User {
             if attrs.get(AdAttr::UserPrincipalName).is_none() {
-                let upn = format!("{name}@{}", self.names.domain);
                 // Most users' mail is their UPN: the same text is held once.
+                let domain = self.names.domain.as_str();
                 let upn = match attrs.get(AdAttr::Mail) {
-                    Some(mail) if mail.as_text() == Some(upn.as_str()) => mail.clone(),
-                    _ => Value::text(upn),
+                    Some(mail)
+                        if mail
+                            .as_text()
+                            .and_then(|m| m.strip_prefix(name.as_str()))
+                            .and_then(|m| m.strip_prefix('@'))
+                            == Some(domain) =>
+                    {
+                        mail.clone()
+                    }
+                    _ => Value::Text(props::concat(&[&name, "@", domain])),
                 };
                 defaults.push((AdAttr::UserPrincipalName, Some(upn)));
             }
@@ -404,12 +412,12 @@ impl World {
                 self.g.link(n, m, Rel::Manager);
             }
             self.sync.touch(n);
-            let what = if add {
-                format!("set to {mname}")
-            } else {
-                "cleared".to_string()
-            };
             ev.push_with(|| {
+                let what = if add {
+                    format!("set to {mname}")
+                } else {
+                    "cleared".to_string()
+                };
                 Event::new(kind, &name, R::Id3, format!("AD manager of {name} {what}"))
             });
         }

@@ -236,8 +236,17 @@ impl EntraIndex {
         n: NodeIx,
         props: &PropMap<EntraProp>,
     ) -> SmallVec<[(Unique, Str); 4]> {
+        self.remove_keys(n, unique_values(props))
+    }
+
+    /// Removes the entries of these values held by `n`; returns the values released.
+    fn remove_keys(
+        &mut self,
+        n: NodeIx,
+        keys: impl IntoIterator<Item = (Unique, Str)>,
+    ) -> SmallVec<[(Unique, Str); 4]> {
         let mut out = SmallVec::new();
-        for (w, v) in unique_values(props) {
+        for (w, v) in keys {
             if self.holder(w, &v) != Some(n) {
                 continue;
             }
@@ -348,18 +357,28 @@ impl World {
             )
         });
         if live && unique_changed {
-            let keys = unique_values(&new);
-            let clashes = self.entra_ix.clashes_of(n, &keys);
+            // A live object holds its own values (INV-1): only the values it gains can clash,
+            // and only those it loses leave the index.
+            let (old_keys, new_keys) = (unique_values(&old), unique_values(&new));
+            let missing_from =
+                |keys: &[(Unique, Str)], k: &(Unique, Str)| !keys.iter().any(|x| same_value(x, k));
+            let gained: SmallVec<[(Unique, Str); 4]> = new_keys
+                .iter()
+                .filter(|k| missing_from(&old_keys, k))
+                .cloned()
+                .collect();
+            let clashes = self.entra_ix.clashes_of(n, &gained);
             if !clashes.is_empty() {
                 return Err(clashes);
             }
-            let released = self.entra_ix.remove_live(n, &old);
-            self.entra_ix.insert_keys(n, &keys);
-            self.release(
-                released
-                    .into_iter()
-                    .filter(|r| !keys.iter().any(|k| same_value(k, r))),
-            );
+            let lost: SmallVec<[(Unique, Str); 4]> = old_keys
+                .iter()
+                .filter(|k| missing_from(&new_keys, k))
+                .cloned()
+                .collect();
+            let released = self.entra_ix.remove_keys(n, lost);
+            self.entra_ix.insert_keys(n, &gained);
+            self.release(released.into_iter());
         }
         drop(old);
         if let Some(o) = self.g.entra_mut(n) {

@@ -10,7 +10,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use smallvec::{SmallVec, smallvec};
 
-use crate::model::props::Str;
+use crate::model::props::{Str, concat};
 use crate::model::{AdAttr, Value};
 use crate::settings::Settings;
 use crate::sync::CycleKind;
@@ -281,12 +281,12 @@ impl Tenant {
         let n = u.handle.trim_start_matches('u');
         let number = Value::text(n);
         vec![
-            (AdAttr::DisplayName, Value::text(format!("User {n}"))),
+            (AdAttr::DisplayName, Value::Text(concat(&["User ", n]))),
             (AdAttr::GivenName, Value::Text(arcstr::literal!("User"))),
             (AdAttr::Sn, number.clone()),
             (
                 AdAttr::Mail,
-                Value::text(format!("{}@contoso.com", u.handle)),
+                Value::Text(concat(&[&u.handle, "@contoso.com"])),
             ),
             (AdAttr::Department, pick(DEPARTMENTS, u.department.into())),
             (AdAttr::Title, pick(TITLES, u.title.into())),

@@ -544,11 +544,7 @@ impl World {
             ),
             (EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true))),
         ]);
-        if let Some(clash) = self.entra_ix.holder(Unique::ImmutableId, &imm) {
-            let _ = clash;
-            errors.insert(ErrorCode::AttributeValueMustBeUnique);
-            return Outcome::Failed;
-        }
+        // No live object holds the anchor: the hard match above would have found it.
         let e = self.entra_add(h, kind, GroupType::Security, props);
         self.join(n, e);
         let id = self.g.entra(e).map(|o| o.id).unwrap_or_default();
@@ -619,7 +615,7 @@ impl World {
         }
         o.attrs
             .text(AdAttr::Mail)
-            .map(|m| thin_vec::thin_vec![Str::from(format!("SMTP:{m}"))])
+            .map(|m| thin_vec::thin_vec![crate::model::props::concat(&["SMTP:", m])])
             .unwrap_or_default()
     }
 
@@ -709,7 +705,7 @@ impl World {
                     Some(Value::Bool(false))
                 ))),
                 Source::Anchor => anchor.clone(),
-                Source::Sid => Some(Value::text(o.sid.to_string())),
+                Source::Sid => Some(Value::Text(o.sid.text())),
                 Source::DistinguishedName => Some(Value::text(self.distinguished_name(o))),
                 Source::Domain => Some(self.names.domain_value.clone()),
                 Source::SyncService => continue,

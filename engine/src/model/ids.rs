@@ -109,6 +109,40 @@ pub struct Sid {
     pub rid: u32,
 }
 
+impl Sid {
+    /// The text form, as [`fmt::Display`] writes it, as a shared string: the sync writes one
+    /// per user and cycle, so without the formatting machinery or a temporary `String`.
+    pub fn text(&self) -> super::props::Str {
+        let [a, b, c] = self.domain;
+        let mut digits = [[0u8; 10]; 4];
+        let mut parts: [&str; 8] = ["S-1-5-21-", "", "-", "", "-", "", "-", ""];
+        for (n, (v, buf)) in [a, b, c, self.rid].into_iter().zip(&mut digits).enumerate() {
+            if let Some(slot) = parts.get_mut(2 * n + 1) {
+                *slot = decimal(v, buf);
+            }
+        }
+        super::props::concat(&parts)
+    }
+}
+
+/// `v` in decimal, written at the end of `buf`.
+fn decimal(mut v: u32, buf: &mut [u8; 10]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    buf.get(i..)
+        .and_then(|s| std::str::from_utf8(s).ok())
+        .unwrap_or("0")
+}
+
 impl fmt::Display for Sid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let [a, b, c] = self.domain;
@@ -174,6 +208,22 @@ mod tests {
         let g: Guid = "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9".parse().unwrap();
         assert_eq!(immutable_id(g), "PSwbCl9OcWCCk6S1xtfo+Q==");
         assert_ne!(immutable_id(g), "ChssPU5fYHGCk6S1xtfo+Q==");
+    }
+
+    #[test]
+    fn id_1_sid_text_is_its_display_form() {
+        for sid in [
+            Sid {
+                domain: [0, 1, 10],
+                rid: 1105,
+            },
+            Sid {
+                domain: [u32::MAX, 4_000_000_000, 99],
+                rid: 0,
+            },
+        ] {
+            assert_eq!(sid.text().as_str(), sid.to_string());
+        }
     }
 
     #[test]

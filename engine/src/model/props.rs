@@ -20,6 +20,24 @@ pub enum Value {
     Bool(bool),
 }
 
+/// The concatenation of `parts` as one shared string, without a temporary `String` when it is
+/// short (an address, a name): the hot path of the generator and the sync.
+pub fn concat(parts: &[&str]) -> Str {
+    let mut buf = [0u8; 128];
+    let mut len = 0;
+    for p in parts {
+        let Some(dst) = buf.get_mut(len..len + p.len()) else {
+            return Str::from(parts.concat());
+        };
+        dst.copy_from_slice(p.as_bytes());
+        len += p.len();
+    }
+    match buf.get(..len).map(std::str::from_utf8) {
+        Some(Ok(s)) => Str::from(s),
+        _ => Str::from(parts.concat()),
+    }
+}
+
 impl Value {
     pub fn text(s: impl AsRef<str>) -> Value {
         Value::Text(Str::from(s.as_ref()))
@@ -84,28 +102,6 @@ impl Serialize for Value {
 
 fn bit<K: PropKey>(k: K) -> u32 {
     1u32.checked_shl(k.index()).unwrap_or(0)
-}
-
-/// Sets or removes `k` in a list sorted by key; returns whether anything changed.
-fn set_sorted<K: Ord>(all: &mut Vec<(K, Value)>, k: K, v: Option<Value>) -> bool {
-    match (all.binary_search_by(|(x, _)| x.cmp(&k)), v) {
-        (Ok(i), Some(v)) => match all.get_mut(i) {
-            Some(slot) if slot.1 != v => {
-                slot.1 = v;
-                true
-            }
-            _ => false,
-        },
-        (Ok(i), None) => {
-            all.remove(i);
-            true
-        }
-        (Err(i), Some(v)) => {
-            all.insert(i, (k, v));
-            true
-        }
-        (Err(_), None) => false,
-    }
 }
 
 /// A key of a [`PropMap`]: one of at most 32 names, numbered in their order.
@@ -191,52 +187,93 @@ impl<K: PropKey> PropMap<K> {
     }
 
     /// Sets several values at once, copying the map once at most; `None` or an empty value
-    /// removes the key. Returns whether anything changed.
+    /// removes the key (the last change of a key wins). Returns whether anything changed.
     pub fn update(&mut self, changes: impl IntoIterator<Item = (K, Option<Value>)>) -> bool {
-        let mut changed = false;
-        let mut rebuilt: Option<Vec<(K, Value)>> = None;
+        // The wanted state of each key: untouched, removed or set.
+        let mut want: [Option<Option<Value>>; 32] = Default::default();
+        let mut touched = 0u32;
         for (k, v) in changes {
-            let v = v.filter(|v| !v.is_empty());
-            if let Some(all) = rebuilt.as_mut() {
-                changed |= set_sorted(all, k, v);
-                continue;
-            }
-            match (self.slot(k), v) {
-                ((_, false), None) => {}
-                ((i, true), Some(v)) => {
-                    if self.vals.get(i) == Some(&v) {
-                        continue;
-                    }
-                    changed = true;
-                    // Replaced in place when no backup shares the map.
-                    match Arc::get_mut(&mut self.vals).and_then(|s| s.get_mut(i)) {
-                        Some(slot) => *slot = v,
-                        None => {
-                            let mut all = self.pairs(0);
-                            set_sorted(&mut all, k, Some(v));
-                            rebuilt = Some(all);
-                        }
-                    }
-                }
-                (_, v) => {
-                    changed = true;
-                    let mut all = self.pairs(4);
-                    set_sorted(&mut all, k, v);
-                    rebuilt = Some(all);
-                }
+            if let Some(slot) = want.get_mut(k.index() as usize) {
+                *slot = Some(v.filter(|v| !v.is_empty()));
+                touched |= bit(k);
             }
         }
-        if let Some(all) = rebuilt {
-            self.mask = all.iter().fold(0, |m, (k, _)| m | bit(*k));
-            self.vals = all.into_iter().map(|(_, v)| v).collect();
+        let mut mask = self.mask;
+        let mut changed = false;
+        let mut bits = touched;
+        while bits != 0 {
+            let i = bits.trailing_zeros();
+            bits &= bits - 1;
+            let b = 1u32 << i;
+            let present = self.mask & b != 0;
+            match want.get(i as usize) {
+                Some(Some(Some(v))) => {
+                    if !present {
+                        mask |= b;
+                        changed = true;
+                    } else if self.at(i) != Some(v) {
+                        changed = true;
+                    }
+                }
+                Some(Some(None)) if present => {
+                    mask &= !b;
+                    changed = true;
+                }
+                _ => {}
+            }
         }
-        changed
+        if !changed {
+            return false;
+        }
+        if mask == self.mask
+            && let Some(vals) = Arc::get_mut(&mut self.vals)
+        {
+            // The same keys and no backup shares the map: the values are replaced in place.
+            let mut bits = touched;
+            while bits != 0 {
+                let i = bits.trailing_zeros();
+                bits &= bits - 1;
+                let pos = (self.mask & ((1u32 << i) - 1)).count_ones() as usize;
+                if let (Some(Some(Some(v))), Some(slot)) = (
+                    want.get_mut(i as usize).map(Option::take),
+                    vals.get_mut(pos),
+                ) {
+                    *slot = v;
+                }
+            }
+            return true;
+        }
+        // One new allocation holding exactly the values present.
+        let old = &self.vals;
+        let old_mask = self.mask;
+        let mut bits = mask;
+        let vals: Arc<[Value]> = (0..mask.count_ones())
+            .map(|_| {
+                let i = bits.trailing_zeros();
+                bits &= bits.wrapping_sub(1);
+                match want.get_mut(i as usize).and_then(Option::take) {
+                    Some(Some(v)) => v,
+                    _ => {
+                        let pos = (old_mask & 1u32.checked_shl(i).unwrap_or(0).wrapping_sub(1))
+                            .count_ones() as usize;
+                        old.get(pos).cloned().unwrap_or(Value::Bool(false))
+                    }
+                }
+            })
+            .collect();
+        self.mask = mask;
+        self.vals = vals;
+        true
     }
 
-    fn pairs(&self, spare: usize) -> Vec<(K, Value)> {
-        let mut all = Vec::with_capacity(self.vals.len() + spare);
-        all.extend(self.iter().map(|(k, v)| (k, v.clone())));
-        all
+    /// The value of the key with index `i`, if present.
+    fn at(&self, i: u32) -> Option<&Value> {
+        let b = 1u32.checked_shl(i)?;
+        if self.mask & b == 0 {
+            return None;
+        }
+        self.vals
+            .get((self.mask & b.wrapping_sub(1)).count_ones() as usize)
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Value)> {
@@ -554,5 +591,41 @@ mod tests {
         assert_eq!(backup.text(EntraProp::Mail), Some("a@x"));
         let keys: Vec<_> = backup.iter().map(|(k, _)| k).collect();
         assert_eq!(keys, [EntraProp::DisplayName, EntraProp::Mail]);
+    }
+
+    #[test]
+    fn prop_map_update_applies_a_batch_once_and_leaves_shared_copies_alone() {
+        let mut m: PropMap<EntraProp> = PropMap::default();
+        assert!(m.update([
+            (EntraProp::Mail, Some(Value::text("a@x"))),
+            (EntraProp::DisplayName, Some(Value::text("A"))),
+            (EntraProp::JobTitle, Some(Value::text("first"))),
+            (EntraProp::JobTitle, Some(Value::text("last"))),
+        ]));
+        assert_eq!(m.text(EntraProp::JobTitle), Some("last"));
+        let backup = m.clone();
+        // Unchanged values: nothing changes.
+        assert!(!m.update([(EntraProp::Mail, Some(Value::text("a@x")))]));
+        // Same keys, shared map: copied, the backup keeps its values.
+        assert!(m.update([(EntraProp::Mail, Some(Value::text("b@x")))]));
+        assert_eq!(backup.text(EntraProp::Mail), Some("a@x"));
+        // Same keys, not shared: replaced in place.
+        assert!(m.update([(EntraProp::DisplayName, Some(Value::text("B")))]));
+        // Added and removed keys together; an empty value removes.
+        assert!(m.update([
+            (EntraProp::UserPrincipalName, Some(Value::text("b@x"))),
+            (EntraProp::JobTitle, None),
+            (EntraProp::Mail, Some(Value::text(""))),
+        ]));
+        let got: Vec<(EntraProp, String)> = m.iter().map(|(k, v)| (k, v.to_string())).collect();
+        assert_eq!(
+            got,
+            [
+                (EntraProp::UserPrincipalName, "b@x".to_string()),
+                (EntraProp::DisplayName, "B".to_string()),
+            ]
+        );
+        assert_eq!(backup.len(), 3);
+        assert!(!m.update([(EntraProp::Mail, None)]));
     }
 }
