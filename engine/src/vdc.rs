@@ -498,8 +498,9 @@ impl World {
             if *rel == Rel::Join {
                 continue;
             }
-            let label = self.target_label(target, point);
+            // The label is written only where a reason or an event needs it.
             let Some(t) = self.resolve(target, remap) else {
+                let label = self.target_label(target, point);
                 let why = format!("{rel} {label} skipped: it no longer exists");
                 ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                 out.warn(why);
@@ -509,6 +510,7 @@ impl World {
                 continue;
             }
             if *rel == Rel::Manager && self.g.entra(n).is_some_and(EntraObject::is_synced) {
+                let label = self.target_label(target, point);
                 let why = format!(
                     "manager {label} skipped: the manager of a synced user is mastered in AD (ENTRA-5)"
                 );
@@ -517,6 +519,7 @@ impl World {
                 continue;
             }
             if *rel == Rel::Member && self.g.entra(t).is_some_and(EntraObject::is_synced) {
+                let label = self.target_label(target, point);
                 let why = format!(
                     "membership of {label} skipped: it is synced from AD (ENTRA-5), the sync restores it"
                 );
@@ -530,7 +533,7 @@ impl World {
                         K::RelationRestored,
                         &name,
                         R::Vdc4,
-                        format!("{rel} {label} restored"),
+                        format!("{rel} {} restored", self.target_label(target, point)),
                     )
                 });
                 if *rel == Rel::Member {
