@@ -183,7 +183,20 @@ impl<K: PropKey> PropMap<K> {
 
     /// Sets a value; `None` or an empty value removes the key. Returns whether anything changed.
     pub fn set(&mut self, k: K, v: Option<Value>) -> bool {
-        self.update([(k, v)])
+        let v = v.filter(|v| !v.is_empty());
+        match (self.slot(k), v) {
+            ((_, false), None) => false,
+            ((i, true), Some(v)) if self.vals.get(i) == Some(&v) => false,
+            ((i, true), Some(v)) => match Arc::get_mut(&mut self.vals).and_then(|s| s.get_mut(i)) {
+                // The same key and no backup shares the map: replaced in place.
+                Some(slot) => {
+                    *slot = v;
+                    true
+                }
+                None => self.update([(k, Some(v))]),
+            },
+            (_, v) => self.update([(k, v)]),
+        }
     }
 
     /// Sets several values at once, copying the map once at most; `None` or an empty value
