@@ -211,6 +211,23 @@ impl<K: PropKey> PropMap<K> {
                 touched |= bit(k);
             }
         }
+        let changed = self.apply(&mut want, touched);
+        // Only the touched slots can still hold a value: clear them, and the array needs no
+        // drop (a 32-slot loop on every write otherwise).
+        let mut bits = touched;
+        while bits != 0 {
+            let i = bits.trailing_zeros();
+            bits &= bits - 1;
+            if let Some(slot) = want.get_mut(i as usize) {
+                *slot = None;
+            }
+        }
+        std::mem::forget(want);
+        changed
+    }
+
+    /// Applies the wanted state of the `touched` keys.
+    fn apply(&mut self, want: &mut [Option<Option<Value>>; 32], touched: u32) -> bool {
         let mut mask = self.mask;
         let mut changed = false;
         let mut bits = touched;
