@@ -33,15 +33,6 @@ impl std::fmt::Display for Unique {
     }
 }
 
-/// The proxy addresses Entra holds for an object. A cloud object created with a `mail` and no
-/// `proxyAddresses` gets `SMTP:<mail>` at creation; a synced one gets AD's (SYNC-7).
-pub fn effective_proxies(o: &EntraObject) -> Vec<String> {
-    o.props
-        .get(EntraProp::ProxyAddresses)
-        .map(|v| v.as_list().iter().map(|s| s.to_string()).collect())
-        .unwrap_or_default()
-}
-
 /// The primary SMTP address of an object (the `SMTP:` proxy), lower-cased.
 pub fn primary_smtp(proxies: &[impl AsRef<str>]) -> Option<String> {
     proxies
@@ -91,7 +82,7 @@ fn eq_folded(a: &str, b: &str) -> bool {
     }
 }
 
-/// A unique value that compares without case (UPN, proxy address), kept as written: the index
+/// A unique value (ID-4) that compares without case (UPN, proxy address), kept as written: the index
 /// shares the object's own text instead of holding a lower-cased copy of it.
 #[derive(Clone, Debug)]
 struct Folded(Str);

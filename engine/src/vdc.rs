@@ -75,57 +75,13 @@ pub struct BackedUp {
     pub rels: Box<[(Rel, Target)]>,
 }
 
-/// The objects of a restore point by handle (indexes into `objects`): handles are dense and
-/// most have one object, so a flat list of first objects (8 bytes a handle) and a map for the
-/// few handles with more.
-#[derive(Clone, Debug, Default)]
-pub struct ByHandle {
-    first: Vec<usize>,
-    more: FxHashMap<HandleId, Vec<usize>>,
-}
-
-impl ByHandle {
-    const NONE: usize = usize::MAX;
-
-    pub fn get(&self, h: &HandleId) -> Option<&[usize]> {
-        if let Some(all) = self.more.get(h) {
-            return Some(all);
-        }
-        match self.first.get(h.0 as usize) {
-            Some(i) if *i != Self::NONE => Some(std::slice::from_ref(i)),
-            _ => None,
-        }
-    }
-
-    /// In handle order.
-    pub fn iter(&self) -> impl Iterator<Item = (HandleId, &[usize])> {
-        (0u32..)
-            .take(self.first.len())
-            .filter_map(|h| Some((HandleId(h), self.get(&HandleId(h))?)))
-    }
-
-    fn push(&mut self, h: HandleId, i: usize) {
-        let at = h.0 as usize;
-        if self.first.len() <= at {
-            self.first.resize(at + 1, Self::NONE);
-        }
-        let Some(first) = self.first.get_mut(at) else {
-            return;
-        };
-        if *first == Self::NONE {
-            *first = i;
-        } else {
-            self.more.entry(h).or_insert_with(|| vec![*first]).push(i);
-        }
-    }
-}
-
 /// A named restore point.
 #[derive(Clone, Debug, Default)]
 pub struct RestorePoint {
     pub taken: Time,
     pub objects: Vec<BackedUp>,
-    pub by_handle: ByHandle,
+    /// Positions in `objects` by handle.
+    pub by_handle: crate::model::idmap::PerHandle<usize>,
     pub by_id: ById,
 }
 
@@ -291,7 +247,7 @@ impl World {
         let mut restored = Vec::new();
         for (kind, name) in selected {
             let h = self.handle(name, kind)?;
-            let idx = point.by_handle.get(&h).unwrap_or_default().to_vec();
+            let idx = point.by_handle.get(&h).unwrap_or_default();
             if idx.is_empty() {
                 ev.push_with(|| {
                     Event::new(
@@ -307,7 +263,7 @@ impl World {
                 );
                 continue;
             }
-            for i in idx {
+            for &i in idx {
                 let Some(b) = point.objects.get(i) else {
                     continue;
                 };

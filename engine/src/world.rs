@@ -5,8 +5,10 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use crate::model::props::Str;
 use rustc_hash::FxHashMap;
+
+use crate::model::idmap::PerHandle;
+use crate::model::props::Str;
 
 use crate::entra::EntraIndex;
 use crate::model::*;
@@ -54,9 +56,9 @@ pub struct Handles {
     /// `names`.
     by_name: hashbrown::HashTable<HandleId>,
     /// Every AD object that ever carried the handle, oldest first.
-    ad: Objects,
+    ad: PerHandle<NodeIx>,
     /// Every Entra object that ever carried the handle, oldest first.
-    entra: Objects,
+    entra: PerHandle<NodeIx>,
 }
 
 fn hash_name(name: &str) -> u64 {
@@ -94,8 +96,8 @@ impl Handles {
         self.by_name.reserve(handles, |h| {
             hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
         });
-        self.ad.first.reserve(handles);
-        self.entra.first.reserve(handles);
+        self.ad.reserve(handles);
+        self.entra.reserve(handles);
     }
 
     pub(crate) fn intern(&mut self, name: &str, kind: Kind) -> Result<HandleId> {
@@ -120,52 +122,19 @@ impl Handles {
         self.by_name.insert_unique(hash_name(name), h, |h| {
             hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
         });
-        self.ad.first.push(NodeIx::end());
-        self.entra.first.push(NodeIx::end());
         Ok(h)
     }
     pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {
-        self.ad.of(h)
+        self.ad.get(&h).unwrap_or_default()
     }
     pub(crate) fn entra_objects(&self, h: HandleId) -> &[NodeIx] {
-        self.entra.of(h)
+        self.entra.get(&h).unwrap_or_default()
     }
     pub(crate) fn add_ad(&mut self, h: HandleId, n: NodeIx) {
         self.ad.push(h, n);
     }
     pub(crate) fn add_entra(&mut self, h: HandleId, n: NodeIx) {
         self.entra.push(h, n);
-    }
-}
-
-/// The objects that carried each handle: most handles have one, held in a flat list (4 bytes a
-/// handle); the few with more (a re-created user) have all of theirs in a map.
-#[derive(Clone, Debug, Default)]
-struct Objects {
-    first: Vec<NodeIx>,
-    more: FxHashMap<HandleId, Vec<NodeIx>>,
-}
-
-impl Objects {
-    fn of(&self, h: HandleId) -> &[NodeIx] {
-        if let Some(all) = self.more.get(&h) {
-            return all;
-        }
-        match self.first.get(h.0 as usize) {
-            Some(n) if *n != NodeIx::end() => std::slice::from_ref(n),
-            _ => &[],
-        }
-    }
-
-    fn push(&mut self, h: HandleId, n: NodeIx) {
-        let Some(first) = self.first.get_mut(h.0 as usize) else {
-            return;
-        };
-        if *first == NodeIx::end() {
-            *first = n;
-        } else {
-            self.more.entry(h).or_insert_with(|| vec![*first]).push(n);
-        }
     }
 }
 

@@ -1,11 +1,12 @@
-//! A map from an object id to the node carrying it that holds only the node: the id is read back
-//! from the node. At a million objects that is 4 bytes a slot instead of 20.
+//! Compact tables for a million objects: an id → node map holding only the node (the id is read
+//! back from the node: 4 bytes a slot instead of 20), and per-handle lists without a heap list
+//! per handle.
 
 use std::hash::BuildHasher;
 
 use rustc_hash::FxBuildHasher;
 
-use super::graph::NodeIx;
+use super::graph::{HandleId, NodeIx};
 use super::ids::Guid;
 
 #[derive(Clone, Debug, Default)]
@@ -46,5 +47,75 @@ impl IdMap {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// What each handle maps to, oldest first: handles are dense and almost all have one entry, so a
+/// flat list of first entries (one `T` a handle, `none` where there is none) and a map for the
+/// few handles with more (a re-created user, an ambiguous handle).
+#[derive(Clone, Debug)]
+pub struct PerHandle<T> {
+    first: Vec<T>,
+    more: rustc_hash::FxHashMap<HandleId, Vec<T>>,
+    none: T,
+}
+
+impl Default for PerHandle<NodeIx> {
+    fn default() -> Self {
+        PerHandle::new(NodeIx::end())
+    }
+}
+
+impl Default for PerHandle<usize> {
+    fn default() -> Self {
+        PerHandle::new(usize::MAX)
+    }
+}
+
+impl<T: Copy + PartialEq> PerHandle<T> {
+    /// An empty table; `none` marks a handle with no entry and is never stored.
+    pub fn new(none: T) -> Self {
+        PerHandle {
+            first: Vec::new(),
+            more: Default::default(),
+            none,
+        }
+    }
+
+    /// The entries of `h`, `None` when it has none.
+    pub fn get(&self, h: &HandleId) -> Option<&[T]> {
+        if let Some(all) = self.more.get(h) {
+            return Some(all);
+        }
+        self.first
+            .get(h.0 as usize)
+            .filter(|x| **x != self.none)
+            .map(std::slice::from_ref)
+    }
+
+    /// The handles with entries, in handle order.
+    pub fn iter(&self) -> impl Iterator<Item = (HandleId, &[T])> {
+        (0u32..)
+            .take(self.first.len())
+            .filter_map(|h| Some((HandleId(h), self.get(&HandleId(h))?)))
+    }
+
+    pub fn reserve(&mut self, handles: usize) {
+        self.first.reserve(handles);
+    }
+
+    pub fn push(&mut self, h: HandleId, x: T) {
+        let at = h.0 as usize;
+        if self.first.len() <= at {
+            self.first.resize(at + 1, self.none);
+        }
+        let Some(first) = self.first.get_mut(at) else {
+            return;
+        };
+        if *first == self.none {
+            *first = x;
+        } else {
+            self.more.entry(h).or_insert_with(|| vec![*first]).push(x);
+        }
     }
 }

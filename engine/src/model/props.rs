@@ -100,6 +100,11 @@ impl Serialize for Value {
     }
 }
 
+/// The position of key index `i` among the values of a map with `mask`: the keys present below it.
+fn rank(mask: u32, i: u32) -> usize {
+    (mask & 1u32.checked_shl(i).unwrap_or(0).wrapping_sub(1)).count_ones() as usize
+}
+
 fn bit<K: PropKey>(k: K) -> u32 {
     1u32.checked_shl(k.index()).unwrap_or(0)
 }
@@ -156,10 +161,7 @@ impl<K: PropKey> PropMap<K> {
     /// The position of `k`'s value among the values present, and whether it is present.
     fn slot(&self, k: K) -> (usize, bool) {
         let b = bit(k);
-        (
-            (self.mask & b.wrapping_sub(1)).count_ones() as usize,
-            self.mask & b != 0,
-        )
+        (rank(self.mask, k.index()), self.mask & b != 0)
     }
 
     pub fn get(&self, k: K) -> Option<&Value> {
@@ -263,7 +265,7 @@ impl<K: PropKey> PropMap<K> {
             while bits != 0 {
                 let i = bits.trailing_zeros();
                 bits &= bits - 1;
-                let pos = (self.mask & ((1u32 << i) - 1)).count_ones() as usize;
+                let pos = rank(self.mask, i);
                 if let (Some(Some(Some(v))), Some(slot)) = (
                     want.get_mut(i as usize).map(Option::take),
                     vals.get_mut(pos),
@@ -283,11 +285,11 @@ impl<K: PropKey> PropMap<K> {
                 bits &= bits.wrapping_sub(1);
                 match want.get_mut(i as usize).and_then(Option::take) {
                     Some(Some(v)) => v,
-                    _ => {
-                        let pos = (old_mask & 1u32.checked_shl(i).unwrap_or(0).wrapping_sub(1))
-                            .count_ones() as usize;
-                        old.get(pos).cloned().unwrap_or(Value::Bool(false))
-                    }
+                    // Kept from the old map, which has it: `i` is untouched and in its mask.
+                    _ => old
+                        .get(rank(old_mask, i))
+                        .cloned()
+                        .unwrap_or(Value::Bool(false)),
                 }
             })
             .collect();
@@ -302,8 +304,7 @@ impl<K: PropKey> PropMap<K> {
         if self.mask & b == 0 {
             return None;
         }
-        self.vals
-            .get((self.mask & b.wrapping_sub(1)).count_ones() as usize)
+        self.vals.get(rank(self.mask, i))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Value)> {
