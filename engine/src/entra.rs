@@ -33,15 +33,6 @@ impl std::fmt::Display for Unique {
     }
 }
 
-/// The primary SMTP address of an object (the `SMTP:` proxy), lower-cased.
-pub fn primary_smtp(proxies: &[impl AsRef<str>]) -> Option<String> {
-    proxies
-        .iter()
-        .map(AsRef::as_ref)
-        .find(|p| p.starts_with("SMTP:"))
-        .map(|p| p.trim_start_matches("SMTP:").to_lowercase())
-}
-
 /// A value that compares without case (UPN, proxy address), lower-cased; not copied when it has
 /// no upper case.
 pub fn fold(s: &str) -> Cow<'_, str> {
@@ -285,20 +276,20 @@ fn describe_clashes(w: &World, clashes: &[(Unique, String, NodeIx)]) -> String {
 }
 
 impl World {
-    /// Adds a new live Entra object with a new id (ID-1) and indexes it. The caller has checked
-    /// uniqueness.
+    /// Adds a new live Entra object with a new id (ID-1), drawn by the caller from the world's
+    /// generator, and indexes it. The caller has checked uniqueness.
     pub(crate) fn entra_add(
         &mut self,
         h: HandleId,
-        kind: Kind,
-        group_type: GroupType,
+        (kind, group_type): (Kind, GroupType),
+        id: Guid,
         props: PropMap<EntraProp>,
     ) -> NodeIx {
         let o = EntraObject {
             kind,
             group_type,
             handle: h,
-            id: self.ids.guid(),
+            id,
             state: EntraState::Live,
             props,
             errors: thin_vec::ThinVec::new(),
@@ -459,7 +450,8 @@ impl World {
             return;
         }
         let gt = obj.group_type.unwrap_or(GroupType::Security);
-        let n = self.entra_add(h, kind, gt, props);
+        let id = self.ids.guid();
+        let n = self.entra_add(h, (kind, gt), id, props);
         let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
         ev.push_with(|| {
             Event::new(

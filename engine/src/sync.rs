@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::entra::{Unique, primary_smtp, proxy_key};
+use crate::entra::{Unique, proxy_key};
 use crate::model::props::Str;
 use crate::model::props::USER_PROPS;
 use crate::model::*;
@@ -88,6 +88,16 @@ enum Plan {
     Update(NodeIx),
     Delete(NodeIx),
     Disconnect(NodeIx),
+}
+
+/// A flow written into an Entra object, for [`World::flow_outcome`]: the object's name, its
+/// provisioning errors before and after, its properties before, and the writes.
+struct Flow<'a> {
+    name: &'a str,
+    old_errors: &'a [ProvisioningError],
+    new_errors: ThinVec<ProvisioningError>,
+    before: &'a PropMap<EntraProp>,
+    want: &'a [(EntraProp, Option<Value>)],
 }
 
 /// How an add found (or made) its Entra object.
@@ -335,7 +345,7 @@ impl World {
         let name = self.name_of(o.handle);
         if let Some(o) = self.g.ad_mut(n) {
             o.attrs
-                .set(AdAttr::ConsistencyGuid, Some(Value::text(guid.to_string())));
+                .set(AdAttr::ConsistencyGuid, Some(Value::Text(guid.text())));
         }
         ev.push_with(|| Event::new(
             K::ConsistencyGuidWritten,
@@ -450,30 +460,26 @@ impl World {
         let mut admin_conflict = false;
         let mut conflict: Option<(String, String)> = None;
         if kind == Kind::User && !self.settings.block_soft_match {
-            let (smtp, upn) = {
+            // The keys are looked up as AD holds them: the index compares without case.
+            let keys = {
                 let Some(o) = self.g.ad(n) else {
                     return Outcome::Failed;
                 };
-                let proxies = self.desired_proxies(o);
-                (
-                    primary_smtp(&proxies),
-                    o.attrs
-                        .text(AdAttr::UserPrincipalName)
-                        .map(str::to_lowercase),
-                )
+                let smtp = self
+                    .desired_proxies(o)
+                    .into_iter()
+                    .find(|p| p.starts_with("SMTP:"));
+                let upn = o
+                    .attrs
+                    .str(AdAttr::UserPrincipalName)
+                    .filter(|_| self.settings.soft_match_on_upn)
+                    .cloned();
+                [
+                    smtp.map(|s| ("primary SMTP address", Unique::Proxy, s)),
+                    upn.map(|u| ("userPrincipalName", Unique::Upn, u)),
+                ]
             };
-            let mut keys = Vec::new();
-            if let Some(s) = smtp {
-                keys.push((
-                    "primary SMTP address",
-                    Unique::Proxy,
-                    proxy_key(&format!("smtp:{s}")).into_owned(),
-                ));
-            }
-            if let Some(u) = upn.filter(|_| self.settings.soft_match_on_upn) {
-                keys.push(("userPrincipalName", Unique::Upn, u));
-            }
-            for (what, key, value) in keys {
+            for (what, key, value) in keys.into_iter().flatten() {
                 let Some(e) = self.entra_ix.holder(key, &value) else {
                     continue;
                 };
@@ -482,11 +488,15 @@ impl World {
                     continue;
                 }
                 let id = o.id;
-                let shown = value.trim_start_matches("smtp:").to_string();
+                let shown = || {
+                    let folded = crate::entra::fold(&value);
+                    folded.trim_start_matches("smtp:").to_string()
+                };
                 if let Some(other) = o.immutable_id() {
                     // Not a candidate (only users with no immutableId are): the next key may
                     // still find one; the conflict counts only if none does.
                     conflict.get_or_insert_with(|| {
+                        let shown = shown();
                         (
                             format!(
                                 "its {what} {shown} is held by {id}, synced from another AD object"
@@ -501,7 +511,7 @@ impl World {
                 if self.g.live_out(e, Rel::Role).next().is_some() {
                     errors.insert(ErrorCode::ExistingAdminRoleConflict);
                     ev.push_with(|| Event::new(K::AdminRoleConflict, &name, R::Sync5, format!(
-                        "ExistingAdminRoleConflict: {name}'s {what} {shown} matches {id}, which holds a directory role: soft match refused, a new user is provisioned")));
+                        "ExistingAdminRoleConflict: {name}'s {what} {} matches {id}, which holds a directory role: soft match refused, a new user is provisioned", shown())));
                     admin_conflict = true;
                     break;
                 }
@@ -510,11 +520,11 @@ impl World {
                     e,
                     &[(
                         EntraProp::OnPremisesImmutableId,
-                        Some(Value::text(imm.as_str())),
+                        Some(Value::Text(imm.clone())),
                     )],
                 );
                 ev.push_with(|| Event::new(K::SoftMatched, &name, R::Sync5, format!(
-                    "{name} soft-matched on {what} {shown} to the cloud user {id}, which is taken over: AD now masters its properties")));
+                    "{name} soft-matched on {what} {} to the cloud user {id}, which is taken over: AD now masters its properties", shown())));
                 self.sync_flow(n, e, errors, ev);
                 return Outcome::Joined(e);
             }
@@ -535,19 +545,24 @@ impl World {
         // No match: a new object (SYNC-6). With duplicate attribute resiliency
         // (`soft_match_conflict: quarantine`) the clashing values are quarantined (SYNC-9).
         let h = self.g.ad(n).map_or(HandleId(0), |o| o.handle);
-        // Created synced: the join below marks it so anyway, and one write is cheaper than two.
-        let mut props = PropMap::default();
-        props.update([
+        let id = self.ids.guid();
+        // Created synced, with AD's values flowed in (SYNC-7): one write, where a create then a
+        // flow would write every property twice. The flow's quarantine leaves no value another
+        // live object holds, and no live object holds the anchor (the hard match above would
+        // have found it), so the create cannot clash (ID-4; INV-1 checks it).
+        let base = [
             (
                 EntraProp::OnPremisesImmutableId,
-                Some(Value::text(imm.as_str())),
+                Some(Value::Text(imm.clone())),
             ),
             (EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true))),
-        ]);
-        // No live object holds the anchor: the hard match above would have found it.
-        let e = self.entra_add(h, kind, GroupType::Security, props);
+        ];
+        let anchor_value = Some(Value::Text(imm.clone()));
+        let (want, new_errors) = self.flow_values(n, None, anchor_value, &[], &PropMap::default());
+        let mut props = PropMap::default();
+        props.update(base.iter().cloned().chain(want.iter().cloned()));
+        let e = self.entra_add(h, (kind, GroupType::Security), id, props);
         self.join(n, e);
-        let id = self.g.entra(e).map(|o| o.id).unwrap_or_default();
         let (rule, why) = match (rejoin, admin_conflict, &conflict) {
             (true, _, _) => (
                 R::Sync10,
@@ -580,7 +595,19 @@ impl World {
             R::Id2,
             format!("onPremisesImmutableId of {name} is {imm}: the base64 of anchor {anchor}'s bytes in AD (little-endian) order"),
         ));
-        self.sync_flow(n, e, errors, ev);
+        // What the flow did, described against the object as first created (anchor only).
+        let mut created = PropMap::default();
+        if ev.detail() {
+            created.update(base);
+        }
+        let flow = Flow {
+            name: &name,
+            old_errors: &[],
+            new_errors,
+            before: &created,
+            want: &want,
+        };
+        self.flow_outcome(e, flow, errors, ev);
         Outcome::Joined(e)
     }
 
@@ -653,6 +680,7 @@ impl World {
         let Some(o) = self.g.ad(n) else {
             return Vec::new();
         };
+        let sam = o.attrs.str(AdAttr::SamAccountName);
         let mut out = Vec::with_capacity(USER_PROPS.len());
         for row in USER_PROPS {
             if o.kind == Kind::Group
@@ -679,27 +707,27 @@ impl World {
                 }
                 Source::Attr(AdAttr::TelephoneNumber) => o
                     .attrs
-                    .text(AdAttr::TelephoneNumber)
-                    .map(|t| Value::list([t])),
+                    .str(AdAttr::TelephoneNumber)
+                    .map(|t| Value::List(thin_vec::thin_vec![t.clone()])),
                 // The default rules fall back to the RDN (`cn`) for a user, and to the
                 // sAMAccountName for a group, when AD has no displayName.
                 Source::Attr(AdAttr::DisplayName) if o.kind == Kind::User => o
                     .attrs
-                    .text(AdAttr::DisplayName)
-                    .or(o.attrs.text(AdAttr::Cn))
-                    .or(o.sam())
-                    .map(Value::text),
+                    .str(AdAttr::DisplayName)
+                    .or(o.attrs.str(AdAttr::Cn))
+                    .or(sam)
+                    .map(|s| Value::Text(s.clone())),
                 Source::Attr(AdAttr::DisplayName) if o.kind == Kind::Group => o
                     .attrs
-                    .text(AdAttr::DisplayName)
-                    .or(o.sam())
-                    .map(Value::text),
+                    .str(AdAttr::DisplayName)
+                    .or(sam)
+                    .map(|s| Value::Text(s.clone())),
                 Source::Attr(a) => o.attrs.get(a).cloned(),
                 Source::MailNicknameOrSam => o
                     .attrs
-                    .text(AdAttr::MailNickname)
-                    .or(o.sam())
-                    .map(Value::text),
+                    .str(AdAttr::MailNickname)
+                    .or(sam)
+                    .map(|s| Value::Text(s.clone())),
                 Source::Enabled => Some(Value::Bool(!matches!(
                     o.attrs.get(AdAttr::Enabled),
                     Some(Value::Bool(false))
@@ -733,44 +761,82 @@ impl World {
         let old_errors = eo.errors.clone();
         let before = eo.props.clone();
         let name = self.name_of(eo.handle);
+        let (want, new_errors) = self.flow_values(n, Some(e), anchor, &old_errors, &before);
+        if let Err(clashes) = self.entra_write(e, &want) {
+            // The export stays pending and is retried by the next cycle (SYNC-11).
+            self.sync.touch(n);
+            errors.insert(ErrorCode::AttributeValueMustBeUnique);
+            let what: Vec<String> = clashes.iter().map(|(w, v, _)| format!("{w} {v}")).collect();
+            ev.push_with(|| {
+                Event::new(
+                    K::Refused,
+                    &name,
+                    R::Id4,
+                    format!(
+                        "AttributeValueMustBeUnique: the export of {name} was refused ({})",
+                        what.join(", ")
+                    ),
+                )
+            });
+            return;
+        }
+        let flow = Flow {
+            name: &name,
+            old_errors: &old_errors,
+            new_errors,
+            before: &before,
+            want: &want,
+        };
+        self.flow_outcome(e, flow, errors, ev);
+    }
+
+    /// The values AD's object `n` gives its Entra object `e` (`None`: one about to be created),
+    /// with SYNC-9's quarantine applied against the other live holders: a UPN held by another
+    /// object becomes a placeholder (the one `e` already has for it, if any), a clashing proxy
+    /// address is dropped. Returns the writes and the errors to record on the object.
+    fn flow_values(
+        &mut self,
+        n: NodeIx,
+        e: Option<NodeIx>,
+        anchor: Option<Value>,
+        old_errors: &[ProvisioningError],
+        before: &PropMap<EntraProp>,
+    ) -> (Vec<(EntraProp, Option<Value>)>, ThinVec<ProvisioningError>) {
         let mut want = self.desired_props(n, anchor);
         let mut new_errors = ThinVec::new();
+        let other = |h: Option<NodeIx>| h.is_some() && h != e;
         for (p, v) in want.iter_mut() {
             match (*p, v.as_mut()) {
-                (EntraProp::UserPrincipalName, Some(Value::Text(upn))) => {
-                    let held = matches!(
-                        self.entra_ix.holder(Unique::Upn, upn),
-                        Some(h) if h != e
-                    );
-                    if held {
-                        let key = crate::entra::fold(upn).into_owned();
-                        let placeholder = old_errors
-                            .iter()
-                            .find(|x| x.prop == EntraProp::UserPrincipalName && x.value == *upn)
-                            .and_then(|_| {
-                                before
-                                    .text(EntraProp::UserPrincipalName)
-                                    .map(str::to_string)
-                            })
-                            .filter(|cur| !cur.eq_ignore_ascii_case(upn))
-                            .unwrap_or_else(|| self.placeholder_upn(upn));
-                        new_errors.push(ProvisioningError {
-                            code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
-                            prop: EntraProp::UserPrincipalName,
-                            value: upn.clone(),
-                        });
-                        self.entra_ix
-                            .waiting
-                            .entry((Unique::Upn, key.into()))
-                            .or_default()
-                            .insert(n);
-                        *upn = placeholder.into();
-                    }
+                (EntraProp::UserPrincipalName, Some(Value::Text(upn)))
+                    if other(self.entra_ix.holder(Unique::Upn, upn)) =>
+                {
+                    let key = crate::entra::fold(upn).into_owned();
+                    let placeholder = old_errors
+                        .iter()
+                        .find(|x| x.prop == EntraProp::UserPrincipalName && x.value == *upn)
+                        .and_then(|_| {
+                            before
+                                .text(EntraProp::UserPrincipalName)
+                                .map(str::to_string)
+                        })
+                        .filter(|cur| !cur.eq_ignore_ascii_case(upn))
+                        .unwrap_or_else(|| self.placeholder_upn(upn));
+                    new_errors.push(ProvisioningError {
+                        code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
+                        prop: EntraProp::UserPrincipalName,
+                        value: upn.clone(),
+                    });
+                    self.entra_ix
+                        .waiting
+                        .entry((Unique::Upn, key.into()))
+                        .or_default()
+                        .insert(n);
+                    *upn = placeholder.into();
                 }
                 (EntraProp::ProxyAddresses, Some(Value::List(list))) => {
                     let mut kept = thin_vec::ThinVec::new();
                     for p in list.drain(..) {
-                        if matches!(self.entra_ix.holder(Unique::Proxy, &p), Some(h) if h != e) {
+                        if other(self.entra_ix.holder(Unique::Proxy, &p)) {
                             let key = proxy_key(&p);
                             new_errors.push(ProvisioningError {
                                 code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
@@ -791,28 +857,29 @@ impl World {
                 _ => {}
             }
         }
-        let want: Vec<(EntraProp, Option<Value>)> = want
+        let want = want
             .into_iter()
             .map(|(p, v)| (p, v.filter(|v| !v.is_empty())))
             .collect();
-        if let Err(clashes) = self.entra_write(e, &want) {
-            // The export stays pending and is retried by the next cycle (SYNC-11).
-            self.sync.touch(n);
-            errors.insert(ErrorCode::AttributeValueMustBeUnique);
-            let what: Vec<String> = clashes.iter().map(|(w, v, _)| format!("{w} {v}")).collect();
-            ev.push_with(|| {
-                Event::new(
-                    K::Refused,
-                    &name,
-                    R::Id4,
-                    format!(
-                        "AttributeValueMustBeUnique: the export of {name} was refused ({})",
-                        what.join(", ")
-                    ),
-                )
-            });
-            return;
-        }
+        (want, new_errors)
+    }
+
+    /// After a flow into `e` was written: the quarantine's events (SYNC-9), the errors recorded
+    /// on the object, and with detail on what the flow overwrote, filled and cleared (SYNC-7).
+    fn flow_outcome(
+        &mut self,
+        e: NodeIx,
+        flow: Flow<'_>,
+        errors: &mut BTreeSet<ErrorCode>,
+        ev: &mut Events,
+    ) {
+        let Flow {
+            name,
+            old_errors,
+            new_errors,
+            before,
+            want,
+        } = flow;
         for x in &new_errors {
             errors.insert(x.code);
             if !old_errors.contains(x) {
@@ -830,7 +897,7 @@ impl World {
                 ev.push_with(|| {
                     Event::new(
                         K::AttributeQuarantined,
-                        &name,
+                        name,
                         R::Sync9,
                         format!("QuarantinedAttributeValueMustBeUnique: {what}"),
                     )
@@ -841,7 +908,7 @@ impl World {
             ev.push_with(|| {
                 Event::new(
                     K::QuarantineReleased,
-                    &name,
+                    name,
                     R::Sync9,
                     format!(
                         "the clash on {} {} is gone: the real value is back on {name}",
@@ -863,7 +930,7 @@ impl World {
         let mut overwritten = Vec::new();
         let mut filled = Vec::new();
         let mut cleared = Vec::new();
-        for (p, _) in &want {
+        for (p, _) in want {
             match (before.get(*p), after.get(*p)) {
                 (Some(a), Some(b)) if a != b => overwritten.push(p.name()),
                 (None, Some(_)) => filled.push(p.name()),
@@ -887,7 +954,7 @@ impl World {
         ev.push_with(|| {
             Event::new(
                 K::AttributesFlowed,
-                &name,
+                name,
                 R::Sync7,
                 format!("AD values written to {name} ({})", parts.join("; ")),
             )

@@ -412,7 +412,8 @@ impl World {
                 return;
             }
         }
-        let n = self.entra_add(b.handle, b.kind, b.group_type, props);
+        let id = self.ids.guid();
+        let n = self.entra_add(b.handle, (b.kind, b.group_type), id, props);
         remap.insert(b.id, n);
         let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
         ev.push_with(|| Event::new(K::RestoredFromBackup, &name, R::Vdc3, format!(

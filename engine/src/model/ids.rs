@@ -30,8 +30,9 @@ impl Guid {
     }
 }
 
-impl fmt::Display for Guid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Guid {
+    /// The canonical text form, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`, as ASCII bytes.
+    fn hex(&self) -> [u8; 36] {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut out = [b'-'; 36];
         let mut pos = 0;
@@ -46,7 +47,20 @@ impl fmt::Display for Guid {
             }
             pos += 2;
         }
-        f.write_str(std::str::from_utf8(&out).unwrap_or_default())
+        out
+    }
+
+    /// The text form as a shared string, without the formatting machinery: the sync writes one
+    /// into every user's mS-DS-ConsistencyGuid.
+    pub fn text(&self) -> super::props::Str {
+        let hex = self.hex();
+        super::props::Str::from(std::str::from_utf8(&hex).unwrap_or_default())
+    }
+}
+
+impl fmt::Display for Guid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(std::str::from_utf8(&self.hex()).unwrap_or_default())
     }
 }
 
@@ -98,8 +112,14 @@ impl<'de> Deserialize<'de> for Guid {
 
 /// The `onPremisesImmutableId` for an anchor (ID-2): base64 of the anchor's 16 bytes in AD byte
 /// order. Source: https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts
-pub fn immutable_id(anchor: Guid) -> String {
-    base64::engine::general_purpose::STANDARD.encode(anchor.to_ad_bytes())
+pub fn immutable_id(anchor: Guid) -> super::props::Str {
+    // 16 bytes are 24 base64 characters: encoded on the stack, then shared.
+    let mut buf = [0u8; 24];
+    let engine = base64::engine::general_purpose::STANDARD;
+    match engine.encode_slice(anchor.to_ad_bytes(), &mut buf) {
+        Ok(24) => super::props::Str::from(std::str::from_utf8(&buf).unwrap_or_default()),
+        _ => super::props::Str::from(engine.encode(anchor.to_ad_bytes())),
+    }
 }
 
 /// An AD security identifier `S-1-5-21-<a>-<b>-<c>-<RID>` (ID-1).

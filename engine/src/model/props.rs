@@ -175,6 +175,14 @@ impl<K: PropKey> PropMap<K> {
         self.get(k).and_then(Value::as_text)
     }
 
+    /// A text value as the shared string it is held in: copying it costs a reference count.
+    pub fn str(&self, k: K) -> Option<&Str> {
+        match self.get(k) {
+            Some(Value::Text(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.vals.len()
     }
