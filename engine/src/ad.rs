@@ -67,17 +67,25 @@ impl World {
             return;
         }
         let kind = self.handles.kind(h).unwrap_or(Kind::User);
-        let mut attrs = PropMap::default();
-        attrs.update(obj.ad_attrs.iter().map(|(a, v)| (*a, Some(v.clone()))));
+        // The given attributes (the last of a repeated one wins; an empty one is none), then
+        // the defaults of those missing, written in one go.
+        let given = |a: AdAttr| {
+            obj.ad_attrs
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == a)
+                .map(|(_, v)| v)
+                .filter(|v| !v.is_empty())
+        };
         let mut defaults = Vec::new();
-        if attrs.get(AdAttr::SamAccountName).is_none() {
+        if given(AdAttr::SamAccountName).is_none() {
             defaults.push((AdAttr::SamAccountName, Some(Value::Text(name.clone()))));
         }
         if kind == Kind::User {
-            if attrs.get(AdAttr::UserPrincipalName).is_none() {
+            if given(AdAttr::UserPrincipalName).is_none() {
                 // Most users' mail is their UPN: the same text is held once.
                 let domain = self.names.domain.as_str();
-                let upn = match attrs.get(AdAttr::Mail) {
+                let upn = match given(AdAttr::Mail) {
                     Some(mail)
                         if mail
                             .as_text()
@@ -91,18 +99,20 @@ impl World {
                 };
                 defaults.push((AdAttr::UserPrincipalName, Some(upn)));
             }
-            if attrs.get(AdAttr::Enabled).is_none() {
+            if given(AdAttr::Enabled).is_none() {
                 defaults.push((AdAttr::Enabled, Some(Value::Bool(true))));
             }
         }
-        if attrs.get(AdAttr::Cn).is_none() {
-            let cn = match attrs.get(AdAttr::DisplayName) {
+        if given(AdAttr::Cn).is_none() {
+            let cn = match given(AdAttr::DisplayName) {
                 Some(v) => v.clone(),
                 None => Value::Text(name.clone()),
             };
             defaults.push((AdAttr::Cn, Some(cn)));
         }
-        attrs.update(defaults);
+        let mut attrs = PropMap::default();
+        let written = obj.ad_attrs.iter().map(|(a, v)| (*a, Some(v.clone())));
+        attrs.update(written.chain(defaults));
         let o = AdObject {
             kind,
             handle: h,

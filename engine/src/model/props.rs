@@ -105,6 +105,27 @@ fn rank(mask: u32, i: u32) -> usize {
     (mask & 1u32.checked_shl(i).unwrap_or(0).wrapping_sub(1)).count_ones() as usize
 }
 
+/// The values of the keys in `mask`, in key order: the wanted value of a key set by the write,
+/// else the value of the old map (keys `old_mask`) at its position, from `old_at`.
+fn collect_values(
+    (mask, old_mask): (u32, u32),
+    want: &mut [Option<Option<Value>>; 32],
+    mut old_at: impl FnMut(usize) -> Option<Value>,
+) -> Arc<[Value]> {
+    let mut bits = mask;
+    (0..mask.count_ones())
+        .map(|_| {
+            let i = bits.trailing_zeros();
+            bits &= bits.wrapping_sub(1);
+            match want.get_mut(i as usize).and_then(Option::take) {
+                Some(Some(v)) => v,
+                // Kept from the old map, which has it: `i` is untouched and in its mask.
+                _ => old_at(rank(old_mask, i)).unwrap_or(Value::Bool(false)),
+            }
+        })
+        .collect()
+}
+
 fn bit<K: PropKey>(k: K) -> u32 {
     1u32.checked_shl(k.index()).unwrap_or(0)
 }
@@ -283,24 +304,20 @@ impl<K: PropKey> PropMap<K> {
             }
             return true;
         }
-        // One new allocation holding exactly the values present.
-        let old = &self.vals;
+        // One new allocation holding exactly the values present. The kept values are moved out
+        // of the old map when nothing else holds it, and copied (a reference count each) when a
+        // backup shares it.
         let old_mask = self.mask;
-        let mut bits = mask;
-        let vals: Arc<[Value]> = (0..mask.count_ones())
-            .map(|_| {
-                let i = bits.trailing_zeros();
-                bits &= bits.wrapping_sub(1);
-                match want.get_mut(i as usize).and_then(Option::take) {
-                    Some(Some(v)) => v,
-                    // Kept from the old map, which has it: `i` is untouched and in its mask.
-                    _ => old
-                        .get(rank(old_mask, i))
-                        .cloned()
-                        .unwrap_or(Value::Bool(false)),
-                }
-            })
-            .collect();
+        let vals = match Arc::get_mut(&mut self.vals) {
+            Some(old) => collect_values((mask, old_mask), want, |pos| {
+                old.get_mut(pos)
+                    .map(|v| std::mem::replace(v, Value::Bool(false)))
+            }),
+            None => {
+                let old = &self.vals;
+                collect_values((mask, old_mask), want, |pos| old.get(pos).cloned())
+            }
+        };
         self.mask = mask;
         self.vals = vals;
         true
