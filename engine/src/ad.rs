@@ -31,19 +31,9 @@ impl World {
     }
 
     /// The distinguished name of an AD object, e.g. `CN=Alice Jones,OU=Staff,DC=contoso,DC=com`.
-    pub fn distinguished_name(&self, o: &AdObject) -> String {
+    pub fn distinguished_name(&self, o: &AdObject) -> props::Str {
         let cn = o.attrs.text(AdAttr::Cn).or(o.sam()).unwrap_or("?");
-        let domain = &self.names.domain;
-        let mut dn = String::with_capacity(cn.len() + o.ou.len() + domain.len() + 16);
-        dn.push_str("CN=");
-        dn.push_str(cn);
-        dn.push_str(",OU=");
-        dn.push_str(&o.ou);
-        for p in domain.split('.') {
-            dn.push_str(",DC=");
-            dn.push_str(p);
-        }
-        dn
+        props::concat(&["CN=", cn, ",OU=", &o.ou, &self.names.dn_suffix])
     }
 
     fn ad_live_of(&self, h: HandleId) -> Option<NodeIx> {

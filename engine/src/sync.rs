@@ -91,13 +91,13 @@ enum Plan {
 }
 
 /// A flow written into an Entra object, for [`World::flow_outcome`]: the object's name, its
-/// provisioning errors before and after, its properties before, and the writes.
+/// provisioning errors before and after, its properties before, and the properties written.
 struct Flow<'a> {
     name: &'a str,
     old_errors: &'a [ProvisioningError],
     new_errors: ThinVec<ProvisioningError>,
     before: &'a PropMap<EntraProp>,
-    want: &'a [(EntraProp, Option<Value>)],
+    written: &'a [EntraProp],
 }
 
 /// How an add found (or made) its Entra object.
@@ -559,8 +559,9 @@ impl World {
         ];
         let anchor_value = Some(Value::Text(imm.clone()));
         let (want, new_errors) = self.flow_values(n, None, anchor_value, &[], &PropMap::default());
+        let written: smallvec::SmallVec<[EntraProp; 32]> = want.iter().map(|(p, _)| *p).collect();
         let mut props = PropMap::default();
-        props.update(base.iter().cloned().chain(want.iter().cloned()));
+        props.update(base.iter().cloned().chain(want));
         let e = self.entra_add(h, (kind, GroupType::Security), id, props);
         self.join(n, e);
         let (rule, why) = match (rejoin, admin_conflict, &conflict) {
@@ -605,7 +606,7 @@ impl World {
             old_errors: &[],
             new_errors,
             before: &created,
-            want: &want,
+            written: &written,
         };
         self.flow_outcome(e, flow, errors, ev);
         Outcome::Joined(e)
@@ -734,7 +735,7 @@ impl World {
                 ))),
                 Source::Anchor => anchor.clone(),
                 Source::Sid => Some(Value::Text(o.sid.text())),
-                Source::DistinguishedName => Some(Value::text(self.distinguished_name(o))),
+                Source::DistinguishedName => Some(Value::Text(self.distinguished_name(o))),
                 Source::Domain => Some(self.names.domain_value.clone()),
                 Source::SyncService => continue,
             };
@@ -785,7 +786,10 @@ impl World {
             old_errors: &old_errors,
             new_errors,
             before: &before,
-            want: &want,
+            written: &want
+                .iter()
+                .map(|(p, _)| *p)
+                .collect::<smallvec::SmallVec<[EntraProp; 32]>>(),
         };
         self.flow_outcome(e, flow, errors, ev);
     }
@@ -878,7 +882,7 @@ impl World {
             old_errors,
             new_errors,
             before,
-            want,
+            written,
         } = flow;
         for x in &new_errors {
             errors.insert(x.code);
@@ -930,7 +934,7 @@ impl World {
         let mut overwritten = Vec::new();
         let mut filled = Vec::new();
         let mut cleared = Vec::new();
-        for (p, _) in want {
+        for p in written {
             match (before.get(*p), after.get(*p)) {
                 (Some(a), Some(b)) if a != b => overwritten.push(p.name()),
                 (None, Some(_)) => filled.push(p.name()),

@@ -250,6 +250,8 @@ pub struct Names {
     pub verified_domains: Vec<String>,
     /// `domain` as a shared value: every synced object's `onPremisesDomainName`.
     pub(crate) domain_value: Value,
+    /// `domain` as the end of a distinguished name: `,DC=contoso,DC=com`.
+    pub(crate) dn_suffix: String,
 }
 
 impl Names {
@@ -259,6 +261,7 @@ impl Names {
             .unwrap_or_else(|| domain.split('.').next().unwrap_or(domain).to_string());
         Names {
             domain_value: Value::text(domain),
+            dn_suffix: domain.split('.').map(|p| format!(",DC={p}")).collect(),
             domain: domain.to_string(),
             tenant,
             verified_domains: verified.unwrap_or_else(|| vec![domain.to_string()]),

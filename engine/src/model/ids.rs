@@ -134,33 +134,19 @@ impl Sid {
     /// per user and cycle, so without the formatting machinery or a temporary `String`.
     pub fn text(&self) -> super::props::Str {
         let [a, b, c] = self.domain;
-        let mut digits = [[0u8; 10]; 4];
-        let mut parts: [&str; 8] = ["S-1-5-21-", "", "-", "", "-", "", "-", ""];
-        for (n, (v, buf)) in [a, b, c, self.rid].into_iter().zip(&mut digits).enumerate() {
-            if let Some(slot) = parts.get_mut(2 * n + 1) {
-                *slot = decimal(v, buf);
-            }
-        }
-        super::props::concat(&parts)
+        let mut digits = [(); 4].map(|_| itoa::Buffer::new());
+        let [da, db, dc, dr] = &mut digits;
+        super::props::concat(&[
+            "S-1-5-21-",
+            da.format(a),
+            "-",
+            db.format(b),
+            "-",
+            dc.format(c),
+            "-",
+            dr.format(self.rid),
+        ])
     }
-}
-
-/// `v` in decimal, written at the end of `buf`.
-fn decimal(mut v: u32, buf: &mut [u8; 10]) -> &str {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        if let Some(d) = buf.get_mut(i) {
-            *d = b'0' + (v % 10) as u8;
-        }
-        v /= 10;
-        if v == 0 || i == 0 {
-            break;
-        }
-    }
-    buf.get(i..)
-        .and_then(|s| std::str::from_utf8(s).ok())
-        .unwrap_or("0")
 }
 
 impl fmt::Display for Sid {
@@ -243,6 +229,15 @@ mod tests {
             },
         ] {
             assert_eq!(sid.text().as_str(), sid.to_string());
+        }
+    }
+
+    #[test]
+    fn id_1_guid_text_is_its_display_form() {
+        let mut ids = IdGenerator::new(3);
+        for g in [Guid::default(), Guid([0xff; 16]), ids.guid(), ids.guid()] {
+            assert_eq!(g.text().as_str(), g.to_string());
+            assert_eq!(g.text().parse::<Guid>(), Ok(g));
         }
     }
 
