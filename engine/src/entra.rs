@@ -66,6 +66,11 @@ fn hash_folded<H: Hasher>(s: &str, h: &mut H) {
 }
 
 fn eq_folded(a: &str, b: &str) -> bool {
+    // The same text: the index holds the object's own value, so a lookup of an object's own
+    // value (the invariants, a flow into a synced object) compares without reading it again.
+    if std::ptr::eq(a, b) {
+        return true;
+    }
     if a.is_ascii() && b.is_ascii() {
         a.eq_ignore_ascii_case(b)
     } else {
