@@ -113,18 +113,18 @@ type FoldedMap = hashbrown::HashMap<Folded, NodeIx, rustc_hash::FxBuildHasher>;
 
 /// The unique values of an object's properties, as written: UPN and proxies compare without
 /// case (see [`Folded`]).
-pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, Str); 4]> {
+pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]> {
     let mut v = SmallVec::new();
     if let Some(Value::Text(u)) = props.get(EntraProp::UserPrincipalName) {
-        v.push((Unique::Upn, u.clone()));
+        v.push((Unique::Upn, u));
     }
     if let Some(list) = props.get(EntraProp::ProxyAddresses) {
         for p in list.as_list() {
-            v.push((Unique::Proxy, p.clone()));
+            v.push((Unique::Proxy, p));
         }
     }
     if let Some(Value::Text(i)) = props.get(EntraProp::OnPremisesImmutableId) {
-        v.push((Unique::ImmutableId, i.clone()));
+        v.push((Unique::ImmutableId, i));
     }
     v
 }
@@ -138,11 +138,11 @@ fn key_text(what: Unique, v: &str) -> String {
 }
 
 /// Whether two unique values are the same value (UPN and proxies without case).
-fn same_value(a: &(Unique, Str), b: &(Unique, Str)) -> bool {
+fn same_value(a: &(Unique, &Str), b: &(Unique, &Str)) -> bool {
     a.0 == b.0
         && match a.0 {
             Unique::ImmutableId => a.1 == b.1,
-            _ => eq_folded(&a.1, &b.1),
+            _ => eq_folded(a.1, b.1),
         }
 }
 
@@ -189,7 +189,7 @@ impl EntraIndex {
     }
 
     /// The values of `keys` held by another live object than `n`.
-    fn clashes_of(&self, n: NodeIx, keys: &[(Unique, Str)]) -> Vec<(Unique, String, NodeIx)> {
+    fn clashes_of(&self, n: NodeIx, keys: &[(Unique, &Str)]) -> Vec<(Unique, String, NodeIx)> {
         keys.iter()
             .filter_map(|(w, v)| match self.holder(*w, v) {
                 Some(h) if h != n => Some((*w, key_text(*w, v), h)),
@@ -203,12 +203,12 @@ impl EntraIndex {
         self.clashes_of(n, &unique_values(props))
     }
 
-    fn insert_keys(&mut self, n: NodeIx, keys: &[(Unique, Str)]) {
+    fn insert_keys(&mut self, n: NodeIx, keys: &[(Unique, &Str)]) {
         for (w, v) in keys {
             match w {
-                Unique::Upn => self.upn.insert(Folded(v.clone()), n),
-                Unique::Proxy => self.proxy.insert(Folded(v.clone()), n),
-                Unique::ImmutableId => self.anchor.insert(v.clone(), n),
+                Unique::Upn => self.upn.insert(Folded((*v).clone()), n),
+                Unique::Proxy => self.proxy.insert(Folded((*v).clone()), n),
+                Unique::ImmutableId => self.anchor.insert((*v).clone(), n),
             };
         }
     }
@@ -227,22 +227,22 @@ impl EntraIndex {
     }
 
     /// Removes the entries of these values held by `n`; returns the values released.
-    fn remove_keys(
+    fn remove_keys<'a>(
         &mut self,
         n: NodeIx,
-        keys: impl IntoIterator<Item = (Unique, Str)>,
+        keys: impl IntoIterator<Item = (Unique, &'a Str)>,
     ) -> SmallVec<[(Unique, Str); 4]> {
         let mut out = SmallVec::new();
         for (w, v) in keys {
-            if self.holder(w, &v) != Some(n) {
+            if self.holder(w, v) != Some(n) {
                 continue;
             }
             match w {
-                Unique::Upn => self.upn.remove(&FoldedRef(&v)),
-                Unique::Proxy => self.proxy.remove(&FoldedRef(&v)),
-                Unique::ImmutableId => self.anchor.remove(&v),
+                Unique::Upn => self.upn.remove(&FoldedRef(v)),
+                Unique::Proxy => self.proxy.remove(&FoldedRef(v)),
+                Unique::ImmutableId => self.anchor.remove(v.as_str()),
             };
-            out.push((w, v));
+            out.push((w, v.clone()));
         }
         out
     }
@@ -347,21 +347,22 @@ impl World {
             // A live object holds its own values (INV-1): only the values it gains can clash,
             // and only those it loses leave the index.
             let (old_keys, new_keys) = (unique_values(&old), unique_values(&new));
-            let missing_from =
-                |keys: &[(Unique, Str)], k: &(Unique, Str)| !keys.iter().any(|x| same_value(x, k));
-            let gained: SmallVec<[(Unique, Str); 4]> = new_keys
+            let missing_from = |keys: &[(Unique, &Str)], k: &(Unique, &Str)| {
+                !keys.iter().any(|x| same_value(x, k))
+            };
+            let gained: SmallVec<[(Unique, &Str); 4]> = new_keys
                 .iter()
                 .filter(|k| missing_from(&old_keys, k))
-                .cloned()
+                .copied()
                 .collect();
             let clashes = self.entra_ix.clashes_of(n, &gained);
             if !clashes.is_empty() {
                 return Err(clashes);
             }
-            let lost: SmallVec<[(Unique, Str); 4]> = old_keys
+            let lost: SmallVec<[(Unique, &Str); 4]> = old_keys
                 .iter()
                 .filter(|k| missing_from(&new_keys, k))
-                .cloned()
+                .copied()
                 .collect();
             let released = self.entra_ix.remove_keys(n, lost);
             self.entra_ix.insert_keys(n, &gained);

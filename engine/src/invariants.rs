@@ -32,7 +32,7 @@ fn inv_1_unique(w: &World, n: NodeIx) -> Result<()> {
         return Ok(());
     }
     for (what, value) in crate::entra::unique_values(&o.props) {
-        match w.entra_ix.holder(what, &value) {
+        match w.entra_ix.holder(what, value) {
             Some(holder) if holder == n => {}
             other => {
                 let by = other
