@@ -237,18 +237,18 @@ impl World {
             let Some(o) = point.objects.get(*i) else {
                 continue;
             };
-            for (rel, t) in &o.rels {
-                let (Some(kind), Some(target)) = (rel_kind(*rel), name_of(t)) else {
+            for (rel, t) in point.rels(o) {
+                let (Some(kind), Some(target)) = (rel_kind(rel), name_of(&t)) else {
                     continue;
                 };
                 out.insert(RelFact { kind, target });
-                if *rel == Rel::Member
+                if rel == Rel::Member
                     && let Target::Object(gid) = t
-                    && let Some(g) = point.by_id.get(gid).and_then(|i| point.objects.get(i))
+                    && let Some(g) = point.by_id.get(&gid).and_then(|i| point.objects.get(i))
                 {
-                    for (grel, gt) in &g.rels {
-                        if *grel == Rel::Licence
-                            && let Some(l) = name_of(gt)
+                    for (grel, gt) in point.rels(g) {
+                        if grel == Rel::Licence
+                            && let Some(l) = name_of(&gt)
                         {
                             out.insert(RelFact {
                                 kind: "license",

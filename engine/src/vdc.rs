@@ -70,9 +70,20 @@ pub struct BackedUp {
     pub synced: bool,
     /// Every property; only the VDC ones are restored (VDC-6).
     pub props: PropMap<EntraProp>,
-    /// Outgoing relations: memberships, ownerships, roles, direct licences, apps, manager.
-    /// Exactly as long as it needs to be: a restore point holds one per object of the tenant.
-    pub rels: Box<[(Rel, Target)]>,
+    /// Outgoing relations (memberships, ownerships, roles, direct licences, apps, manager): a
+    /// range of the restore point's relation list, read with [`RestorePoint::rels`].
+    pub rels: std::ops::Range<u32>,
+}
+
+/// A backed-up relation, 8 bytes: a target object by its position in the restore point, or a
+/// role, SKU or app by its position in the point's catalogue names. A restore point holds the
+/// relations of a whole tenant, several per object.
+#[derive(Clone, Copy, Debug)]
+pub struct Link {
+    rel: Rel,
+    /// 0: an object of the point; 1 + the catalogue kind: a catalogue name.
+    kind: u8,
+    at: u32,
 }
 
 /// A named restore point.
@@ -80,6 +91,10 @@ pub struct BackedUp {
 pub struct RestorePoint {
     pub taken: Time,
     pub objects: Vec<BackedUp>,
+    /// The relations of every object, object after object.
+    pub links: Vec<Link>,
+    /// The role, SKU and app names the relations point to, each once.
+    pub catalogue: Vec<crate::model::props::Str>,
     /// Positions in `objects` by handle.
     pub by_handle: crate::model::idmap::PerHandle<usize>,
     pub by_id: ById,
@@ -102,6 +117,25 @@ impl ById {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+impl RestorePoint {
+    /// The backed-up relations of `b`, an object of this point, with their targets as ids and
+    /// names.
+    pub fn rels<'a>(&'a self, b: &BackedUp) -> impl Iterator<Item = (Rel, Target)> + 'a {
+        let range = b.rels.start as usize..b.rels.end as usize;
+        self.links
+            .get(range)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|l| {
+                let target = match l.kind {
+                    0 => Target::Object(self.objects.get(l.at as usize)?.id),
+                    k => Target::Catalogue(k - 1, self.catalogue.get(l.at as usize)?.clone()),
+                };
+                Some((l.rel, target))
+            })
     }
 }
 
@@ -144,33 +178,53 @@ impl World {
             taken: self.now,
             ..RestorePoint::default()
         };
-        point.objects.reserve(self.entra_ix.by_id.len());
-        point.by_id.0.reserve(self.entra_ix.by_id.len());
-        for n in self.g.nodes() {
+        // Every live Entra object is backed up, in node order: its position is known before
+        // the relations pointing to it are written.
+        let mut position: FxHashMap<NodeIx, u32> = FxHashMap::default();
+        let live = || {
+            self.g
+                .nodes()
+                .filter(|n| self.g.entra(*n).is_some_and(EntraObject::is_live))
+        };
+        position.reserve(self.entra_ix.by_id.len());
+        for (i, n) in live().enumerate() {
+            position.insert(n, i as u32);
+        }
+        point.objects.reserve(position.len());
+        point.by_id.0.reserve(position.len());
+        let mut names: FxHashMap<crate::model::props::Str, u32> = FxHashMap::default();
+        for n in live() {
             let Some(o) = self.g.entra(n) else { continue };
-            if !o.is_live() {
-                continue;
+            let start = point.links.len() as u32;
+            for e in self.g.g.edges_directed(n, petgraph::Direction::Outgoing) {
+                use petgraph::visit::EdgeRef;
+                let t = e.target();
+                if !self.g.is_live(t) {
+                    continue;
+                }
+                let (kind, name) = match self.g.node(t) {
+                    Some(Node::Entra(_)) => match position.get(&t) {
+                        Some(at) => (0, Err(*at)),
+                        None => continue,
+                    },
+                    Some(Node::Role(s)) => (1, Ok(s)),
+                    Some(Node::Sku(s)) => (2, Ok(s)),
+                    Some(Node::App(s)) => (3, Ok(s)),
+                    _ => continue,
+                };
+                let at = match name {
+                    Err(at) => at,
+                    Ok(s) => *names.entry(s.clone()).or_insert_with(|| {
+                        point.catalogue.push(s.clone());
+                        point.catalogue.len() as u32 - 1
+                    }),
+                };
+                point.links.push(Link {
+                    rel: *e.weight(),
+                    kind,
+                    at,
+                });
             }
-            let rels = self
-                .g
-                .g
-                .edges_directed(n, petgraph::Direction::Outgoing)
-                .filter_map(|e| {
-                    use petgraph::visit::EdgeRef;
-                    let t = e.target();
-                    if !self.g.is_live(t) {
-                        return None;
-                    }
-                    let target = match self.g.node(t)? {
-                        Node::Entra(x) => Target::Object(x.id),
-                        Node::Role(s) => Target::Catalogue(0, s.clone()),
-                        Node::Sku(s) => Target::Catalogue(1, s.clone()),
-                        Node::App(s) => Target::Catalogue(2, s.clone()),
-                        Node::Ad(_) => return None,
-                    };
-                    Some((*e.weight(), target))
-                })
-                .collect();
             let i = point.objects.len();
             point.by_handle.push(o.handle, i);
             point.by_id.0.push((o.id, i as u32));
@@ -181,9 +235,10 @@ impl World {
                 group_type: o.group_type,
                 synced: o.is_synced(),
                 props: o.props.clone(),
-                rels,
+                rels: start..point.links.len() as u32,
             });
         }
+        point.links.shrink_to_fit();
         point.by_id.0.sort_unstable();
         let count = point.objects.len();
         self.vdc.points.insert(label.to_string(), Arc::new(point));
@@ -451,23 +506,23 @@ impl World {
         ev: &mut Events,
     ) {
         let name = self.name_of(b.handle);
-        for (rel, target) in &b.rels {
-            if *rel == Rel::Join {
+        for (rel, target) in point.rels(b) {
+            if rel == Rel::Join {
                 continue;
             }
             // The label is written only where a reason or an event needs it.
-            let Some(t) = self.resolve(target, remap) else {
-                let label = self.target_label(target, point);
+            let Some(t) = self.resolve(&target, remap) else {
+                let label = self.target_label(&target, point);
                 let why = format!("{rel} {label} skipped: it no longer exists");
                 ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                 out.warn(why);
                 continue;
             };
-            if self.g.has(n, t, *rel) {
+            if self.g.has(n, t, rel) {
                 continue;
             }
-            if *rel == Rel::Manager && self.g.entra(n).is_some_and(EntraObject::is_synced) {
-                let label = self.target_label(target, point);
+            if rel == Rel::Manager && self.g.entra(n).is_some_and(EntraObject::is_synced) {
+                let label = self.target_label(&target, point);
                 let why = format!(
                     "manager {label} skipped: the manager of a synced user is mastered in AD (ENTRA-5)"
                 );
@@ -475,8 +530,8 @@ impl World {
                 out.warn(why);
                 continue;
             }
-            if *rel == Rel::Member && self.g.entra(t).is_some_and(EntraObject::is_synced) {
-                let label = self.target_label(target, point);
+            if rel == Rel::Member && self.g.entra(t).is_some_and(EntraObject::is_synced) {
+                let label = self.target_label(&target, point);
                 let why = format!(
                     "membership of {label} skipped: it is synced from AD (ENTRA-5), the sync restores it"
                 );
@@ -484,16 +539,16 @@ impl World {
                 out.warn(why);
                 continue;
             }
-            if self.g.link(n, t, *rel) {
+            if self.g.link(n, t, rel) {
                 ev.push_with(|| {
                     Event::new(
                         K::RelationRestored,
                         &name,
                         R::Vdc4,
-                        format!("{rel} {} restored", self.target_label(target, point)),
+                        format!("{rel} {} restored", self.target_label(&target, point)),
                     )
                 });
-                if *rel == Rel::Member {
+                if rel == Rel::Member {
                     self.licence_events(n, t, true, ev);
                 }
             }
@@ -507,7 +562,7 @@ impl World {
                 .flat_map(|o| {
                     [(Rel::Member, "member"), (Rel::Owner, "owner")]
                         .into_iter()
-                        .filter(|(rel, _)| o.rels.contains(&(*rel, Target::Object(b.id))))
+                        .filter(|(rel, _)| point.rels(o).any(|x| x == (*rel, Target::Object(b.id))))
                         .map(|(rel, what)| (rel, what, o.id, o.handle))
                 })
                 .collect();
@@ -657,7 +712,7 @@ impl World {
         // An object re-created by this session stands for its backed-up id.
         let backed_up_id: FxHashMap<NodeIx, Guid> =
             remap.iter().map(|(id, node)| (*node, *id)).collect();
-        let wanted: Vec<(Rel, Target)> = b.rels.to_vec();
+        let wanted: Vec<(Rel, Target)> = point.rels(b).collect();
         let current: Vec<(Rel, NodeIx)> = self
             .g
             .g
