@@ -233,6 +233,11 @@ impl<K: PropKey> PropMap<K> {
     /// Sets several values at once, copying the map once at most; `None` or an empty value
     /// removes the key (the last change of a key wins). Returns whether anything changed.
     pub fn update(&mut self, changes: impl IntoIterator<Item = (K, Option<Value>)>) -> bool {
+        if self.mask == 0 {
+            // A new map (an object being created): built straight from the changes.
+            *self = PropMap::from_changes(changes);
+            return self.mask != 0;
+        }
         // The wanted state of each key: untouched, removed or set.
         let mut want: [Option<Option<Value>>; 32] = Default::default();
         let mut touched = 0u32;
@@ -255,6 +260,40 @@ impl<K: PropKey> PropMap<K> {
         }
         std::mem::forget(want);
         changed
+    }
+
+    /// A map holding the values of `changes` (the last change of a key wins; `None` or an empty
+    /// value is no value), written in one allocation.
+    fn from_changes(changes: impl IntoIterator<Item = (K, Option<Value>)>) -> Self {
+        let mut slots: [Option<Value>; 32] = Default::default();
+        for (k, v) in changes {
+            if let Some(slot) = slots.get_mut(k.index() as usize) {
+                *slot = v.filter(|v| !v.is_empty());
+            }
+        }
+        let mut mask = 0u32;
+        for (i, slot) in slots.iter().enumerate() {
+            if slot.is_some() {
+                mask |= 1u32 << i;
+            }
+        }
+        let mut bits = mask;
+        // A range's map has an exact length: the values go into one allocation.
+        let vals = (0..mask.count_ones())
+            .map(|_| {
+                let i = bits.trailing_zeros();
+                bits &= bits.wrapping_sub(1);
+                slots
+                    .get_mut(i as usize)
+                    .and_then(Option::take)
+                    .unwrap_or(Value::Bool(false))
+            })
+            .collect();
+        PropMap {
+            mask,
+            vals,
+            key: PhantomData,
+        }
     }
 
     /// Applies the wanted state of the `touched` keys.
