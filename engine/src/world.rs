@@ -631,8 +631,11 @@ impl World {
 
     /// INV-1..3 on the objects the last operation changed (INV-4 is kept by [`World::wait`]).
     fn check_invariants(&mut self) -> Result<()> {
-        let (nodes, links) = self.g.take_touched();
-        crate::invariants::check(self, &nodes, &links)
+        self.g.sort_touched();
+        let (nodes, links) = self.g.touched();
+        let checked = crate::invariants::check(self, nodes, links);
+        self.g.clear_touched();
+        checked
     }
 
     /// INV-1..3 on every object of the world (for tests and tools; O(tenant)).

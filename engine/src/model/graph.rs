@@ -265,10 +265,10 @@ pub struct DirGraph {
     /// A stable graph: removing a relation never moves another one, so it costs the degree of
     /// its own ends, not of whichever relation a swap would move.
     pub g: StableGraph<Node, Rel, petgraph::Directed, u32>,
-    /// Nodes changed since the last [`DirGraph::take_touched`]: the invariants are checked on
+    /// Nodes changed since the last [`DirGraph::clear_touched`]: the invariants are checked on
     /// these after each operation, so the check costs what the operation changed.
     touched: Vec<NodeIx>,
-    /// Relations added since the last [`DirGraph::take_touched`].
+    /// Relations added since the last [`DirGraph::clear_touched`].
     linked: Vec<(NodeIx, NodeIx, Rel)>,
     /// The AD object each Entra object is joined to: an Entra group has thousands of incoming
     /// relations, and finding its one join among them would cost its size.
@@ -289,15 +289,28 @@ impl DirGraph {
         ix
     }
 
-    /// The nodes changed and the relations added since the last call, sorted, without repeats.
-    pub fn take_touched(&mut self) -> (Vec<NodeIx>, Vec<(NodeIx, NodeIx, Rel)>) {
-        let mut t = std::mem::take(&mut self.touched);
-        t.sort_unstable();
-        t.dedup();
-        let mut l = std::mem::take(&mut self.linked);
-        l.sort_unstable();
-        l.dedup();
-        (t, l)
+    /// Sorts the nodes changed and the relations added since the last
+    /// [`DirGraph::clear_touched`] and drops their repeats.
+    pub fn sort_touched(&mut self) {
+        self.touched.sort_unstable();
+        self.touched.dedup();
+        self.linked.sort_unstable();
+        self.linked.dedup();
+    }
+
+    /// The nodes changed and the relations added since the last [`DirGraph::clear_touched`].
+    pub fn touched(&self) -> (&[NodeIx], &[(NodeIx, NodeIx, Rel)]) {
+        (&self.touched, &self.linked)
+    }
+
+    /// Forgets the changes: the lists keep their room for the next operation, unless a large
+    /// one (an initial cycle over a tenant) left them large.
+    pub fn clear_touched(&mut self) {
+        const KEPT: usize = 1 << 12;
+        self.touched.clear();
+        self.linked.clear();
+        self.touched.shrink_to(KEPT);
+        self.linked.shrink_to(KEPT);
     }
 
     pub fn node(&self, n: NodeIx) -> Option<&Node> {
