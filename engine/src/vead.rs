@@ -19,14 +19,27 @@ pub struct AdBackedUp {
     pub sid: Sid,
     pub ou: crate::model::props::Str,
     pub attrs: PropMap<AdAttr>,
-    /// objectGUIDs of the groups it is a member of.
-    pub groups: smallvec::SmallVec<[Guid; 1]>,
+    /// The objectGUIDs of the groups it is a member of: a range of the backup's
+    /// [`AdBackup::groups`], read with [`AdBackup::groups_of`].
+    pub groups: std::ops::Range<u32>,
     pub manager: Option<Guid>,
 }
 
 #[derive(Clone, Debug, Default)]
 pub struct AdBackup {
     pub objects: ByHandle,
+    /// The memberships of every object, object after object: one list for the backup rather
+    /// than one per object.
+    pub groups: Vec<Guid>,
+}
+
+impl AdBackup {
+    /// The objectGUIDs of the groups a backed-up object was a member of.
+    pub fn groups_of(&self, o: &AdBackedUp) -> &[Guid] {
+        self.groups
+            .get(o.groups.start as usize..o.groups.end as usize)
+            .unwrap_or_default()
+    }
 }
 
 /// The objects of an AD backup by handle: handles are dense, so a list indexed by handle.
@@ -77,6 +90,9 @@ impl World {
                 continue;
             }
             let guid_of = |x: NodeIx| self.g.ad(x).map(|a| a.guid);
+            let start = b.groups.len() as u32;
+            b.groups
+                .extend(self.g.live_out(n, Rel::Member).filter_map(guid_of));
             b.objects.insert(
                 o.handle,
                 AdBackedUp {
@@ -86,15 +102,12 @@ impl World {
                     sid: o.sid,
                     ou: o.ou.clone(),
                     attrs: o.attrs.clone(),
-                    groups: self
-                        .g
-                        .live_out(n, Rel::Member)
-                        .filter_map(guid_of)
-                        .collect(),
+                    groups: start..b.groups.len() as u32,
                     manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
                 },
             );
         }
+        b.groups.shrink_to_fit();
         let count = b.objects.len();
         self.ad_backups
             .points
@@ -216,7 +229,7 @@ impl World {
             };
             // Memberships and manager from the backup, to objects that exist.
             let mut skipped = Vec::new();
-            for g in &b.groups {
+            for g in backup.groups_of(b) {
                 match self.ad_by_guid(*g) {
                     Some(gn) => {
                         if self.g.link(n, gn, Rel::Member) {
