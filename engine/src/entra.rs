@@ -9,7 +9,7 @@ use crate::model::props::Str;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use crate::model::props::{is_ad_mastered, rule_of};
+use crate::model::props::{PropRule, is_ad_mastered};
 use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
@@ -1018,12 +1018,12 @@ impl World {
         }
     }
 
-    /// Whether a property of a synced user may be written by the sync with this value: see
-    /// section 2 (`usageLocation` only when AD has a value, `mobilePhone` likewise).
-    pub(crate) fn flows(prop: EntraProp, ad_value: &Option<Value>) -> bool {
-        match rule_of(prop).map(|r| r.mastery) {
-            Some(Mastery::Ad) => true,
-            Some(Mastery::AdWhenSet | Mastery::AdCloudEditable) => ad_value.is_some(),
+    /// Whether a property of a synced user (its row of section 2) may be written by the sync with
+    /// this value (`usageLocation` only when AD has a value, `mobilePhone` likewise).
+    pub(crate) fn flows(rule: &PropRule, ad_value: &Option<Value>) -> bool {
+        match rule.mastery {
+            Mastery::Ad => true,
+            Mastery::AdWhenSet | Mastery::AdCloudEditable => ad_value.is_some(),
             _ => false,
         }
     }

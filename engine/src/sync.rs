@@ -739,7 +739,7 @@ impl World {
                 Source::Domain => Some(self.names.domain_value.clone()),
                 Source::SyncService => continue,
             };
-            if World::flows(row.prop, &v) {
+            if World::flows(row, &v) {
                 out.push((row.prop, v));
             }
         }
