@@ -309,8 +309,12 @@ impl DirGraph {
         const KEPT: usize = 1 << 12;
         self.touched.clear();
         self.linked.clear();
-        self.touched.shrink_to(KEPT);
-        self.linked.shrink_to(KEPT);
+        if self.touched.capacity() > KEPT {
+            self.touched = Vec::new();
+        }
+        if self.linked.capacity() > KEPT {
+            self.linked = Vec::new();
+        }
     }
 
     pub fn node(&self, n: NodeIx) -> Option<&Node> {
