@@ -2,6 +2,10 @@
 //! session of 1,000 purged users, at 10,000 and 100,000 users. `cargo bench -p hysim-engine`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
+/// The allocator of the `hysim` binary, so that the figures are the ones a run gets.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hysim_engine::generate::{Incident, Tenant};
 use hysim_engine::model::AdAttr;
