@@ -270,9 +270,39 @@ pub struct DirGraph {
     touched: Vec<NodeIx>,
     /// Relations added since the last [`DirGraph::clear_touched`].
     linked: Vec<(NodeIx, NodeIx, Rel)>,
-    /// The AD object each Entra object is joined to: an Entra group has thousands of incoming
-    /// relations, and finding its one join among them would cost its size.
-    join_of: rustc_hash::FxHashMap<NodeIx, NodeIx>,
+    /// The AD object each Entra object is joined to, by the Entra object's index: an Entra
+    /// group has thousands of incoming relations, and finding its one join among them would
+    /// cost its size. A list rather than a hash map: 4 bytes a node, and a cycle that walks the
+    /// objects in order walks it in order.
+    join_of: JoinOf,
+}
+
+/// The AD node joined to each Entra node, indexed by the Entra node ([`NONE`]: not joined).
+#[derive(Clone, Debug, Default)]
+struct JoinOf(Vec<u32>);
+
+const NONE: u32 = u32::MAX;
+
+impl JoinOf {
+    fn get(&self, entra: NodeIx) -> Option<NodeIx> {
+        match self.0.get(entra.index()) {
+            Some(&ad) if ad != NONE => Some(NodeIx::new(ad as usize)),
+            _ => None,
+        }
+    }
+
+    fn set(&mut self, entra: NodeIx, ad: Option<NodeIx>) {
+        let i = entra.index();
+        if self.0.len() <= i {
+            if ad.is_none() {
+                return;
+            }
+            self.0.resize(i + 1, NONE);
+        }
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = ad.map_or(NONE, |a| a.index() as u32);
+        }
+    }
 }
 
 impl DirGraph {
@@ -280,7 +310,7 @@ impl DirGraph {
     pub fn reserve(&mut self, nodes: usize, edges: usize) {
         self.g.reserve_nodes(nodes);
         self.g.reserve_edges(edges);
-        self.join_of.reserve(nodes / 2);
+        self.join_of.0.reserve(nodes);
     }
 
     pub fn add(&mut self, n: Node) -> NodeIx {
@@ -412,7 +442,7 @@ impl DirGraph {
         self.g.add_edge(from, to, rel);
         self.linked.push((from, to, rel));
         if rel == Rel::Join {
-            self.join_of.insert(to, from);
+            self.join_of.set(to, Some(from));
         }
         true
     }
@@ -423,8 +453,8 @@ impl DirGraph {
             Some(e) => {
                 self.g.remove_edge(e);
                 self.touched.extend([from, to]);
-                if rel == Rel::Join && self.join_of.get(&to) == Some(&from) {
-                    self.join_of.remove(&to);
+                if rel == Rel::Join && self.join_of.get(to) == Some(from) {
+                    self.join_of.set(to, None);
                 }
                 true
             }
@@ -449,9 +479,9 @@ impl DirGraph {
         for e in edges.into_iter().rev() {
             if let Some((a, b)) = self.g.edge_endpoints(e)
                 && self.g.edge_weight(e) == Some(&Rel::Join)
-                && self.join_of.get(&b) == Some(&a)
+                && self.join_of.get(b) == Some(a)
             {
-                self.join_of.remove(&b);
+                self.join_of.set(b, None);
             }
             self.g.remove_edge(e);
         }
@@ -464,7 +494,7 @@ impl DirGraph {
 
     /// The AD object an Entra object is joined to, if any.
     pub fn joined_ad(&self, entra: NodeIx) -> Option<NodeIx> {
-        self.join_of.get(&entra).copied()
+        self.join_of.get(entra)
     }
 
     pub fn catalogue_name(&self, n: NodeIx) -> Option<&str> {
