@@ -2,7 +2,7 @@
 //! provisioning (SYNC-6), attribute flow (SYNC-7), deletes and the threshold (SYNC-8), duplicate
 //! attribute resiliency (SYNC-9), re-adds (SYNC-10) and delta/initial cycles (SYNC-11).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -279,6 +279,16 @@ impl World {
             .unwrap_or_default()
     }
 
+    /// The name of AD object `n` for the events of `ev`, where only they read it: none when
+    /// events are off (reading it is a trip to memory per object in a large cycle).
+    fn event_name(&self, n: NodeIx, ev: &Events) -> Str {
+        if ev.detail() {
+            self.ad_name(n)
+        } else {
+            Str::default()
+        }
+    }
+
     /// Plans one AD object. A join to an Entra object deleted in the cloud is removed and the
     /// object added again (SYNC-10).
     fn plan(&self, n: NodeIx) -> Vec<Plan> {
@@ -368,7 +378,7 @@ impl World {
             return Outcome::Failed;
         };
         let imm = immutable_id(anchor);
-        let name = self.ad_name(n);
+        let name = self.event_name(n, ev);
         let kind = self.g.ad(n).map_or(Kind::User, |o| o.kind);
         let fail =
             |errors: &mut BTreeSet<ErrorCode>, ev: &mut Events, code, kind, rule, msg: String| {
@@ -993,7 +1003,7 @@ impl World {
         let Some(kind) = self.g.ad(n).map(|o| o.kind) else {
             return;
         };
-        let name = self.ad_name(n);
+        let name = self.event_name(n, ev);
         match kind {
             Kind::User => {
                 let want: Option<NodeIx> = self
@@ -1010,19 +1020,19 @@ impl World {
                 for h in have {
                     self.g.unlink(e, h, Rel::Manager);
                 }
-                let msg = match want {
-                    Some(m) => {
-                        self.g.link(e, m, Rel::Manager);
-                        let mname = self
-                            .g
-                            .entra(m)
-                            .map(|o| self.name_of(o.handle))
-                            .unwrap_or_default();
-                        format!("manager of {name} set to {mname} from AD")
-                    }
-                    None => format!("manager of {name} cleared: AD has none in scope"),
-                };
-                ev.push_with(|| Event::new(K::ManagerFlowed, &name, R::Sync7, msg));
+                if let Some(m) = want {
+                    self.g.link(e, m, Rel::Manager);
+                }
+                ev.push_with(|| {
+                    let msg = match want {
+                        Some(m) => {
+                            let mname = self.entra_name(m);
+                            format!("manager of {name} set to {mname} from AD")
+                        }
+                        None => format!("manager of {name} cleared: AD has none in scope"),
+                    };
+                    Event::new(K::ManagerFlowed, &name, R::Sync7, msg)
+                });
             }
             Kind::Group => {
                 let want: BTreeSet<NodeIx> = self
@@ -1032,19 +1042,23 @@ impl World {
                     .filter_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)))
                     .collect();
                 let have: BTreeSet<NodeIx> = self.g.live_inc(e, Rel::Member).collect();
-                let mut changes: BTreeMap<bool, Vec<Str>> = BTreeMap::new();
-                for m in want.difference(&have) {
+                let added: Vec<NodeIx> = want.difference(&have).copied().collect();
+                let removed: Vec<NodeIx> = have.difference(&want).copied().collect();
+                for m in &added {
                     self.g.link(*m, e, Rel::Member);
                     self.licence_events(*m, e, true, ev);
-                    changes.entry(true).or_default().push(self.entra_name(*m));
                 }
-                for m in have.difference(&want) {
+                for m in &removed {
                     self.g.unlink(*m, e, Rel::Member);
                     self.licence_events(*m, e, false, ev);
-                    changes.entry(false).or_default().push(self.entra_name(*m));
                 }
-                for (added, who) in changes {
+                // Removals are told first; the names are read only when events are kept.
+                for (added, who) in [(false, &removed), (true, &added)] {
+                    if who.is_empty() {
+                        continue;
+                    }
                     ev.push_with(|| {
+                        let who: Vec<Str> = who.iter().map(|m| self.entra_name(*m)).collect();
                         Event::new(
                             K::MembershipFlowed,
                             &name,
