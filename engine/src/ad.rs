@@ -364,7 +364,7 @@ impl World {
         add: bool,
         ev: &mut Events,
     ) -> Result<()> {
-        let name = self.name_of(h);
+        let name = self.event_name_of(h, ev);
         let Some(n) = self.ad_live_of(h) else {
             ev.push(not_live(&name, R::Id3));
             return Ok(());

@@ -797,7 +797,7 @@ impl World {
         add: bool,
         ev: &mut Events,
     ) -> Result<()> {
-        let name = self.name_of(h);
+        let name = self.event_name_of(h, ev);
         let Some(n) = self.entra_live(h)? else {
             ev.push_with(|| {
                 Event::new(
@@ -960,6 +960,10 @@ impl World {
 
     /// ENTRA-6: the licences a membership change brings or takes.
     pub(crate) fn licence_events(&self, member: NodeIx, group: NodeIx, add: bool, ev: &mut Events) {
+        // Events only: nothing to read when they are off.
+        if !ev.detail() {
+            return;
+        }
         let Some(m) = self.g.entra(member) else {
             return;
         };

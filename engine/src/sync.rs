@@ -279,14 +279,12 @@ impl World {
             .unwrap_or_default()
     }
 
-    /// The name of AD object `n` for the events of `ev`, where only they read it: none when
-    /// events are off (reading it is a trip to memory per object in a large cycle).
+    /// The name of AD object `n` for the events of `ev` ([`World::event_name_of`]).
     fn event_name(&self, n: NodeIx, ev: &Events) -> Str {
-        if ev.detail() {
-            self.ad_name(n)
-        } else {
-            Str::default()
-        }
+        self.g
+            .ad(n)
+            .map(|o| self.event_name_of(o.handle, ev))
+            .unwrap_or_default()
     }
 
     /// Plans one AD object. A join to an Entra object deleted in the cloud is removed and the

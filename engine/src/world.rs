@@ -506,6 +506,16 @@ impl World {
         s
     }
 
+    /// The name of a handle for the events of `ev`, where only they read it: none when events
+    /// are off (reading it is a trip to memory per object in a large operation).
+    pub(crate) fn event_name_of(&self, h: HandleId, ev: &crate::report::Events) -> Str {
+        if ev.detail() {
+            self.name_of(h)
+        } else {
+            Str::default()
+        }
+    }
+
     pub(crate) fn name_of(&self, h: HandleId) -> Str {
         self.handles
             .names
