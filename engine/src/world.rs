@@ -643,7 +643,7 @@ impl World {
     fn check_invariants(&mut self) -> Result<()> {
         self.g.sort_touched();
         let (nodes, links) = self.g.touched();
-        let checked = crate::invariants::check(self, nodes, links);
+        let checked = crate::invariants::check(self, nodes, links, self.g.removed_any());
         self.g.clear_touched();
         checked
     }
@@ -663,6 +663,6 @@ impl World {
             // sees them, and INV-2 is about the relations that can be live.
             .filter(|(a, b, rel)| *rel == Rel::Join || !(self.g.is_gone(*a) || self.g.is_gone(*b)))
             .collect();
-        crate::invariants::check(self, &all, &links)
+        crate::invariants::check(self, &all, &links, false)
     }
 }

@@ -270,6 +270,9 @@ pub struct DirGraph {
     touched: Vec<NodeIx>,
     /// Relations added since the last [`DirGraph::clear_touched`].
     linked: Vec<(NodeIx, NodeIx, Rel)>,
+    /// How many relations were removed since the last [`DirGraph::clear_touched`]: with none,
+    /// every relation added is still there.
+    removed: usize,
     /// The AD object each Entra object is joined to, by the Entra object's index: an Entra
     /// group has thousands of incoming relations, and finding its one join among them would
     /// cost its size. A list rather than a hash map: 4 bytes a node, and a cycle that walks the
@@ -333,10 +336,17 @@ impl DirGraph {
         (&self.touched, &self.linked)
     }
 
+    /// Whether a relation was removed since the last [`DirGraph::clear_touched`], so that one
+    /// added since may be gone again.
+    pub fn removed_any(&self) -> bool {
+        self.removed > 0
+    }
+
     /// Forgets the changes: the lists keep their room for the next operation, unless a large
     /// one (an initial cycle over a tenant) left them large.
     pub fn clear_touched(&mut self) {
         const KEPT: usize = 1 << 12;
+        self.removed = 0;
         self.touched.clear();
         self.linked.clear();
         if self.touched.capacity() > KEPT {
@@ -452,6 +462,7 @@ impl DirGraph {
         match self.find_edge(from, to, rel) {
             Some(e) => {
                 self.g.remove_edge(e);
+                self.removed += 1;
                 self.touched.extend([from, to]);
                 if rel == Rel::Join && self.join_of.get(to) == Some(from) {
                     self.join_of.set(to, None);
@@ -484,6 +495,7 @@ impl DirGraph {
                 self.join_of.set(b, None);
             }
             self.g.remove_edge(e);
+            self.removed += 1;
         }
     }
 
