@@ -193,6 +193,13 @@ impl World {
         point.objects.reserve(position.len());
         point.by_id.0.reserve(position.len());
         let mut names: FxHashMap<crate::model::props::Str, u32> = FxHashMap::default();
+        let catalogue = &mut point.catalogue;
+        let mut name_at = |s: &crate::model::props::Str| {
+            *names.entry(s.clone()).or_insert_with(|| {
+                catalogue.push(s.clone());
+                catalogue.len() as u32 - 1
+            })
+        };
         for n in live() {
             let Some(o) = self.g.entra(n) else { continue };
             let start = point.links.len() as u32;
@@ -202,22 +209,15 @@ impl World {
                 if !self.g.is_live(t) {
                     continue;
                 }
-                let (kind, name) = match self.g.node(t) {
+                let (kind, at) = match self.g.node(t) {
                     Some(Node::Entra(_)) => match position.get(&t) {
-                        Some(at) => (0, Err(*at)),
+                        Some(at) => (0, *at),
                         None => continue,
                     },
-                    Some(Node::Role(s)) => (1, Ok(s)),
-                    Some(Node::Sku(s)) => (2, Ok(s)),
-                    Some(Node::App(s)) => (3, Ok(s)),
+                    Some(Node::Role(s)) => (1, name_at(s)),
+                    Some(Node::Sku(s)) => (2, name_at(s)),
+                    Some(Node::App(s)) => (3, name_at(s)),
                     _ => continue,
-                };
-                let at = match name {
-                    Err(at) => at,
-                    Ok(s) => *names.entry(s.clone()).or_insert_with(|| {
-                        point.catalogue.push(s.clone());
-                        point.catalogue.len() as u32 - 1
-                    }),
                 };
                 point.links.push(Link {
                     rel: *e.weight(),
