@@ -115,7 +115,7 @@ type FoldedMap = hashbrown::HashMap<Folded, NodeIx, rustc_hash::FxBuildHasher>;
 /// case (see [`Folded`]).
 pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]> {
     let mut v = SmallVec::new();
-    if let Some(Value::Text(u)) = props.get(EntraProp::UserPrincipalName) {
+    if let Some(u) = props.str(EntraProp::UserPrincipalName) {
         v.push((Unique::Upn, u));
     }
     if let Some(list) = props.get(EntraProp::ProxyAddresses) {
@@ -123,7 +123,7 @@ pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]
             v.push((Unique::Proxy, p));
         }
     }
-    if let Some(Value::Text(i)) = props.get(EntraProp::OnPremisesImmutableId) {
+    if let Some(i) = props.str(EntraProp::OnPremisesImmutableId) {
         v.push((Unique::ImmutableId, i));
     }
     v
@@ -248,13 +248,13 @@ impl EntraIndex {
     }
 
     fn insert_deleted(&mut self, n: NodeIx, o: &EntraObject) {
-        if let Some(Value::Text(i)) = o.props.get(EntraProp::OnPremisesImmutableId) {
+        if let Some(i) = o.props.str(EntraProp::OnPremisesImmutableId) {
             self.deleted_anchor.entry(i.clone()).or_default().push(n);
         }
     }
 
     fn remove_deleted(&mut self, n: NodeIx, o: &EntraObject) {
-        if let Some(Value::Text(i)) = o.props.get(EntraProp::OnPremisesImmutableId)
+        if let Some(i) = o.props.str(EntraProp::OnPremisesImmutableId)
             && let Some(v) = self.deleted_anchor.get_mut(i)
         {
             v.retain(|x| *x != n);
@@ -299,7 +299,6 @@ impl World {
             props,
             errors: thin_vec::ThinVec::new(),
         };
-        let id = o.id;
         let n = self.g.add(Node::Entra(o));
         let g = &self.g;
         self.entra_ix
@@ -457,8 +456,7 @@ impl World {
         }
         let gt = obj.group_type.unwrap_or(GroupType::Security);
         let id = self.ids.guid();
-        let n = self.entra_add(h, (kind, gt), id, props);
-        let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
+        self.entra_add(h, (kind, gt), id, props);
         ev.push_with(|| {
             Event::new(
                 K::Created,

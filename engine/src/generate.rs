@@ -39,37 +39,35 @@ impl Incident {
     }
 }
 
-const DEPARTMENTS: &[Str] = &[
-    arcstr::literal!("Finance"),
-    arcstr::literal!("Sales"),
-    arcstr::literal!("Engineering"),
-    arcstr::literal!("Marketing"),
-    arcstr::literal!("Support"),
-    arcstr::literal!("Operations"),
-    arcstr::literal!("Legal"),
-    arcstr::literal!("HR"),
-    arcstr::literal!("IT"),
-    arcstr::literal!("Research"),
+/// A list of static shared strings: values many generated users hold, as one string each.
+macro_rules! shared {
+    ($($s:literal),* $(,)?) => { &[$(arcstr::literal!($s)),*] };
+}
+
+const DEPARTMENTS: &[Str] = shared![
+    "Finance",
+    "Sales",
+    "Engineering",
+    "Marketing",
+    "Support",
+    "Operations",
+    "Legal",
+    "HR",
+    "IT",
+    "Research",
 ];
-const TITLES: &[Str] = &[
-    arcstr::literal!("Analyst"),
-    arcstr::literal!("Engineer"),
-    arcstr::literal!("Manager"),
-    arcstr::literal!("Specialist"),
-    arcstr::literal!("Consultant"),
-    arcstr::literal!("Coordinator"),
-    arcstr::literal!("Director"),
-    arcstr::literal!("Associate"),
+const TITLES: &[Str] = shared![
+    "Analyst",
+    "Engineer",
+    "Manager",
+    "Specialist",
+    "Consultant",
+    "Coordinator",
+    "Director",
+    "Associate",
 ];
-const CITIES: &[Str] = &[
-    arcstr::literal!("Seattle"),
-    arcstr::literal!("London"),
-    arcstr::literal!("Paris"),
-    arcstr::literal!("Berlin"),
-    arcstr::literal!("Madrid"),
-    arcstr::literal!("Tokyo"),
-    arcstr::literal!("Sydney"),
-    arcstr::literal!("Toronto"),
+const CITIES: &[Str] = shared![
+    "Seattle", "London", "Paris", "Berlin", "Madrid", "Tokyo", "Sydney", "Toronto",
 ];
 const ROLES: &[&str] = &[
     "Global Administrator",

@@ -100,6 +100,11 @@ struct Flow<'a> {
     written: &'a [EntraProp],
 }
 
+/// The properties a flow writes, for describing it afterwards.
+fn written_keys(want: &[(EntraProp, Option<Value>)]) -> smallvec::SmallVec<[EntraProp; 32]> {
+    want.iter().map(|(p, _)| *p).collect()
+}
+
 /// How an add found (or made) its Entra object.
 enum Outcome {
     Joined(NodeIx),
@@ -350,7 +355,7 @@ impl World {
             return Some(cg);
         }
         let guid = o.guid;
-        let name = self.name_of(o.handle);
+        let name = self.event_name_of(o.handle, ev);
         if let Some(o) = self.g.ad_mut(n) {
             o.attrs
                 .set(AdAttr::ConsistencyGuid, Some(Value::Text(guid.text())));
@@ -567,7 +572,7 @@ impl World {
         ];
         let anchor_value = Some(Value::Text(imm.clone()));
         let (want, new_errors) = self.flow_values(n, None, anchor_value, &[], &PropMap::default());
-        let written: smallvec::SmallVec<[EntraProp; 32]> = want.iter().map(|(p, _)| *p).collect();
+        let written = written_keys(&want);
         let mut props = PropMap::default();
         props.update(base.iter().cloned().chain(want));
         let e = self.entra_add(h, (kind, GroupType::Security), id, props);
@@ -769,7 +774,7 @@ impl World {
         let anchor = eo.props.get(EntraProp::OnPremisesImmutableId).cloned();
         let old_errors = eo.errors.clone();
         let before = eo.props.clone();
-        let name = self.name_of(eo.handle);
+        let name = self.event_name_of(eo.handle, ev);
         let (want, new_errors) = self.flow_values(n, Some(e), anchor, &old_errors, &before);
         if let Err(clashes) = self.entra_write(e, &want) {
             // The export stays pending and is retried by the next cycle (SYNC-11).
@@ -794,10 +799,7 @@ impl World {
             old_errors: &old_errors,
             new_errors,
             before: &before,
-            written: &want
-                .iter()
-                .map(|(p, _)| *p)
-                .collect::<smallvec::SmallVec<[EntraProp; 32]>>(),
+            written: &written_keys(&want),
         };
         self.flow_outcome(e, flow, errors, ev);
     }

@@ -470,7 +470,6 @@ impl World {
         let id = self.ids.guid();
         let n = self.entra_add(b.handle, (b.kind, b.group_type), id, props);
         remap.insert(b.id, n);
-        let id = self.g.entra(n).map(|o| o.id).unwrap_or_default();
         ev.push_with(|| Event::new(K::RestoredFromBackup, &name, R::Vdc3, format!(
             "{name} re-created from the backup with a new object id {id} (was {}); onPremisesSyncEnabled is null", b.id)));
         let lacking: Vec<&str> = b

@@ -27,50 +27,26 @@ pub struct AdBackedUp {
 
 #[derive(Clone, Debug, Default)]
 pub struct AdBackup {
-    pub objects: ByHandle,
+    pub objects: Vec<AdBackedUp>,
+    /// Positions in `objects` by handle.
+    pub by_handle: crate::model::idmap::PerHandle<usize>,
     /// The memberships of every object, object after object: one list for the backup rather
     /// than one per object.
     pub groups: Vec<Guid>,
 }
 
 impl AdBackup {
+    /// The backed-up object of a handle (AD holds one live object a handle, AD-1).
+    pub fn get(&self, h: HandleId) -> Option<&AdBackedUp> {
+        let at = self.by_handle.get(&h)?.first()?;
+        self.objects.get(*at)
+    }
+
     /// The objectGUIDs of the groups a backed-up object was a member of.
     pub fn groups_of(&self, o: &AdBackedUp) -> &[Guid] {
         self.groups
             .get(o.groups.start as usize..o.groups.end as usize)
             .unwrap_or_default()
-    }
-}
-
-/// The objects of an AD backup by handle: handles are dense, so a list indexed by handle.
-#[derive(Clone, Debug, Default)]
-pub struct ByHandle {
-    slots: Vec<Option<AdBackedUp>>,
-    count: usize,
-}
-
-impl ByHandle {
-    pub fn get(&self, h: &HandleId) -> Option<&AdBackedUp> {
-        self.slots.get(h.0 as usize).and_then(Option::as_ref)
-    }
-
-    pub fn len(&self) -> usize {
-        self.count
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
-    }
-
-    fn insert(&mut self, h: HandleId, o: AdBackedUp) {
-        let at = h.0 as usize;
-        if self.slots.len() <= at {
-            self.slots.resize_with(at + 1, || None);
-        }
-        if let Some(slot) = self.slots.get_mut(at) {
-            self.count += usize::from(slot.is_none());
-            *slot = Some(o);
-        }
     }
 }
 
@@ -83,7 +59,7 @@ impl World {
     /// VEAD-1: captures every live AD user and group.
     pub(crate) fn ad_backup(&mut self, label: &str, ev: &mut Events) {
         let mut b = AdBackup::default();
-        b.objects.slots.reserve(self.handles.len());
+        b.by_handle.reserve(self.handles.len());
         for n in self.g.nodes() {
             let Some(o) = self.g.ad(n) else { continue };
             if !o.is_live() {
@@ -93,19 +69,17 @@ impl World {
             let start = b.groups.len() as u32;
             b.groups
                 .extend(self.g.live_out(n, Rel::Member).filter_map(guid_of));
-            b.objects.insert(
-                o.handle,
-                AdBackedUp {
-                    handle: o.handle,
-                    kind: o.kind,
-                    guid: o.guid,
-                    sid: o.sid,
-                    ou: o.ou.clone(),
-                    attrs: o.attrs.clone(),
-                    groups: start..b.groups.len() as u32,
-                    manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
-                },
-            );
+            b.by_handle.push(o.handle, b.objects.len());
+            b.objects.push(AdBackedUp {
+                handle: o.handle,
+                kind: o.kind,
+                guid: o.guid,
+                sid: o.sid,
+                ou: o.ou.clone(),
+                attrs: o.attrs.clone(),
+                groups: start..b.groups.len() as u32,
+                manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
+            });
         }
         b.groups.shrink_to_fit();
         let count = b.objects.len();
@@ -144,7 +118,7 @@ impl World {
         })?;
         for name in users {
             let h = self.handle(name, Kind::User)?;
-            let Some(b) = backup.objects.get(&h) else {
+            let Some(b) = backup.get(h) else {
                 ev.push_with(|| {
                     Event::new(
                         K::NotFound,

@@ -66,6 +66,11 @@ fn hash_name(name: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(name)
 }
 
+/// The hash of a handle's name, read back from `names` (for the table's own rehashing).
+fn rehash(names: &[Str]) -> impl Fn(&HandleId) -> u64 + '_ {
+    |h| hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
+}
+
 pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
 
 impl Handles {
@@ -92,10 +97,7 @@ impl Handles {
     fn reserve(&mut self, handles: usize) {
         self.names.reserve(handles);
         self.kinds.reserve(handles);
-        let names = &self.names;
-        self.by_name.reserve(handles, |h| {
-            hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
-        });
+        self.by_name.reserve(handles, rehash(&self.names));
         self.ad.reserve(handles);
         self.entra.reserve(handles);
     }
@@ -118,10 +120,8 @@ impl Handles {
         let h = HandleId(self.names.len() as u32);
         self.names.push(Str::from(name));
         self.kinds.push(kind);
-        let names = &self.names;
-        self.by_name.insert_unique(hash_name(name), h, |h| {
-            hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
-        });
+        self.by_name
+            .insert_unique(hash_name(name), h, rehash(&self.names));
         Ok(h)
     }
     pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {

@@ -270,9 +270,9 @@ pub struct DirGraph {
     touched: Vec<NodeIx>,
     /// Relations added since the last [`DirGraph::clear_touched`].
     linked: Vec<(NodeIx, NodeIx, Rel)>,
-    /// How many relations were removed since the last [`DirGraph::clear_touched`]: with none,
+    /// Whether a relation was removed since the last [`DirGraph::clear_touched`]: if not,
     /// every relation added is still there.
-    removed: usize,
+    removed: bool,
     /// The AD object each Entra object is joined to, by the Entra object's index: an Entra
     /// group has thousands of incoming relations, and finding its one join among them would
     /// cost its size. A list rather than a hash map: 4 bytes a node, and a cycle that walks the
@@ -339,14 +339,14 @@ impl DirGraph {
     /// Whether a relation was removed since the last [`DirGraph::clear_touched`], so that one
     /// added since may be gone again.
     pub fn removed_any(&self) -> bool {
-        self.removed > 0
+        self.removed
     }
 
     /// Forgets the changes: the lists keep their room for the next operation, unless a large
     /// one (an initial cycle over a tenant) left them large.
     pub fn clear_touched(&mut self) {
         const KEPT: usize = 1 << 12;
-        self.removed = 0;
+        self.removed = false;
         self.touched.clear();
         self.linked.clear();
         if self.touched.capacity() > KEPT {
@@ -462,7 +462,7 @@ impl DirGraph {
         match self.find_edge(from, to, rel) {
             Some(e) => {
                 self.g.remove_edge(e);
-                self.removed += 1;
+                self.removed = true;
                 self.touched.extend([from, to]);
                 if rel == Rel::Join && self.join_of.get(to) == Some(from) {
                     self.join_of.set(to, None);
@@ -495,7 +495,7 @@ impl DirGraph {
                 self.join_of.set(b, None);
             }
             self.g.remove_edge(e);
-            self.removed += 1;
+            self.removed = true;
         }
     }
 

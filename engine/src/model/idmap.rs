@@ -16,6 +16,11 @@ fn hash(id: &Guid) -> u64 {
     FxBuildHasher.hash_one(id)
 }
 
+/// The hash of a node's id, read back from the node (for the table's own rehashing).
+fn rehash(id_of: impl Fn(NodeIx) -> Option<Guid>) -> impl Fn(&NodeIx) -> u64 {
+    move |x| id_of(*x).map_or(0, |g| hash(&g))
+}
+
 impl IdMap {
     /// The node carrying `id`; `id_of` reads a node's id.
     pub fn get(&self, id: &Guid, id_of: impl Fn(NodeIx) -> Option<Guid>) -> Option<NodeIx> {
@@ -30,15 +35,13 @@ impl IdMap {
         match self.0.find_mut(h, |x| id_of(*x) == Some(id)) {
             Some(slot) => *slot = n,
             None => {
-                self.0
-                    .insert_unique(h, n, |x| id_of(*x).map_or(0, |g| hash(&g)));
+                self.0.insert_unique(h, n, rehash(&id_of));
             }
         }
     }
 
     pub fn reserve(&mut self, additional: usize, id_of: impl Fn(NodeIx) -> Option<Guid>) {
-        self.0
-            .reserve(additional, |x| id_of(*x).map_or(0, |g| hash(&g)));
+        self.0.reserve(additional, rehash(id_of));
     }
 
     pub fn len(&self) -> usize {

@@ -105,6 +105,17 @@ fn rank(mask: u32, i: u32) -> usize {
     (mask & 1u32.checked_shl(i).unwrap_or(0).wrapping_sub(1)).count_ones() as usize
 }
 
+/// The key indexes set in `mask`, lowest first.
+fn set_bits(mut mask: u32) -> impl Iterator<Item = u32> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let i = mask.trailing_zeros();
+            mask &= mask - 1;
+            i
+        })
+    })
+}
+
 /// The values of the keys in `mask`, in key order: the wanted value of a key set by the write,
 /// else the value of the old map (keys `old_mask`) at its position, from `old_at`.
 fn collect_values(
@@ -112,11 +123,11 @@ fn collect_values(
     want: &mut [Option<Option<Value>>; 32],
     mut old_at: impl FnMut(usize) -> Option<Value>,
 ) -> Arc<[Value]> {
-    let mut bits = mask;
+    let mut bits = set_bits(mask);
+    // A range's map has an exact length: the values go into one allocation.
     (0..mask.count_ones())
         .map(|_| {
-            let i = bits.trailing_zeros();
-            bits &= bits.wrapping_sub(1);
+            let i = bits.next().unwrap_or_default();
             match want.get_mut(i as usize).and_then(Option::take) {
                 Some(Some(v)) => v,
                 // Kept from the old map, which has it: `i` is untouched and in its mask.
@@ -250,10 +261,7 @@ impl<K: PropKey> PropMap<K> {
         let changed = self.apply(&mut want, touched);
         // Only the touched slots can still hold a value: clear them, and the array needs no
         // drop (a 32-slot loop on every write otherwise).
-        let mut bits = touched;
-        while bits != 0 {
-            let i = bits.trailing_zeros();
-            bits &= bits - 1;
+        for i in set_bits(touched) {
             if let Some(slot) = want.get_mut(i as usize) {
                 *slot = None;
             }
@@ -265,33 +273,19 @@ impl<K: PropKey> PropMap<K> {
     /// A map holding the values of `changes` (the last change of a key wins; `None` or an empty
     /// value is no value), written in one allocation.
     fn from_changes(changes: impl IntoIterator<Item = (K, Option<Value>)>) -> Self {
-        let mut slots: [Option<Value>; 32] = Default::default();
+        let mut want: [Option<Option<Value>>; 32] = Default::default();
         for (k, v) in changes {
-            if let Some(slot) = slots.get_mut(k.index() as usize) {
-                *slot = v.filter(|v| !v.is_empty());
+            if let Some(slot) = want.get_mut(k.index() as usize) {
+                *slot = Some(v.filter(|v| !v.is_empty()));
             }
         }
-        let mut mask = 0u32;
-        for (i, slot) in slots.iter().enumerate() {
-            if slot.is_some() {
-                mask |= 1u32 << i;
-            }
-        }
-        let mut bits = mask;
-        // A range's map has an exact length: the values go into one allocation.
-        let vals = (0..mask.count_ones())
-            .map(|_| {
-                let i = bits.trailing_zeros();
-                bits &= bits.wrapping_sub(1);
-                slots
-                    .get_mut(i as usize)
-                    .and_then(Option::take)
-                    .unwrap_or(Value::Bool(false))
-            })
-            .collect();
+        let mask = (0u32..)
+            .zip(&want)
+            .filter(|(_, w)| matches!(w, Some(Some(_))))
+            .fold(0, |m, (i, _)| m | 1u32 << i);
         PropMap {
             mask,
-            vals,
+            vals: collect_values((mask, 0), &mut want, |_| None),
             key: PhantomData,
         }
     }
@@ -300,10 +294,7 @@ impl<K: PropKey> PropMap<K> {
     fn apply(&mut self, want: &mut [Option<Option<Value>>; 32], touched: u32) -> bool {
         let mut mask = self.mask;
         let mut changed = false;
-        let mut bits = touched;
-        while bits != 0 {
-            let i = bits.trailing_zeros();
-            bits &= bits - 1;
+        for i in set_bits(touched) {
             let b = 1u32 << i;
             let present = self.mask & b != 0;
             match want.get(i as usize) {
@@ -329,10 +320,7 @@ impl<K: PropKey> PropMap<K> {
             && let Some(vals) = Arc::get_mut(&mut self.vals)
         {
             // The same keys and no backup shares the map: the values are replaced in place.
-            let mut bits = touched;
-            while bits != 0 {
-                let i = bits.trailing_zeros();
-                bits &= bits - 1;
+            for i in set_bits(touched) {
                 let pos = rank(self.mask, i);
                 if let (Some(Some(Some(v))), Some(slot)) = (
                     want.get_mut(i as usize).map(Option::take),
@@ -372,25 +360,15 @@ impl<K: PropKey> PropMap<K> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Value)> {
-        let mut mask = self.mask;
-        self.vals.iter().filter_map(move |v| {
-            let i = mask.trailing_zeros();
-            mask &= mask.wrapping_sub(1);
-            K::from_index(i).map(|k| (k, v))
-        })
+        set_bits(self.mask)
+            .zip(self.vals.iter())
+            .filter_map(|(i, v)| K::from_index(i).map(|k| (k, v)))
     }
 
     /// Keeps only the keys for which `keep` holds.
     pub fn retain(&mut self, keep: impl Fn(K) -> bool) {
-        if self.iter().any(|(k, _)| !keep(k)) {
-            let kept: Vec<(K, Value)> = self
-                .iter()
-                .filter(|(k, _)| keep(*k))
-                .map(|(k, v)| (k, v.clone()))
-                .collect();
-            self.mask = kept.iter().fold(0, |m, (k, _)| m | bit(*k));
-            self.vals = kept.into_iter().map(|(_, v)| v).collect();
-        }
+        let dropped: Vec<K> = self.iter().map(|(k, _)| k).filter(|k| !keep(*k)).collect();
+        self.update(dropped.into_iter().map(|k| (k, None)));
     }
 }
 
