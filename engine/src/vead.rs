@@ -59,6 +59,8 @@ impl World {
     /// VEAD-1: captures every live AD user and group.
     pub(crate) fn ad_backup(&mut self, label: &str, ev: &mut Events) {
         let mut b = AdBackup::default();
+        // About one live AD object a handle: reserved, not grown by doubling a million times.
+        b.objects.reserve(self.handles.len());
         b.by_handle.reserve(self.handles.len());
         for n in self.g.nodes() {
             let Some(o) = self.g.ad(n) else { continue };
