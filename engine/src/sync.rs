@@ -105,6 +105,31 @@ fn written_keys(want: &[(EntraProp, Option<Value>)]) -> smallvec::SmallVec<[Entr
     want.iter().map(|(p, _)| *p).collect()
 }
 
+/// Nodes in index order without repeats. Many of them (an initial cycle's references, several
+/// per user) are ordered through a bit per node rather than sorted.
+fn in_order(mut nodes: Vec<NodeIx>) -> Vec<NodeIx> {
+    let bound = nodes.iter().map(|n| n.index() + 1).max().unwrap_or(0);
+    if nodes.len() < bound / 64 {
+        nodes.sort_unstable();
+        nodes.dedup();
+        return nodes;
+    }
+    let mut bits = vec![0u64; bound.div_ceil(64)];
+    for n in &nodes {
+        if let Some(w) = bits.get_mut(n.index() / 64) {
+            *w |= 1 << (n.index() % 64);
+        }
+    }
+    nodes.clear();
+    for (i, mut w) in bits.into_iter().enumerate() {
+        while w != 0 {
+            nodes.push(NodeIx::new(i * 64 + w.trailing_zeros() as usize));
+            w &= w - 1;
+        }
+    }
+    nodes
+}
+
 /// How an add found (or made) its Entra object.
 enum Outcome {
     Joined(NodeIx),
@@ -162,16 +187,20 @@ impl World {
     /// One Entra Connect cycle (SYNC-11): import both sides, plan adds, updates and deletes,
     /// apply the deletion threshold (SYNC-8), export.
     pub(crate) fn sync_cycle(&mut self, kind: CycleKind, ev: &mut Events) {
-        let mut candidates: Vec<NodeIx> = match kind {
+        let candidates: Vec<NodeIx> = match kind {
+            // Every AD object, in node order; the changed ones are among them.
             CycleKind::Initial => {
                 self.sync.applied_ous = self.sync.configured_ous.clone();
-                let all = self.g.nodes().filter(|n| self.g.ad(*n).is_some());
-                all.chain(std::mem::take(&mut self.sync.dirty)).collect()
+                self.sync.dirty = Vec::new();
+                self.g.nodes().filter(|n| self.g.ad(*n).is_some()).collect()
             }
-            CycleKind::Delta => std::mem::take(&mut self.sync.dirty),
+            CycleKind::Delta => {
+                let mut dirty = std::mem::take(&mut self.sync.dirty);
+                dirty.sort_unstable();
+                dirty.dedup();
+                dirty
+            }
         };
-        candidates.sort_unstable();
-        candidates.dedup();
         let plan: Vec<(NodeIx, Plan)> = candidates
             .iter()
             .flat_map(|n| self.plan(*n).into_iter().map(|p| (*n, p)))
@@ -245,9 +274,7 @@ impl World {
                 }
             }
         }
-        refs.sort_unstable();
-        refs.dedup();
-        for n in refs {
+        for n in in_order(refs) {
             self.flow_references(n, ev);
         }
         let errors: Vec<&str> = result.errors.iter().map(|e| e.name()).collect();
@@ -1080,5 +1107,28 @@ impl World {
             .entra(e)
             .map(|o| self.name_of(o.handle))
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SYNC-7's reference phase visits each node once, in index order, whether the list is
+    /// sorted (few nodes) or ordered through a bit per node (many).
+    #[test]
+    fn sync_7_references_in_order_without_repeats() {
+        let ix = |v: &[usize]| v.iter().map(|i| NodeIx::new(*i)).collect::<Vec<_>>();
+        for input in [
+            vec![],
+            vec![5],
+            vec![900, 3, 3, 64, 0, 900],
+            vec![7, 7, 1, 2, 63, 64, 65, 128, 127, 1],
+        ] {
+            let mut want = input.clone();
+            want.sort_unstable();
+            want.dedup();
+            assert_eq!(in_order(ix(&input)), ix(&want), "{input:?}");
+        }
     }
 }
