@@ -91,6 +91,11 @@ fn bench_prints_every_phase_and_the_peak_memory() {
     assert_eq!(v["touched"], 200);
     assert!(v["total_s"].as_f64().unwrap() > 0.0);
     assert!(v["delta_sync_one_change_s"].as_f64().is_some());
+    // Linux: the CPU time split into user and system (kernel) seconds.
+    if cfg!(target_os = "linux") {
+        assert!(v["cpu_s"]["user"].as_f64().unwrap() >= 0.0);
+        assert!(v["cpu_s"]["system"].as_f64().unwrap() >= 0.0);
+    }
     assert!(
         String::from_utf8_lossy(&o.stderr).is_empty(),
         "no progress bars when piped"
