@@ -874,7 +874,12 @@ impl World {
                         .insert(n);
                     *upn = placeholder.into();
                 }
-                (EntraProp::ProxyAddresses, Some(Value::List(list))) => {
+                // Most lists clash nowhere: kept as they are, not rebuilt.
+                (EntraProp::ProxyAddresses, Some(Value::List(list)))
+                    if list
+                        .iter()
+                        .any(|p| other(self.entra_ix.holder(Unique::Proxy, p))) =>
+                {
                     let mut kept = thin_vec::ThinVec::new();
                     for p in list.drain(..) {
                         if other(self.entra_ix.holder(Unique::Proxy, &p)) {
