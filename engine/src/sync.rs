@@ -105,31 +105,6 @@ fn written_keys(want: &[(EntraProp, Option<Value>)]) -> smallvec::SmallVec<[Entr
     want.iter().map(|(p, _)| *p).collect()
 }
 
-/// Nodes in index order without repeats. Many of them (an initial cycle's references, several
-/// per user) are ordered through a bit per node rather than sorted.
-fn in_order(mut nodes: Vec<NodeIx>) -> Vec<NodeIx> {
-    let bound = nodes.iter().map(|n| n.index() + 1).max().unwrap_or(0);
-    if nodes.len() < bound / 64 {
-        nodes.sort_unstable();
-        nodes.dedup();
-        return nodes;
-    }
-    let mut bits = vec![0u64; bound.div_ceil(64)];
-    for n in &nodes {
-        if let Some(w) = bits.get_mut(n.index() / 64) {
-            *w |= 1 << (n.index() % 64);
-        }
-    }
-    nodes.clear();
-    for (i, mut w) in bits.into_iter().enumerate() {
-        while w != 0 {
-            nodes.push(NodeIx::new(i * 64 + w.trailing_zeros() as usize));
-            w &= w - 1;
-        }
-    }
-    nodes
-}
-
 /// How an add found (or made) its Entra object.
 enum Outcome {
     Joined(NodeIx),
@@ -274,7 +249,8 @@ impl World {
                 }
             }
         }
-        for n in in_order(refs) {
+        in_order(&mut refs);
+        for n in refs {
             self.flow_references(n, ev);
         }
         let errors: Vec<&str> = result.errors.iter().map(|e| e.name()).collect();
@@ -1133,7 +1109,9 @@ mod tests {
             let mut want = input.clone();
             want.sort_unstable();
             want.dedup();
-            assert_eq!(in_order(ix(&input)), ix(&want), "{input:?}");
+            let mut got = ix(&input);
+            in_order(&mut got);
+            assert_eq!(got, ix(&want), "{input:?}");
         }
     }
 }
