@@ -180,18 +180,22 @@ impl World {
         };
         // Every live Entra object is backed up, in node order: its position is known before
         // the relations pointing to it are written.
-        let mut position: FxHashMap<NodeIx, u32> = FxHashMap::default();
+        // Positions by node index (`u32::MAX`: not backed up), read in node order.
+        let mut position = vec![u32::MAX; petgraph::visit::NodeIndexable::node_bound(&self.g.g)];
         let live = || {
             self.g
                 .nodes()
                 .filter(|n| self.g.entra(*n).is_some_and(EntraObject::is_live))
         };
-        position.reserve(self.entra_ix.by_id.len());
-        for (i, n) in live().enumerate() {
-            position.insert(n, i as u32);
+        let mut count = 0;
+        for n in live() {
+            if let Some(p) = position.get_mut(n.index()) {
+                *p = count;
+                count += 1;
+            }
         }
-        point.objects.reserve(position.len());
-        point.by_id.0.reserve(position.len());
+        point.objects.reserve(count as usize);
+        point.by_id.0.reserve(count as usize);
         let mut names: FxHashMap<crate::model::props::Str, u32> = FxHashMap::default();
         let catalogue = &mut point.catalogue;
         let mut name_at = |s: &crate::model::props::Str| {
@@ -210,9 +214,9 @@ impl World {
                     continue;
                 }
                 let (kind, at) = match self.g.node(t) {
-                    Some(Node::Entra(_)) => match position.get(&t) {
-                        Some(at) => (0, *at),
-                        None => continue,
+                    Some(Node::Entra(_)) => match position.get(t.index()) {
+                        Some(&at) if at != u32::MAX => (0, at),
+                        _ => continue,
                     },
                     Some(Node::Role(s)) => (1, name_at(s)),
                     Some(Node::Sku(s)) => (2, name_at(s)),
