@@ -125,6 +125,13 @@ fn main() -> ExitCode {
     // a third of a large run. One second keeps them for the next phase.
     // SAFETY: sets an option before any other thread exists; mimalloc reads options atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
+    // Transparent huge pages for mimalloc's arenas (it advises the kernel with MADV_HUGEPAGE,
+    // which is what a `madvise` THP setting, the common default, waits for): a million-user
+    // world spans 1.8 GB, and with 4 KiB pages a scattered read that misses the cache likely
+    // walks the page tables too (this VM exposes no TLB counter to check). 5% less user time
+    // at 1M users on this machine (medians of five runs each); the peak is unchanged.
+    // SAFETY: as above.
+    unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
         Command::Run { paths, format } => run(&paths, format),
