@@ -126,7 +126,7 @@ fn main() -> ExitCode {
     // SAFETY: sets an option before any other thread exists; mimalloc reads options atomically.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
     // Transparent huge pages for mimalloc's arenas (it advises the kernel with MADV_HUGEPAGE,
-    // which is what a `madvise` THP setting, the common default, waits for): a million-user
+    // which is what a `madvise` THP setting, a common default, waits for): a million-user
     // world spans 1.8 GB, and with 4 KiB pages a scattered read that misses the cache likely
     // walks the page tables too (this VM exposes no TLB counter to check). 5% less user time
     // at 1M users on this machine (medians of five runs each); the peak is unchanged.
