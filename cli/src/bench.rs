@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use hysim_engine::generate::{Incident, Tenant};
@@ -32,26 +33,65 @@ pub fn generate(users: usize, seed: u64, incident: Incident, out: &Path) -> Resu
     }
 }
 
-/// A progress bar per phase on a terminal; nothing when stderr is piped.
-fn bar(len: u64, phase: &str) -> ProgressBar {
+/// A progress bar for a phase on a terminal; nothing when stderr is piped.
+fn bar(len: u64, phase: &'static str, stage: &'static str) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let pb = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} {elapsed}") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix:>12} {msg:<17} [{bar:40}] {pos}/{len} {elapsed}")
+    {
         pb.set_style(style.progress_chars("=> "));
     }
-    pb.set_message(phase.to_string());
+    pb.set_prefix(phase);
+    pb.set_message(stage);
     pb
 }
 
+/// A bar for a phase that is one operation of the world (a cycle, a backup, a restore
+/// session), which tells the bar how far each of its stages has got. Unwatch the world after.
+fn watch(w: &mut World, phase: &'static str) -> ProgressBar {
+    let pb = bar(1, phase, "");
+    if !pb.is_hidden() {
+        let shown = pb.clone();
+        w.set_progress(Some(Arc::new(move |stage, done, total| {
+            shown.set_message(stage);
+            shown.set_length(total as u64);
+            shown.set_position(done as u64);
+        })));
+    }
+    pb
+}
+
+/// Applies one operation under a bar that the world moves ([`watch`]).
+fn apply_watched(w: &mut World, op: &Op, phase: &'static str) -> Result<(), String> {
+    let pb = watch(w, phase);
+    let applied = w.apply(op).map_err(|e| e.to_string());
+    pb.finish_and_clear();
+    w.set_progress(None);
+    applied.map(drop)
+}
+
 /// Applies the operations in order, moving the bar every 1,024 of them: a move takes a lock
-/// and reads the clock, 1.3% of a run's instructions when the bar moved per operation.
+/// and reads the clock, 1.3% of a run's instructions when the bar moved per operation. An
+/// operation that is long itself (a cycle in the middle of an incident) shows its stage in the
+/// bar's message.
 fn apply_all(w: &mut World, ops: impl Iterator<Item = Op>, pb: &ProgressBar) -> Result<(), String> {
     const STEP: u64 = 1 << 10;
+    if !pb.is_hidden() {
+        let shown = pb.clone();
+        w.set_progress(Some(Arc::new(move |stage, done, total| {
+            shown.set_message(format!("{stage} {done}/{total}"));
+        })));
+    }
     let mut pending = 0;
+    let mut applied = Ok(());
     for op in ops {
-        w.apply(&op).map_err(|e| e.to_string())?;
+        applied = w.apply(&op).map(drop).map_err(|e| e.to_string());
+        if applied.is_err() {
+            break;
+        }
         pending += 1;
         if pending == STEP {
             pb.inc(STEP);
@@ -59,7 +99,8 @@ fn apply_all(w: &mut World, ops: impl Iterator<Item = Op>, pb: &ProgressBar) -> 
         }
     }
     pb.inc(pending);
-    Ok(())
+    w.set_progress(None);
+    applied
 }
 
 /// The peak resident memory of this process in bytes (Linux), or `None` elsewhere.
@@ -97,16 +138,19 @@ pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::
         );
     };
     let t = Instant::now();
-    let pb = bar(users as u64, "build AD");
+    let pb = bar(users as u64, "build", "AD operations");
     apply_all(&mut w, tenant.ad_ops(), &pb)?;
     pb.finish_and_clear();
     let build_ad = t.elapsed();
     let t = Instant::now();
-    w.apply(&Op::Sync(hysim_engine::CycleKind::Initial))
-        .map_err(|e| e.to_string())?;
+    apply_watched(
+        &mut w,
+        &Op::Sync(hysim_engine::CycleKind::Initial),
+        "initial sync",
+    )?;
     time("initial_sync", &mut phases, t);
     let t = Instant::now();
-    let pb = bar(users as u64, "build cloud");
+    let pb = bar(users as u64, "build", "cloud operations");
     apply_all(&mut w, tenant.cloud_ops(), &pb)?;
     pb.finish_and_clear();
     phases.insert(
@@ -126,19 +170,20 @@ pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::
         .unwrap_or_default();
     drop(tenant);
     let t = Instant::now();
-    w.apply(&Op::Backup("nightly".into()))
-        .map_err(|e| e.to_string())?;
+    apply_watched(&mut w, &Op::Backup("nightly".into()), "backup")?;
     time("backup", &mut phases, t);
     let t = Instant::now();
-    let pb = bar(incident_ops.len() as u64, "incident");
+    let pb = bar(incident_ops.len() as u64, "incident", "operations");
     apply_all(&mut w, incident_ops.into_iter(), &pb)?;
     pb.finish_and_clear();
     time("incident", &mut phases, t);
     let t = Instant::now();
-    apply_all(&mut w, restore_ops.into_iter(), &ProgressBar::hidden())?;
+    for op in &restore_ops {
+        apply_watched(&mut w, op, "restore")?;
+    }
     time("restore", &mut phases, t);
     let t = Instant::now();
-    w.apply(&final_sync).map_err(|e| e.to_string())?;
+    apply_watched(&mut w, &final_sync, "final sync")?;
     time("final_sync", &mut phases, t);
     // A delta cycle after one changed user: the cost of a cycle follows the changes.
     w.apply(&Op::UpdateAd {

@@ -211,7 +211,9 @@ impl World {
             return;
         }
         let mut refs: Vec<NodeIx> = Vec::new();
-        for (n, p) in plan {
+        let total = plan.len();
+        for (i, (n, p)) in plan.into_iter().enumerate() {
+            self.progress("export", i, total);
             match p {
                 Plan::Delete(e) => {
                     self.sync_delete(n, e, ev);
@@ -249,10 +251,14 @@ impl World {
                 }
             }
         }
+        self.progress("export", total, total);
         in_order(&mut refs);
-        for n in refs {
+        let total = refs.len();
+        for (i, n) in refs.into_iter().enumerate() {
+            self.progress("references", i, total);
             self.flow_references(n, ev);
         }
+        self.progress("references", total, total);
         let errors: Vec<&str> = result.errors.iter().map(|e| e.name()).collect();
         ev.push_with(|| {
             Event::new(

@@ -204,7 +204,8 @@ impl World {
                 catalogue.len() as u32 - 1
             })
         };
-        for n in live() {
+        for (i, n) in live().enumerate() {
+            self.progress("Entra objects", i, count as usize);
             let Some(o) = self.g.entra(n) else { continue };
             let start = point.links.len() as u32;
             for e in self.g.g.edges_directed(n, petgraph::Direction::Outgoing) {
@@ -242,6 +243,7 @@ impl World {
                 rels: start..point.links.len() as u32,
             });
         }
+        self.progress("Entra objects", count as usize, count as usize);
         point.links.shrink_to_fit();
         point.by_id.0.sort_unstable();
         let count = point.objects.len();
@@ -304,7 +306,9 @@ impl World {
             .chain(users.iter().map(|u| (Kind::User, u)))
             .collect();
         let mut restored = Vec::new();
-        for (kind, name) in selected {
+        let total = selected.len();
+        for (done, (kind, name)) in selected.into_iter().enumerate() {
+            self.progress("objects", done, total);
             let h = self.handle(name, kind)?;
             let idx = point.by_handle.get(&h).unwrap_or_default();
             if idx.is_empty() {
@@ -330,9 +334,12 @@ impl World {
                 restored.push((name.clone(), i, out));
             }
         }
+        self.progress("objects", total, total);
         // Relations of re-created and overwritten objects are written once every selected
         // object exists, so that they reach objects re-created in the same session.
-        for (name, i, mut out) in restored {
+        let total = restored.len();
+        for (done, (name, i, mut out)) in restored.into_iter().enumerate() {
+            self.progress("relations", done, total);
             if out.status != Status::Failed
                 && opts.keep_relationships
                 && let Some(b) = point.objects.get(i)
@@ -364,6 +371,7 @@ impl World {
                 *entry = (out.status, reason);
             }
         }
+        self.progress("relations", total, total);
         self.vdc.last_session = Some(session);
         Ok(())
     }

@@ -62,7 +62,9 @@ impl World {
         // About one live AD object a handle: reserved, not grown by doubling a million times.
         b.objects.reserve(self.handles.len());
         b.by_handle.reserve(self.handles.len());
+        let bound = petgraph::visit::NodeIndexable::node_bound(&self.g.g);
         for n in self.g.nodes() {
+            self.progress("AD objects", n.index(), bound);
             let Some(o) = self.g.ad(n) else { continue };
             if !o.is_live() {
                 continue;
@@ -83,6 +85,7 @@ impl World {
                 manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
             });
         }
+        self.progress("AD objects", bound, bound);
         b.groups.shrink_to_fit();
         let count = b.objects.len();
         self.ad_backups
@@ -118,7 +121,8 @@ impl World {
                     .join(", "),
             }
         })?;
-        for name in users {
+        for (done, name) in users.iter().enumerate() {
+            self.progress("AD objects", done, users.len());
             let h = self.handle(name, Kind::User)?;
             let Some(b) = backup.get(h) else {
                 ev.push_with(|| {
@@ -229,6 +233,7 @@ impl World {
             self.sync.touch(n);
             self.touch_ad_groups(n);
         }
+        self.progress("AD objects", users.len(), users.len());
         Ok(())
     }
 }

@@ -319,6 +319,31 @@ pub struct World {
     pub(crate) catalogue: [FxHashMap<Box<str>, NodeIx>; 3],
     /// OU names, each held once however many objects are in the OU.
     pub(crate) ous: rustc_hash::FxHashSet<Str>,
+    /// Who is told how far a long operation has got, if anyone.
+    progress: Watcher,
+}
+
+/// Watches a long operation: called with the stage, the items done and the items in all, at
+/// the start of a stage, every [`PROGRESS_EVERY`] items and at its end. The stages: a sync
+/// cycle's `export` and `references`; a backup's `Entra objects` and `AD objects`; a VDC
+/// restore session's `objects` and `relations`; a VEAD restore's `AD objects`. For a progress
+/// bar: being watched never changes what the world does.
+pub type Progress = std::sync::Arc<dyn Fn(&'static str, usize, usize) + Send + Sync>;
+
+/// How many items a stage does between two calls of its [`Progress`].
+pub const PROGRESS_EVERY: usize = 4096;
+
+#[derive(Clone, Default)]
+struct Watcher(Option<Progress>);
+
+impl std::fmt::Debug for Watcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "watched"
+        } else {
+            "unwatched"
+        })
+    }
 }
 
 pub(crate) const DAY: i64 = 86_400;
@@ -343,6 +368,7 @@ impl World {
             detail: true,
             catalogue: Default::default(),
             ous: Default::default(),
+            progress: Watcher::default(),
         }
     }
 
@@ -463,6 +489,22 @@ impl World {
     /// and benchmarks: messages are then never formatted).
     pub fn set_detail(&mut self, detail: bool) {
         self.detail = detail;
+    }
+
+    /// Who to tell how far a long operation has got (`None`: nobody, the default).
+    pub fn set_progress(&mut self, progress: Option<Progress>) {
+        self.progress = Watcher(progress);
+    }
+
+    /// Tells the watcher, if any, that `done` of the `total` items of `stage` are done: at the
+    /// start, every [`PROGRESS_EVERY`] items and at the end.
+    #[inline]
+    pub(crate) fn progress(&self, stage: &'static str, done: usize, total: usize) {
+        if let Some(p) = &self.progress.0
+            && (done.is_multiple_of(PROGRESS_EVERY) || done == total)
+        {
+            p(stage, done, total);
+        }
     }
 
     /// The handle of an identity that must exist and be of `kind`.
