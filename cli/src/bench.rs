@@ -1,14 +1,16 @@
 //! `hysim generate` and `hysim bench`: a synthetic tenant of N users written as a scenario file,
 //! or built and replayed in memory with the time of each phase and the peak memory.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
 use hysim_engine::generate::{Incident, Tenant};
 use hysim_engine::{Op, World};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
+
+use crate::progress::{bar, watcher};
 
 pub fn incident(name: &str) -> Option<Incident> {
     match name {
@@ -33,34 +35,11 @@ pub fn generate(users: usize, seed: u64, incident: Incident, out: &Path) -> Resu
     }
 }
 
-/// A progress bar for a phase on a terminal; nothing when stderr is piped.
-fn bar(len: u64, phase: &'static str, stage: &'static str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(len);
-    if let Ok(style) =
-        ProgressStyle::with_template("{prefix:>12} {msg:<17} [{bar:40}] {pos}/{len} {elapsed}")
-    {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb.set_prefix(phase);
-    pb.set_message(stage);
-    pb
-}
-
 /// A bar for a phase that is one operation of the world (a cycle, a backup, a restore
 /// session), which tells the bar how far each of its stages has got. Unwatch the world after.
 fn watch(w: &mut World, phase: &'static str) -> ProgressBar {
     let pb = bar(1, phase, "");
-    if !pb.is_hidden() {
-        let shown = pb.clone();
-        w.set_progress(Some(Arc::new(move |stage, done, total| {
-            shown.set_message(stage);
-            shown.set_length(total as u64);
-            shown.set_position(done as u64);
-        })));
-    }
+    w.set_progress(watcher(&pb));
     pb
 }
 

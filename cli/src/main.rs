@@ -7,6 +7,7 @@ mod files;
 mod graph;
 mod junit;
 mod new;
+mod progress;
 mod schema;
 mod style;
 mod text;
@@ -202,7 +203,16 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<InputError>> {
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for f in files {
-        match scenario::load(&f) {
+        // A generated tenant's file takes seconds to parse: a spinner says which one.
+        let size = std::fs::metadata(&f).map_or(0, |m| m.len());
+        let pb = if size >= 1 << 20 {
+            progress::spinner("loading", format!("{} ({} MB)", f.display(), size >> 20))
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let loaded = scenario::load(&f);
+        pb.finish_and_clear();
+        match loaded {
             Ok(s) => scenarios.push(s),
             Err(e) => errors.extend(e),
         }
@@ -250,7 +260,14 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
     let mut verdicts = Vec::new();
     let mut errors = Vec::new();
     for s in &scenarios {
-        match scenario::run::run_until(s, None) {
+        // A bar for a run that lasts: none for the bundled scenarios, a few milliseconds each.
+        let name = std::path::Path::new(&s.file)
+            .file_name()
+            .map_or(s.file.clone(), |n| n.to_string_lossy().into_owned());
+        let (bar, watcher) = progress::Delayed::new(name, std::time::Duration::from_millis(300));
+        let ran = scenario::run::run_watched(s, None, watcher);
+        bar.clear();
+        match ran {
             Ok((r, world)) => {
                 reports.push(r);
                 // Only the text output shows what became of each identity since the backup.

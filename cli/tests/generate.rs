@@ -54,6 +54,10 @@ fn generate_is_deterministic_per_seed_and_its_runbook_passes() {
         std::fs::write(&f, &a.stdout).unwrap();
         let run = hysim(&["run", f.to_str().unwrap()]);
         let out = String::from_utf8_lossy(&run.stdout);
+        assert!(
+            run.stderr.is_empty(),
+            "{incident}: no spinner nor progress bar when piped"
+        );
         assert_eq!(
             run.status.code(),
             Some(0),

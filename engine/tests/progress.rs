@@ -116,3 +116,26 @@ fn progress_of_an_ad_restore() {
         Some(&(tenant.touched.len(), tenant.touched.len()))
     );
 }
+
+#[test]
+fn a_scenario_run_reports_its_world_its_steps_and_the_same_report_watched_or_not() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let s =
+        hysim_engine::scenario::load(&root.join("scenarios/01-cloud-only-deletion.yaml")).unwrap();
+    let (p, calls) = watcher();
+    let (watched, _) = hysim_engine::scenario::run::run_watched(&s, None, Some(p)).unwrap();
+    let calls = calls.lock().unwrap().clone();
+    assert_runs(&stage(&calls, "world"), "world");
+    // Steps are reported one by one, from none done to all.
+    let steps = stage(&calls, "steps");
+    let expected: Vec<(usize, usize)> = (0..=s.steps.len()).map(|i| (i, s.steps.len())).collect();
+    assert_eq!(steps, expected);
+    // The world's own stages within the steps: the runbook syncs and restores.
+    assert!(calls.iter().any(|c| c.0 == "export"));
+    assert!(calls.iter().any(|c| c.0 == "objects"));
+    let (plain, _) = hysim_engine::scenario::run::run_until(&s, None).unwrap();
+    assert_eq!(
+        serde_json::to_string(&watched).unwrap(),
+        serde_json::to_string(&plain).unwrap()
+    );
+}

@@ -14,7 +14,7 @@ use crate::model::{AdAttr, EntraProp, HandleId, Value};
 use crate::query::{AdPresence, EntraPresence};
 use crate::report::{Check, ScenarioReport, StepReport};
 use crate::sync::Export;
-use crate::world::{EngineError, World};
+use crate::world::{EngineError, PROGRESS_EVERY, Progress, World};
 
 /// Why a run stopped: an input error found while running (e.g. an ambiguous handle) or an engine
 /// defect (a broken invariant).
@@ -40,12 +40,32 @@ fn stop(s: &Scenario, path: &str, e: EngineError) -> RunError {
 
 /// Builds the world of a scenario (SCENARIO_FORMAT.md 1.2) and returns it with the events.
 pub fn build(s: &Scenario) -> Result<(World, Vec<crate::Event>), RunError> {
+    build_watched(s, None)
+}
+
+/// [`build`], telling `progress` of its `world` stage (the operations that build it) and of the
+/// world's own stages. The world returned is unwatched.
+fn build_watched(
+    s: &Scenario,
+    progress: Option<Progress>,
+) -> Result<(World, Vec<crate::Event>), RunError> {
     let mut w = World::new(s.settings.clone(), s.names.clone(), s.start);
     w.set_sync_ous(s.sync_ous.clone());
+    w.set_progress(progress.clone());
+    let tell = |done: usize| {
+        if let Some(p) = &progress
+            && (done.is_multiple_of(PROGRESS_EVERY) || done == s.world.len())
+        {
+            p("world", done, s.world.len());
+        }
+    };
     let mut events = Vec::new();
-    for (path, op) in &s.world {
+    for (i, (path, op)) in s.world.iter().enumerate() {
+        tell(i);
         events.extend(w.apply(op).map_err(|e| stop(s, path, e))?);
     }
+    tell(s.world.len());
+    w.set_progress(None);
     Ok((w, events))
 }
 
@@ -57,7 +77,26 @@ pub fn run(s: &Scenario) -> Result<ScenarioReport, RunError> {
 /// Runs a scenario up to step `until` (1-based; all steps when `None`), returning the report so
 /// far and the world.
 pub fn run_until(s: &Scenario, until: Option<usize>) -> Result<(ScenarioReport, World), RunError> {
-    let (mut w, world_events) = build(s)?;
+    run_watched(s, until, None)
+}
+
+/// [`run_until`], telling `progress` how far the run has got: the `world` stage while the world
+/// is built, the `steps` stage after every step, and the world's own stages (a cycle's export,
+/// ...) within a step. For a progress bar: the report and the world are the same watched or
+/// not, and the world returned is unwatched.
+pub fn run_watched(
+    s: &Scenario,
+    until: Option<usize>,
+    progress: Option<Progress>,
+) -> Result<(ScenarioReport, World), RunError> {
+    let (mut w, world_events) = build_watched(s, progress.clone())?;
+    w.set_progress(progress.clone());
+    let total = until.map_or(s.steps.len(), |u| u.min(s.steps.len()));
+    let tell = |done: usize| {
+        if let Some(p) = &progress {
+            p("steps", done, total);
+        }
+    };
     let mut steps = Vec::new();
     let mut checks = Vec::new();
     for (i, step) in s.steps.iter().enumerate() {
@@ -65,6 +104,7 @@ pub fn run_until(s: &Scenario, until: Option<usize>) -> Result<(ScenarioReport, 
         if until.is_some_and(|u| n > u) {
             break;
         }
+        tell(i);
         let events = match &step.action {
             Action::Op(op) => w.apply(op).map_err(|e| stop(s, &step.path, e))?,
             Action::Expect(e) => {
@@ -78,6 +118,8 @@ pub fn run_until(s: &Scenario, until: Option<usize>) -> Result<(ScenarioReport, 
             events,
         });
     }
+    tell(total);
+    w.set_progress(None);
     if until.is_none()
         && let Some(e) = &s.expect
     {
