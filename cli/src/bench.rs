@@ -82,6 +82,13 @@ fn apply_all(w: &mut World, ops: impl Iterator<Item = Op>, pb: &ProgressBar) -> 
     applied
 }
 
+/// How many operations a generated list holds, for its bar: at most this many (a group with no
+/// parent or no licence has no operation), known without generating them.
+fn ops_len(ops: &impl Iterator<Item = Op>) -> u64 {
+    let (low, high) = ops.size_hint();
+    high.unwrap_or(low) as u64
+}
+
 /// The peak resident memory of this process in bytes (Linux), or `None` elsewhere.
 fn peak_memory() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -117,7 +124,7 @@ pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::
         );
     };
     let t = Instant::now();
-    let pb = bar(users as u64, "build", "AD operations");
+    let pb = bar(ops_len(&tenant.ad_ops()), "build", "AD operations");
     apply_all(&mut w, tenant.ad_ops(), &pb)?;
     pb.finish_and_clear();
     let build_ad = t.elapsed();
@@ -129,7 +136,7 @@ pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::
     )?;
     time("initial_sync", &mut phases, t);
     let t = Instant::now();
-    let pb = bar(users as u64, "build", "cloud operations");
+    let pb = bar(ops_len(&tenant.cloud_ops()), "build", "cloud operations");
     apply_all(&mut w, tenant.cloud_ops(), &pb)?;
     pb.finish_and_clear();
     phases.insert(
