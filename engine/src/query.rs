@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 
 use crate::model::*;
-use crate::vdc::Target;
+use crate::vdc::Linked;
 use crate::world::{Result, World};
 
 /// Where a handle stands in Entra ID.
@@ -225,34 +225,30 @@ impl World {
             return BTreeSet::new();
         };
         let mut out = BTreeSet::new();
-        let name_of = |t: &Target| match t {
-            Target::Object(id) => point
-                .by_id
-                .get(id)
-                .and_then(|i| point.objects.get(i))
-                .map(|o| self.name_of(o.handle).to_string()),
-            Target::Catalogue(_, s) => Some(s.to_string()),
+        let name_of = |l: &Linked| match l {
+            Linked::Object(o, _) => self.name_of(o.handle).to_string(),
+            Linked::Catalogue(_, s) => s.to_string(),
         };
         for i in point.by_handle.get(&h).into_iter().flatten() {
             let Some(o) = point.objects.get(*i) else {
                 continue;
             };
-            for (rel, t) in point.rels(o) {
-                let (Some(kind), Some(target)) = (rel_kind(rel), name_of(&t)) else {
+            for (rel, l) in point.links_of(o) {
+                let Some(kind) = rel_kind(rel) else {
                     continue;
                 };
-                out.insert(RelFact { kind, target });
+                out.insert(RelFact {
+                    kind,
+                    target: name_of(&l),
+                });
                 if rel == Rel::Member
-                    && let Target::Object(gid) = t
-                    && let Some(g) = point.by_id.get(&gid).and_then(|i| point.objects.get(i))
+                    && let Linked::Object(g, _) = l
                 {
-                    for (grel, gt) in point.rels(g) {
-                        if grel == Rel::Licence
-                            && let Some(l) = name_of(&gt)
-                        {
+                    for (grel, gl) in point.links_of(g) {
+                        if grel == Rel::Licence {
                             out.insert(RelFact {
                                 kind: "license",
-                                target: l,
+                                target: name_of(&gl),
                             });
                         }
                     }

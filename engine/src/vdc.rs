@@ -97,26 +97,23 @@ pub struct RestorePoint {
     pub catalogue: Vec<crate::model::props::Str>,
     /// Positions in `objects` by handle.
     pub by_handle: crate::model::idmap::PerHandle<usize>,
-    pub by_id: ById,
 }
 
-/// The objects of a restore point by object id: ids and positions sorted by id, 20 bytes an
-/// object (a hash map took 50).
-#[derive(Clone, Debug, Default)]
-pub struct ById(Vec<(Guid, u32)>);
+/// What a backed-up relation points to, read from its restore point: an object of the point,
+/// or a role, SKU or app name.
+#[derive(Clone, Copy, Debug)]
+pub enum Linked<'a> {
+    /// The object and its position in the point.
+    Object(&'a BackedUp, u32),
+    Catalogue(u8, &'a crate::model::props::Str),
+}
 
-impl ById {
-    pub fn get(&self, id: &Guid) -> Option<usize> {
-        let i = self.0.binary_search_by(|(g, _)| g.cmp(id)).ok()?;
-        self.0.get(i).map(|(_, at)| *at as usize)
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+impl Linked<'_> {
+    pub fn target(&self) -> Target {
+        match *self {
+            Linked::Object(o, _) => Target::Object(o.id),
+            Linked::Catalogue(k, s) => Target::Catalogue(k, s.clone()),
+        }
     }
 }
 
@@ -124,18 +121,47 @@ impl RestorePoint {
     /// The backed-up relations of `b`, an object of this point, with their targets as ids and
     /// names.
     pub fn rels<'a>(&'a self, b: &BackedUp) -> impl Iterator<Item = (Rel, Target)> + 'a {
+        self.links_of(b).map(|(rel, l)| (rel, l.target()))
+    }
+
+    /// The backed-up relations of `b` with the objects and names they point to in this point.
+    pub fn links_of<'a>(&'a self, b: &BackedUp) -> impl Iterator<Item = (Rel, Linked<'a>)> + 'a {
         let range = b.rels.start as usize..b.rels.end as usize;
         self.links
             .get(range)
             .unwrap_or_default()
             .iter()
             .filter_map(|l| {
-                let target = match l.kind {
-                    0 => Target::Object(self.objects.get(l.at as usize)?.id),
-                    k => Target::Catalogue(k - 1, self.catalogue.get(l.at as usize)?.clone()),
+                let linked = match l.kind {
+                    0 => Linked::Object(self.objects.get(l.at as usize)?, l.at),
+                    k => Linked::Catalogue(k - 1, self.catalogue.get(l.at as usize)?),
                 };
-                Some((l.rel, target))
+                Some((l.rel, linked))
             })
+    }
+
+    /// The objects of the point with a membership or an ownership of each of the objects at
+    /// `positions`, by target position: `(relation, position of the member or owner)`, in the
+    /// point's order, memberships before ownerships for each. One pass over the point's
+    /// relations for a whole session, however many groups it re-creates.
+    fn members_and_owners(&self, positions: &[u32]) -> FxHashMap<u32, Vec<(Rel, u32)>> {
+        let mut found: FxHashMap<u32, Vec<(Rel, u32)>> =
+            positions.iter().map(|p| (*p, Vec::new())).collect();
+        if found.is_empty() {
+            return found;
+        }
+        for (i, o) in self.objects.iter().enumerate() {
+            for rel in [Rel::Member, Rel::Owner] {
+                for (r, l) in self.links_of(o) {
+                    if let (true, Linked::Object(_, at)) = (r == rel, l)
+                        && let Some(v) = found.get_mut(&at)
+                    {
+                        v.push((rel, i as u32));
+                    }
+                }
+            }
+        }
+        found
     }
 }
 
@@ -195,7 +221,6 @@ impl World {
             }
         }
         point.objects.reserve(count as usize);
-        point.by_id.0.reserve(count as usize);
         let mut names: FxHashMap<crate::model::props::Str, u32> = FxHashMap::default();
         let catalogue = &mut point.catalogue;
         let mut name_at = |s: &crate::model::props::Str| {
@@ -232,7 +257,6 @@ impl World {
             }
             let i = point.objects.len();
             point.by_handle.push(o.handle, i);
-            point.by_id.0.push((o.id, i as u32));
             point.objects.push(BackedUp {
                 id: o.id,
                 handle: o.handle,
@@ -245,7 +269,6 @@ impl World {
         }
         self.progress("Entra objects", count as usize, count as usize);
         point.links.shrink_to_fit();
-        point.by_id.0.sort_unstable();
         let count = point.objects.len();
         self.vdc.points.insert(label.to_string(), Arc::new(point));
         if self.vdc.first.is_none() {
@@ -335,6 +358,20 @@ impl World {
             }
         }
         self.progress("objects", total, total);
+        // The members and owners of the groups whose relations are written, found in one pass.
+        let groups: Vec<u32> = if opts.keep_relationships {
+            restored
+                .iter()
+                .filter(|(_, i, out)| {
+                    out.status != Status::Failed
+                        && point.objects.get(*i).is_some_and(|b| b.kind == Kind::Group)
+                })
+                .map(|(_, i, _)| *i as u32)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let members = point.members_and_owners(&groups);
         // Relations of re-created and overwritten objects are written once every selected
         // object exists, so that they reach objects re-created in the same session.
         let total = restored.len();
@@ -344,10 +381,11 @@ impl World {
                 && opts.keep_relationships
                 && let Some(b) = point.objects.get(i)
             {
+                let members = members.get(&(i as u32)).map_or(&[][..], Vec::as_slice);
                 if let Some(&n) = remap.get(&b.id) {
-                    self.restore_relations(n, b, &point, &remap, &mut out, ev);
+                    self.restore_relations(n, b, &point, members, &remap, &mut out, ev);
                 } else if let Some(n) = out.overwritten {
-                    self.overwrite_relations(n, b, &point, &remap, &mut out, ev);
+                    self.overwrite_relations(n, b, &point, members, &remap, &mut out, ev);
                 }
             }
             let reason = if out.reasons.is_empty() {
@@ -506,24 +544,29 @@ impl World {
         }
     }
 
-    /// VDC-4: writes the backed-up relations of a re-created object to targets that still exist.
+    /// VDC-4: writes the backed-up relations of a re-created object to targets that still exist;
+    /// for a group, `members` are its members and owners in the point
+    /// ([`RestorePoint::members_and_owners`]).
+    #[allow(clippy::too_many_arguments)]
     fn restore_relations(
         &mut self,
         n: NodeIx,
         b: &BackedUp,
         point: &RestorePoint,
+        members: &[(Rel, u32)],
         remap: &FxHashMap<Guid, NodeIx>,
         out: &mut Outcome,
         ev: &mut Events,
     ) {
         let name = self.name_of(b.handle);
-        for (rel, target) in point.rels(b) {
+        for (rel, linked) in point.links_of(b) {
             if rel == Rel::Join {
                 continue;
             }
+            let target = linked.target();
             // The label is written only where a reason or an event needs it.
             let Some(t) = self.resolve(&target, remap) else {
-                let label = self.target_label(&target, point);
+                let label = self.linked_label(&linked);
                 let why = format!("{rel} {label} skipped: it no longer exists");
                 ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
                 out.warn(why);
@@ -533,7 +576,7 @@ impl World {
                 continue;
             }
             if rel == Rel::Manager && self.g.entra(n).is_some_and(EntraObject::is_synced) {
-                let label = self.target_label(&target, point);
+                let label = self.linked_label(&linked);
                 let why = format!(
                     "manager {label} skipped: the manager of a synced user is mastered in AD (ENTRA-5)"
                 );
@@ -542,7 +585,7 @@ impl World {
                 continue;
             }
             if rel == Rel::Member && self.g.entra(t).is_some_and(EntraObject::is_synced) {
-                let label = self.target_label(&target, point);
+                let label = self.linked_label(&linked);
                 let why = format!(
                     "membership of {label} skipped: it is synced from AD (ENTRA-5), the sync restores it"
                 );
@@ -556,7 +599,7 @@ impl World {
                         K::RelationRestored,
                         &name,
                         R::Vdc4,
-                        format!("{rel} {} restored", self.target_label(&target, point)),
+                        format!("{rel} {} restored", self.linked_label(&linked)),
                     )
                 });
                 if rel == Rel::Member {
@@ -566,41 +609,36 @@ impl World {
         }
         // Members and owners of a re-created group come back from their side of the backup
         // (VDC-4: every relation the backup holds, to objects that still exist).
-        if b.kind == Kind::Group {
-            let linked: Vec<(Rel, &str, Guid, HandleId)> = point
-                .objects
-                .iter()
-                .flat_map(|o| {
-                    [(Rel::Member, "member"), (Rel::Owner, "owner")]
-                        .into_iter()
-                        .filter(|(rel, _)| point.rels(o).any(|x| x == (*rel, Target::Object(b.id))))
-                        .map(|(rel, what)| (rel, what, o.id, o.handle))
-                })
-                .collect();
-            for (rel, what, mid, mh) in linked {
-                let mname = self.name_of(mh);
-                match self.resolve(&Target::Object(mid), remap) {
-                    Some(m) if self.g.link(m, n, rel) => {
-                        ev.push_with(|| {
-                            Event::new(
-                                K::RelationRestored,
-                                &name,
-                                R::Vdc4,
-                                format!("{what} {mname} restored"),
-                            )
-                        });
-                        if rel == Rel::Member {
-                            self.licence_events(m, n, true, ev);
-                        }
+        for &(rel, at) in members {
+            let Some(o) = point.objects.get(at as usize) else {
+                continue;
+            };
+            let what = if rel == Rel::Member {
+                "member"
+            } else {
+                "owner"
+            };
+            let (mid, mh) = (o.id, o.handle);
+            let mname = self.name_of(mh);
+            match self.resolve(&Target::Object(mid), remap) {
+                Some(m) if self.g.link(m, n, rel) => {
+                    ev.push_with(|| {
+                        Event::new(
+                            K::RelationRestored,
+                            &name,
+                            R::Vdc4,
+                            format!("{what} {mname} restored"),
+                        )
+                    });
+                    if rel == Rel::Member {
+                        self.licence_events(m, n, true, ev);
                     }
-                    Some(_) => {}
-                    None => {
-                        let why = format!("{what} {mname} skipped: it no longer exists");
-                        ev.push_with(|| {
-                            Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone())
-                        });
-                        out.warn(why);
-                    }
+                }
+                Some(_) => {}
+                None => {
+                    let why = format!("{what} {mname} skipped: it no longer exists");
+                    ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                    out.warn(why);
                 }
             }
         }
@@ -617,15 +655,12 @@ impl World {
         }
     }
 
-    fn target_label(&self, t: &Target, point: &RestorePoint) -> String {
-        match t {
-            Target::Object(id) => point
-                .by_id
-                .get(id)
-                .and_then(|i| point.objects.get(i))
-                .map(|o| self.name_of(o.handle).to_string())
-                .unwrap_or_else(|| id.to_string()),
-            Target::Catalogue(_, s) => s.to_string(),
+    /// How an event names what a backed-up relation points to: the object's handle, or the
+    /// role, SKU or app.
+    fn linked_label(&self, l: &Linked) -> String {
+        match l {
+            Linked::Object(o, _) => self.name_of(o.handle).to_string(),
+            Linked::Catalogue(_, s) => s.to_string(),
         }
     }
 
@@ -708,18 +743,20 @@ impl World {
     /// VDC-2 `overwrite` with Keep Relationships: the relations of an existing object are made to
     /// match the backup — the missing ones added (to objects re-created in the same session
     /// too), the ones added after the backup removed. Run once every selected object exists.
+    #[allow(clippy::too_many_arguments)]
     fn overwrite_relations(
         &mut self,
         n: NodeIx,
         b: &BackedUp,
         point: &RestorePoint,
+        members: &[(Rel, u32)],
         remap: &FxHashMap<Guid, NodeIx>,
         out: &mut Outcome,
         ev: &mut Events,
     ) {
         let name = self.name_of(b.handle);
         let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
-        self.restore_relations(n, b, point, remap, out, ev);
+        self.restore_relations(n, b, point, members, remap, out, ev);
         // An object re-created by this session stands for its backed-up id.
         let backed_up_id: FxHashMap<NodeIx, Guid> =
             remap.iter().map(|(id, node)| (*node, *id)).collect();
@@ -747,10 +784,10 @@ impl World {
             if wanted.contains(&(rel, target.clone())) {
                 continue;
             }
-            let label = self.target_label(&target, point);
             let label = match (&target, self.g.entra(t)) {
                 (Target::Object(_), Some(x)) => self.name_of(x.handle).to_string(),
-                _ => label,
+                (Target::Object(id), None) => id.to_string(),
+                (Target::Catalogue(_, s), _) => s.to_string(),
             };
             let refused = (rel == Rel::Member
                 && self.g.entra(t).is_some_and(EntraObject::is_synced))
