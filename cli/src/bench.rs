@@ -3,14 +3,13 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 use hysim_engine::generate::{Incident, Tenant};
 use hysim_engine::{Op, World};
 use indicatif::ProgressBar;
 
-use crate::progress::{bar, watcher};
+use crate::progress::{bar, watcher, watcher_in_message};
 
 pub fn incident(name: &str) -> Option<Incident> {
     match name {
@@ -35,17 +34,11 @@ pub fn generate(users: usize, seed: u64, incident: Incident, out: &Path) -> Resu
     }
 }
 
-/// A bar for a phase that is one operation of the world (a cycle, a backup, a restore
-/// session), which tells the bar how far each of its stages has got. Unwatch the world after.
-fn watch(w: &mut World, phase: &'static str) -> ProgressBar {
+/// Applies one operation that is a whole phase (a cycle, a backup, a restore session) under a
+/// bar that the world moves through the stages of the operation.
+fn apply_watched(w: &mut World, op: &Op, phase: &'static str) -> Result<(), String> {
     let pb = bar(1, phase, "");
     w.set_progress(watcher(&pb));
-    pb
-}
-
-/// Applies one operation under a bar that the world moves ([`watch`]).
-fn apply_watched(w: &mut World, op: &Op, phase: &'static str) -> Result<(), String> {
-    let pb = watch(w, phase);
     let applied = w.apply(op).map_err(|e| e.to_string());
     pb.finish_and_clear();
     w.set_progress(None);
@@ -58,12 +51,7 @@ fn apply_watched(w: &mut World, op: &Op, phase: &'static str) -> Result<(), Stri
 /// bar's message.
 fn apply_all(w: &mut World, ops: impl Iterator<Item = Op>, pb: &ProgressBar) -> Result<(), String> {
     const STEP: u64 = 1 << 10;
-    if !pb.is_hidden() {
-        let shown = pb.clone();
-        w.set_progress(Some(Arc::new(move |stage, done, total| {
-            shown.set_message(format!("{stage} {done}/{total}"));
-        })));
-    }
+    w.set_progress(watcher_in_message(pb));
     let mut pending = 0;
     let mut applied = Ok(());
     for op in ops {

@@ -47,10 +47,26 @@ pub fn watcher(pb: &ProgressBar) -> Option<Progress> {
     }
     let shown = pb.clone();
     Some(Arc::new(move |stage, done, total| {
-        shown.set_message(stage);
-        shown.set_length(total as u64);
-        shown.set_position(done as u64);
+        show(&shown, stage, done, total)
     }))
+}
+
+/// What the world tells `pb` while `pb` counts something else (the operations of a phase): the
+/// stage and its count, in the bar's message. `None` when the bar is hidden.
+pub fn watcher_in_message(pb: &ProgressBar) -> Option<Progress> {
+    if pb.is_hidden() {
+        return None;
+    }
+    let shown = pb.clone();
+    Some(Arc::new(move |stage, done, total| {
+        shown.set_message(format!("{stage} {done}/{total}"));
+    }))
+}
+
+fn show(pb: &ProgressBar, stage: &'static str, done: usize, total: usize) {
+    pb.set_message(stage);
+    pb.set_length(total as u64);
+    pb.set_position(done as u64);
 }
 
 /// A bar that appears only once a run has lasted `after`: replaying the bundled scenarios, a
@@ -72,10 +88,12 @@ impl Delayed {
             if start.elapsed() < after {
                 return;
             }
-            let pb = shown.get_or_init(|| bar(total as u64, &phase, stage));
-            pb.set_message(stage);
-            pb.set_length(total as u64);
-            pb.set_position(done as u64);
+            show(
+                shown.get_or_init(|| bar(total as u64, &phase, stage)),
+                stage,
+                done,
+                total,
+            );
         });
         (Delayed { bar: slot }, Some(progress))
     }

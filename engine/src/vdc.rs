@@ -153,7 +153,8 @@ impl RestorePoint {
         for (i, o) in self.objects.iter().enumerate() {
             for rel in [Rel::Member, Rel::Owner] {
                 for (r, l) in self.links_of(o) {
-                    if let (true, Linked::Object(_, at)) = (r == rel, l)
+                    if r == rel
+                        && let Linked::Object(_, at) = l
                         && let Some(v) = found.get_mut(&at)
                     {
                         v.push((rel, i as u32));
@@ -359,18 +360,15 @@ impl World {
         }
         self.progress("objects", total, total);
         // The members and owners of the groups whose relations are written, found in one pass.
-        let groups: Vec<u32> = if opts.keep_relationships {
-            restored
-                .iter()
-                .filter(|(_, i, out)| {
-                    out.status != Status::Failed
-                        && point.objects.get(*i).is_some_and(|b| b.kind == Kind::Group)
-                })
-                .map(|(_, i, _)| *i as u32)
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let groups: Vec<u32> = restored
+            .iter()
+            .filter(|(_, i, out)| {
+                opts.keep_relationships
+                    && out.status != Status::Failed
+                    && point.objects.get(*i).is_some_and(|b| b.kind == Kind::Group)
+            })
+            .map(|(_, i, _)| *i as u32)
+            .collect();
         let members = point.members_and_owners(&groups);
         // Relations of re-created and overwritten objects are written once every selected
         // object exists, so that they reach objects re-created in the same session.
@@ -618,9 +616,8 @@ impl World {
             } else {
                 "owner"
             };
-            let (mid, mh) = (o.id, o.handle);
-            let mname = self.name_of(mh);
-            match self.resolve(&Target::Object(mid), remap) {
+            let mname = self.name_of(o.handle);
+            match self.resolve(&Target::Object(o.id), remap) {
                 Some(m) if self.g.link(m, n, rel) => {
                     ev.push_with(|| {
                         Event::new(

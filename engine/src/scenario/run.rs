@@ -14,7 +14,7 @@ use crate::model::{AdAttr, EntraProp, HandleId, Value};
 use crate::query::{AdPresence, EntraPresence};
 use crate::report::{Check, ScenarioReport, StepReport};
 use crate::sync::Export;
-use crate::world::{EngineError, PROGRESS_EVERY, Progress, World};
+use crate::world::{EngineError, Progress, World};
 
 /// Why a run stopped: an input error found while running (e.g. an ambiguous handle) or an engine
 /// defect (a broken invariant).
@@ -43,29 +43,21 @@ pub fn build(s: &Scenario) -> Result<(World, Vec<crate::Event>), RunError> {
     build_watched(s, None)
 }
 
-/// [`build`], telling `progress` of its `world` stage (the operations that build it) and of the
-/// world's own stages. The world returned is unwatched.
+/// [`build`] with the world watched by `progress` (left watched): the operations that build it
+/// are its `world` stage.
 fn build_watched(
     s: &Scenario,
     progress: Option<Progress>,
 ) -> Result<(World, Vec<crate::Event>), RunError> {
     let mut w = World::new(s.settings.clone(), s.names.clone(), s.start);
     w.set_sync_ous(s.sync_ous.clone());
-    w.set_progress(progress.clone());
-    let tell = |done: usize| {
-        if let Some(p) = &progress
-            && (done.is_multiple_of(PROGRESS_EVERY) || done == s.world.len())
-        {
-            p("world", done, s.world.len());
-        }
-    };
+    w.set_progress(progress);
     let mut events = Vec::new();
     for (i, (path, op)) in s.world.iter().enumerate() {
-        tell(i);
+        w.progress("world", i, s.world.len());
         events.extend(w.apply(op).map_err(|e| stop(s, path, e))?);
     }
-    tell(s.world.len());
-    w.set_progress(None);
+    w.progress("world", s.world.len(), s.world.len());
     Ok((w, events))
 }
 
@@ -90,7 +82,6 @@ pub fn run_watched(
     progress: Option<Progress>,
 ) -> Result<(ScenarioReport, World), RunError> {
     let (mut w, world_events) = build_watched(s, progress.clone())?;
-    w.set_progress(progress.clone());
     let total = until.map_or(s.steps.len(), |u| u.min(s.steps.len()));
     let tell = |done: usize| {
         if let Some(p) = &progress {
