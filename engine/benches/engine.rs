@@ -1,5 +1,6 @@
-//! Criterion benchmarks: a delta sync cycle after one change, an initial cycle, and a VDC restore
-//! session of 1,000 purged users, at 10,000 and 100,000 users. `cargo bench -p hysim-engine`.
+//! Criterion benchmarks: a delta sync cycle after one change, a VDC restore session of 1,000
+//! purged users and an overwrite session of 2,000 users (1,000 of them purged), at 10,000 and
+//! 100,000 users. `cargo bench -p hysim-engine`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 /// The allocator of the `hysim` binary, so that the figures are the ones a run gets.
@@ -80,6 +81,32 @@ fn benches(c: &mut Criterion) {
                         recycle_bin: true,
                         keep_relationships: true,
                         existing: Existing::Skip,
+                    })
+                    .unwrap();
+                    w
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        // Overwrite with Keep Relationships over 2,000 users, the 1,000 purged ones re-created:
+        // the relations stage of the overwritten ones must not cost the re-created ones again.
+        let mixed: Vec<String> = t
+            .users
+            .iter()
+            .take(2_000)
+            .map(|u| u.handle.clone())
+            .collect();
+        g.bench_function("overwrite session of 2000 users, 1000 purged", |b| {
+            b.iter_batched(
+                || after.clone(),
+                |mut w| {
+                    w.apply(&Op::Restore {
+                        users: mixed.clone(),
+                        groups: vec![],
+                        from: "nightly".into(),
+                        recycle_bin: true,
+                        keep_relationships: true,
+                        existing: Existing::Overwrite,
                     })
                     .unwrap();
                     w

@@ -181,6 +181,18 @@ pub struct Vdc {
     pub last_session: Option<RestoreSession>,
 }
 
+/// What a session's relations stage reads, fixed once every selected object exists.
+struct Relations<'p> {
+    point: &'p RestorePoint,
+    /// Objects re-created by the session: backed-up id → new node.
+    remap: FxHashMap<Guid, NodeIx>,
+    /// The same, the other way: an object re-created by the session stands for its backed-up
+    /// id when an overwritten object's relations are compared with the backup.
+    backed_up_id: FxHashMap<NodeIx, Guid>,
+    /// The members and owners of the groups the session restores, by the group's position.
+    members: FxHashMap<u32, Vec<(Rel, u32)>>,
+}
+
 /// One object's progress through a session.
 struct Outcome {
     status: Status,
@@ -369,21 +381,22 @@ impl World {
             })
             .map(|(_, i, _)| *i as u32)
             .collect();
-        let members = point.members_and_owners(&groups);
+        let stage = Relations {
+            point: &point,
+            members: point.members_and_owners(&groups),
+            backed_up_id: remap.iter().map(|(id, node)| (*node, *id)).collect(),
+            remap,
+        };
         // Relations of re-created and overwritten objects are written once every selected
         // object exists, so that they reach objects re-created in the same session.
         let total = restored.len();
         for (done, (name, i, mut out)) in restored.into_iter().enumerate() {
             self.progress("relations", done, total);
-            if out.status != Status::Failed
-                && opts.keep_relationships
-                && let Some(b) = point.objects.get(i)
-            {
-                let members = members.get(&(i as u32)).map_or(&[][..], Vec::as_slice);
-                if let Some(&n) = remap.get(&b.id) {
-                    self.restore_relations(n, b, &point, members, &remap, &mut out, ev);
+            if out.status != Status::Failed && opts.keep_relationships {
+                if let Some(&n) = point.objects.get(i).and_then(|b| stage.remap.get(&b.id)) {
+                    self.restore_relations(n, i, &stage, &mut out, ev);
                 } else if let Some(n) = out.overwritten {
-                    self.overwrite_relations(n, b, &point, members, &remap, &mut out, ev);
+                    self.overwrite_relations(n, i, &stage, &mut out, ev);
                 }
             }
             let reason = if out.reasons.is_empty() {
@@ -542,20 +555,27 @@ impl World {
         }
     }
 
-    /// VDC-4: writes the backed-up relations of a re-created object to targets that still exist;
-    /// for a group, `members` are its members and owners in the point
-    /// ([`RestorePoint::members_and_owners`]).
-    #[allow(clippy::too_many_arguments)]
+    /// VDC-4: writes the backed-up relations of the re-created object `n`, at position `at` of
+    /// the point, to targets that still exist; for a group, its members and owners in the point
+    /// too ([`RestorePoint::members_and_owners`]).
     fn restore_relations(
         &mut self,
         n: NodeIx,
-        b: &BackedUp,
-        point: &RestorePoint,
-        members: &[(Rel, u32)],
-        remap: &FxHashMap<Guid, NodeIx>,
+        at: usize,
+        stage: &Relations,
         out: &mut Outcome,
         ev: &mut Events,
     ) {
+        let Relations {
+            point,
+            remap,
+            members,
+            ..
+        } = stage;
+        let Some(b) = point.objects.get(at) else {
+            return;
+        };
+        let members = members.get(&(at as u32)).map_or(&[][..], Vec::as_slice);
         let name = self.name_of(b.handle);
         for (rel, linked) in point.links_of(b) {
             if rel == Rel::Join {
@@ -737,27 +757,25 @@ impl World {
         }
     }
 
-    /// VDC-2 `overwrite` with Keep Relationships: the relations of an existing object are made to
-    /// match the backup — the missing ones added (to objects re-created in the same session
-    /// too), the ones added after the backup removed. Run once every selected object exists.
-    #[allow(clippy::too_many_arguments)]
+    /// VDC-2 `overwrite` with Keep Relationships: the relations of the existing object `n`, at
+    /// position `at` of the point, are made to match the backup — the missing ones added (to
+    /// objects re-created in the same session too), the ones added after the backup removed.
+    /// Run once every selected object exists.
     fn overwrite_relations(
         &mut self,
         n: NodeIx,
-        b: &BackedUp,
-        point: &RestorePoint,
-        members: &[(Rel, u32)],
-        remap: &FxHashMap<Guid, NodeIx>,
+        at: usize,
+        stage: &Relations,
         out: &mut Outcome,
         ev: &mut Events,
     ) {
+        let Some(b) = stage.point.objects.get(at) else {
+            return;
+        };
         let name = self.name_of(b.handle);
         let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
-        self.restore_relations(n, b, point, members, remap, out, ev);
-        // An object re-created by this session stands for its backed-up id.
-        let backed_up_id: FxHashMap<NodeIx, Guid> =
-            remap.iter().map(|(id, node)| (*node, *id)).collect();
-        let wanted: Vec<(Rel, Target)> = point.rels(b).collect();
+        self.restore_relations(n, at, stage, out, ev);
+        let wanted: Vec<(Rel, Target)> = stage.point.rels(b).collect();
         let current: Vec<(Rel, NodeIx)> = self
             .g
             .g
@@ -771,7 +789,7 @@ impl World {
         for (rel, t) in current {
             let target = match self.g.node(t) {
                 Some(Node::Entra(x)) => {
-                    Target::Object(backed_up_id.get(&t).copied().unwrap_or(x.id))
+                    Target::Object(stage.backed_up_id.get(&t).copied().unwrap_or(x.id))
                 }
                 Some(Node::Role(s)) => Target::Catalogue(0, s.clone()),
                 Some(Node::Sku(s)) => Target::Catalogue(1, s.clone()),

@@ -1211,6 +1211,45 @@ fn vdc_4_groups_recreated_in_one_session_each_get_back_their_own_members() {
 }
 
 #[test]
+fn vdc_2_overwrite_keeps_relations_to_objects_recreated_in_the_same_session() {
+    let mut w = cloud_world();
+    backup(&mut w, "nightly");
+    let original = id(&w, "erin").unwrap();
+    // erin's manager and one of her groups are purged; she herself is still there.
+    delete(&mut w, Kind::User, "dave", Directory::Entra, true);
+    delete(&mut w, Kind::Group, "Project X", Directory::Entra, true);
+    let ev = apply(
+        &mut w,
+        restore_op(
+            &["dave", "erin"],
+            &["Project X"],
+            "nightly",
+            true,
+            Existing::Overwrite,
+            true,
+        ),
+    );
+    assert_eq!(id(&w, "erin"), Some(original), "overwrite keeps the object");
+    assert_ne!(
+        about(&ev, EventKind::RestoredFromBackup, RuleId::Vdc3, "dave").len(),
+        0,
+        "dave is re-created: {ev:#?}"
+    );
+    // The relations erin gets back to the re-created dave and Project X stand for the backed-up
+    // ones: none of them is removed as "not in the backup".
+    assert_eq!(facts(&w, "erin"), erin_facts(), "{ev:#?}");
+    assert!(
+        about(&ev, EventKind::RelationRemoved, RuleId::Vdc2, "erin").is_empty(),
+        "{ev:#?}"
+    );
+    assert_eq!(
+        status(&w, "erin"),
+        (Status::Success, "everything written".into())
+    );
+    w.check_all_invariants().unwrap();
+}
+
+#[test]
 fn vdc_2_overwrite_also_replaces_an_object_restored_from_the_recycle_bin() {
     let mut w = cloud_world();
     backup(&mut w, "nightly");
