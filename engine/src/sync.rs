@@ -487,10 +487,7 @@ impl World {
                 let Some(o) = self.g.ad(n) else {
                     return Outcome::Failed;
                 };
-                let smtp = self
-                    .desired_proxies(o)
-                    .into_iter()
-                    .find(|p| p.starts_with("SMTP:"));
+                let smtp = self.primary_smtp(o);
                 let upn = o
                     .attrs
                     .str(AdAttr::UserPrincipalName)
@@ -667,6 +664,17 @@ impl World {
             .text(AdAttr::Mail)
             .map(|m| thin_vec::thin_vec![crate::model::props::concat(&["SMTP:", m])])
             .unwrap_or_default()
+    }
+
+    /// The primary SMTP address among [`World::desired_proxies`], without building the list.
+    fn primary_smtp(&self, o: &AdObject) -> Option<Str> {
+        match o.attrs.get(AdAttr::ProxyAddresses).map(Value::as_list) {
+            Some(list) if !list.is_empty() => list.iter().find(|p| p.starts_with("SMTP:")).cloned(),
+            _ => o
+                .attrs
+                .text(AdAttr::Mail)
+                .map(|m| crate::model::props::concat(&["SMTP:", m])),
+        }
     }
 
     /// The UPN Entra gets for an AD user (SYNC-6): the AD UPN when its suffix is a verified
