@@ -7,35 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn hysim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hysim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the hysim binary runs")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn temp(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hysim-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).to_string()
-}
+mod common;
+use common::{hysim, stderr, stdout, temp};
 
 const PASSING: &str = "title: t\nworld:\n  entra:\n    users:\n      carol: {displayName: Carol}\nsteps:\n  - backup: b\nexpect:\n  carol: {entra: live}\n";
 

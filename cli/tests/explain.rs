@@ -6,37 +6,14 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 use hysim_engine::RuleId;
 
+mod common;
+use common::{hysim, root, stdout, temp};
+
 const SCENARIO_01: &str = "scenarios/01-cloud-only-deletion.yaml";
-
-fn hysim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hysim"))
-        .args(args)
-        .current_dir(root())
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("the hysim binary runs")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).to_string()
-}
-
-fn temp(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hysim-explain-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
 
 #[test]
 fn explain_tells_the_scenario_step_by_step_with_the_rules_from_the_catalogue() {

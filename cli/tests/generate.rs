@@ -6,14 +6,8 @@
     clippy::indexing_slicing
 )]
 
-use std::process::Command;
-
-fn hysim(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hysim"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+mod common;
+use common::hysim;
 
 #[test]
 fn generate_is_deterministic_per_seed_and_its_runbook_passes() {

@@ -10,22 +10,12 @@
 
 use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
+
+mod common;
+use common::{hysim, root, temp};
 
 const SCENARIO_01: &str = "scenarios/01-cloud-only-deletion.yaml";
-
-fn hysim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hysim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the hysim binary runs")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 fn graph(args: &[&str]) -> String {
     let mut all = vec!["graph"];
@@ -38,14 +28,6 @@ fn graph(args: &[&str]) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8(o.stdout).unwrap()
-}
-
-fn temp(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hysim-graph-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
 }
 
 /// Every bundled scenario, as paths relative to the workspace root.

@@ -8,32 +8,8 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn hysim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hysim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the hysim binary runs")
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn temp(test: &str, name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hysim-junit-{}-{test}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("the XML is UTF-8")
-}
+mod common;
+use common::{hysim, root, stdout, temp};
 
 fn suites<'a>(doc: &'a roxmltree::Document) -> Vec<roxmltree::Node<'a, 'a>> {
     let root = doc.root_element();
@@ -130,7 +106,7 @@ fn a_failed_check_is_a_failure_with_expected_and_actual_and_exit_1() {
             "expect:\n  carol: {entra: live}",
             "expect:\n  carol: {entra: absent, properties: {displayName: \"A<&>\\\"B'\"}}",
         );
-    let f = temp("failing", "failing-check.yaml", &text);
+    let f = temp("failing/failing-check.yaml", &text);
     let o = hysim(&["run", "--format", "junit", f.to_str().unwrap()]);
     assert_eq!(
         o.status.code(),
@@ -179,7 +155,7 @@ fn a_failed_check_is_a_failure_with_expected_and_actual_and_exit_1() {
 fn the_detail_of_a_failure_is_in_the_message() {
     // The restore does not bring back Team: `relations: lost`, and the detail names it.
     let text = "title: t\nworld:\n  entra:\n    users:\n      carol: {displayName: Carol}\n    groups:\n      Team: {members: [carol]}\nsteps:\n  - backup: b\n  - unassign: {user: carol, groups: [Team]}\nexpect:\n  carol: {relations: kept}\n";
-    let f = temp("detail", "detail.yaml", text);
+    let f = temp("detail/detail.yaml", text);
     let o = hysim(&["run", "--format", "json", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -207,11 +183,7 @@ fn the_detail_of_a_failure_is_in_the_message() {
 
 #[test]
 fn an_input_error_is_a_suite_in_error_and_exit_2() {
-    let f = temp(
-        "input",
-        "broken.yaml",
-        "title: t\nworld: {}\nsteps: [bogus]\n",
-    );
+    let f = temp("input/broken.yaml", "title: t\nworld: {}\nsteps: [bogus]\n");
     let o = hysim(&["run", "--format", "junit", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
     let xml = stdout(&o);
