@@ -581,49 +581,50 @@ impl World {
             if rel == Rel::Join {
                 continue;
             }
-            let target = linked.target();
             // The label is written only where a reason or an event needs it.
-            let Some(t) = self.resolve(&target, remap) else {
-                let label = self.linked_label(&linked);
-                let why = format!("{rel} {label} skipped: it no longer exists");
-                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
-                out.warn(why);
-                continue;
-            };
-            if self.g.has(n, t, rel) {
-                continue;
-            }
-            if rel == Rel::Manager && self.g.entra(n).is_some_and(EntraObject::is_synced) {
-                let label = self.linked_label(&linked);
-                let why = format!(
-                    "manager {label} skipped: the manager of a synced user is mastered in AD (ENTRA-5)"
-                );
-                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
-                out.warn(why);
-                continue;
-            }
-            if rel == Rel::Member && self.g.entra(t).is_some_and(EntraObject::is_synced) {
-                let label = self.linked_label(&linked);
-                let why = format!(
-                    "membership of {label} skipped: it is synced from AD (ENTRA-5), the sync restores it"
-                );
-                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
-                out.warn(why);
-                continue;
-            }
-            if self.g.link(n, t, rel) {
-                ev.push_with(|| {
-                    Event::new(
-                        K::RelationRestored,
-                        &name,
-                        R::Vdc4,
-                        format!("{rel} {} restored", self.linked_label(&linked)),
+            let why = match self.resolve(&linked.target(), remap) {
+                None => format!(
+                    "{rel} {} skipped: it no longer exists",
+                    self.linked_label(&linked)
+                ),
+                Some(t) if self.g.has(n, t, rel) => continue,
+                Some(_)
+                    if rel == Rel::Manager
+                        && self.g.entra(n).is_some_and(EntraObject::is_synced) =>
+                {
+                    format!(
+                        "manager {} skipped: the manager of a synced user is mastered in AD (ENTRA-5)",
+                        self.linked_label(&linked)
                     )
-                });
-                if rel == Rel::Member {
-                    self.licence_events(n, t, true, ev);
                 }
-            }
+                Some(t)
+                    if rel == Rel::Member
+                        && self.g.entra(t).is_some_and(EntraObject::is_synced) =>
+                {
+                    format!(
+                        "membership of {} skipped: it is synced from AD (ENTRA-5), the sync restores it",
+                        self.linked_label(&linked)
+                    )
+                }
+                Some(t) => {
+                    if self.g.link(n, t, rel) {
+                        ev.push_with(|| {
+                            Event::new(
+                                K::RelationRestored,
+                                &name,
+                                R::Vdc4,
+                                format!("{rel} {} restored", self.linked_label(&linked)),
+                            )
+                        });
+                        if rel == Rel::Member {
+                            self.licence_events(n, t, true, ev);
+                        }
+                    }
+                    continue;
+                }
+            };
+            ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+            out.warn(why);
         }
         // Members and owners of a re-created group come back from their side of the backup
         // (VDC-4: every relation the backup holds, to objects that still exist).

@@ -454,23 +454,18 @@ impl World {
                 handle,
                 dir,
                 rels,
-            } => {
-                let h = self.handle(handle, *kind)?;
-                match dir {
-                    Directory::Ad => self.ad_relations(h, rels, true, &mut ev)?,
-                    Directory::Entra => self.entra_relations(h, rels, true, &mut ev)?,
-                }
             }
-            Op::Unassign {
+            | Op::Unassign {
                 kind,
                 handle,
                 dir,
                 rels,
             } => {
                 let h = self.handle(handle, *kind)?;
+                let add = matches!(op, Op::Assign { .. });
                 match dir {
-                    Directory::Ad => self.ad_relations(h, rels, false, &mut ev)?,
-                    Directory::Entra => self.entra_relations(h, rels, false, &mut ev)?,
+                    Directory::Ad => self.ad_relations(h, rels, add, &mut ev)?,
+                    Directory::Entra => self.entra_relations(h, rels, add, &mut ev)?,
                 }
             }
             Op::Move { kind, handle, to } => {
