@@ -642,7 +642,10 @@ impl World {
     fn collect_refs(&self, n: NodeIx, e: NodeIx, refs: &mut Vec<NodeIx>) {
         refs.push(n);
         refs.extend(self.g.out(n, Rel::Member));
-        refs.extend(self.g.inc(n, Rel::Manager));
+        // Only a user has reports; a group's incoming relations are its members, all of them.
+        if self.g.ad(n).is_some_and(|o| o.kind == Kind::User) {
+            refs.extend(self.g.inc(n, Rel::Manager));
+        }
         refs.extend(
             self.g
                 .out(e, Rel::Member)
