@@ -1,6 +1,6 @@
 //! Criterion benchmarks: a delta sync cycle after one change, a VDC restore session of 1,000
-//! purged users and an overwrite session of 2,000 users (1,000 of them purged), at 10,000 and
-//! 100,000 users. `cargo bench -p hysim-engine`.
+//! purged users, an overwrite session of 2,000 users (1,000 of them purged), and a tenth of a
+//! group of every user removed then synced, at 10,000 and 100,000 users. `cargo bench -p hysim-engine`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 /// The allocator of the `hysim` binary, so that the figures are the ones a run gets.
@@ -10,7 +10,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hysim_engine::generate::{Incident, Tenant};
 use hysim_engine::model::AdAttr;
-use hysim_engine::{CycleKind, Directory, Existing, Kind, Op, Value, World};
+use hysim_engine::{
+    CycleKind, Directory, Existing, Kind, Names, NewObject, Op, RelationSet, Settings, Value, World,
+};
 
 fn tenant_world(users: usize) -> (Tenant, World) {
     let t = Tenant::generate(users, 1, Incident::Purge);
@@ -34,6 +36,56 @@ fn fresh(w: &World) -> World {
     let mut w = w.clone();
     w.reserve(4_096, 4_096, 65_536);
     w
+}
+
+/// A tenant whose users are all direct members of one synced AD group, "All Staff".
+fn flat_group_world(users: usize) -> World {
+    let settings = Settings {
+        deletion_threshold: None,
+        ..Settings::default()
+    };
+    let mut w = World::new(
+        settings,
+        Names::new("contoso.com", None, None),
+        1_767_603_600,
+    );
+    w.set_detail(false);
+    let create = |kind, handle: String| Op::Create {
+        kind,
+        handle,
+        dir: Directory::Ad,
+        object: NewObject::default(),
+    };
+    w.apply(&create(Kind::Group, "All Staff".into())).unwrap();
+    for i in 0..users {
+        w.apply(&create(Kind::User, format!("u{i}"))).unwrap();
+        w.apply(&member(i, true)).unwrap();
+    }
+    w.apply(&Op::Sync(CycleKind::Initial)).unwrap();
+    w
+}
+
+/// User `i` added to or removed from "All Staff" in AD.
+fn member(i: usize, add: bool) -> Op {
+    let (kind, handle, dir) = (Kind::User, format!("u{i}"), Directory::Ad);
+    let rels = RelationSet {
+        groups: vec!["All Staff".into()],
+        ..Default::default()
+    };
+    match add {
+        true => Op::Assign {
+            kind,
+            handle,
+            dir,
+            rels,
+        },
+        false => Op::Unassign {
+            kind,
+            handle,
+            dir,
+            rels,
+        },
+    }
 }
 
 fn benches(c: &mut Criterion) {
@@ -123,6 +175,25 @@ fn benches(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
+        // A tenth of a large group's members removed in AD, and the delta cycle that removes
+        // them from its Entra group: a removal costs the member's relations, not the group's.
+        let flat = flat_group_world(users);
+        g.bench_function(
+            "a tenth of one group's members removed, then a delta sync",
+            |b| {
+                b.iter_batched(
+                    || fresh(&flat),
+                    |mut w| {
+                        for i in 0..users / 10 {
+                            w.apply(&member(i, false)).unwrap();
+                        }
+                        w.apply(&Op::Sync(CycleKind::Delta)).unwrap();
+                        w
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
         g.finish();
     }
 }

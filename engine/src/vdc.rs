@@ -220,7 +220,7 @@ impl World {
         // Every live Entra object is backed up, in node order: its position is known before
         // the relations pointing to it are written.
         // Positions by node index (`u32::MAX`: not backed up), read in node order.
-        let mut position = vec![u32::MAX; petgraph::visit::NodeIndexable::node_bound(&self.g.g)];
+        let mut position = vec![u32::MAX; self.g.node_bound()];
         let live = || {
             self.g
                 .nodes()
@@ -246,9 +246,7 @@ impl World {
             self.progress("Entra objects", i, count as usize);
             let Some(o) = self.g.entra(n) else { continue };
             let start = point.links.len() as u32;
-            for e in self.g.g.edges_directed(n, petgraph::Direction::Outgoing) {
-                use petgraph::visit::EdgeRef;
-                let t = e.target();
+            for (rel, t) in self.g.out_all(n) {
                 if !self.g.is_live(t) {
                     continue;
                 }
@@ -262,11 +260,7 @@ impl World {
                     Some(Node::App(s)) => (3, name_at(s)),
                     _ => continue,
                 };
-                point.links.push(Link {
-                    rel: *e.weight(),
-                    kind,
-                    at,
-                });
+                point.links.push(Link { rel, kind, at });
             }
             let i = point.objects.len();
             point.by_handle.push(o.handle, i);
@@ -779,12 +773,7 @@ impl World {
         let wanted: Vec<(Rel, Target)> = stage.point.rels(b).collect();
         let current: Vec<(Rel, NodeIx)> = self
             .g
-            .g
-            .edges_directed(n, petgraph::Direction::Outgoing)
-            .map(|e| {
-                use petgraph::visit::EdgeRef;
-                (*e.weight(), e.target())
-            })
+            .out_all(n)
             .filter(|(r, t)| *r != Rel::Join && self.g.is_live(*t))
             .collect();
         for (rel, t) in current {

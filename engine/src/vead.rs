@@ -62,7 +62,7 @@ impl World {
         // About one live AD object a handle: reserved, not grown by doubling a million times.
         b.objects.reserve(self.handles.len());
         b.by_handle.reserve(self.handles.len());
-        let bound = petgraph::visit::NodeIndexable::node_bound(&self.g.g);
+        let bound = self.g.node_bound();
         for n in self.g.nodes() {
             self.progress("AD objects", n.index(), bound);
             let Some(o) = self.g.ad(n) else { continue };

@@ -690,12 +690,7 @@ impl World {
         let all: Vec<NodeIx> = self.g.nodes().collect();
         let links: Vec<(NodeIx, NodeIx, Rel)> = self
             .g
-            .g
-            .edge_indices()
-            .filter_map(|e| {
-                let (a, b) = self.g.g.edge_endpoints(e)?;
-                Some((a, b, *self.g.g.edge_weight(e)?))
-            })
+            .relations()
             // The relations of an object gone for good are dead with it (ENTRA-2): no query
             // sees them, and INV-2 is about the relations that can be live.
             .filter(|(a, b, rel)| *rel == Rel::Join || !(self.g.is_gone(*a) || self.g.is_gone(*b)))

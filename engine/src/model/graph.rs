@@ -2,13 +2,18 @@
 //! as edges (petgraph). Nodes are never removed, so a node index is also the order in which
 //! objects were created; an object that is gone for good is marked so, and its relations are
 //! dead with it (no query sees a relation of an object that is not live).
+//!
+//! A relation removed stays in the graph, marked removed ([`Edge`]): petgraph keeps an object's
+//! relations in a singly linked list, and taking one out of the list of its target walks that
+//! list, which for a group is all its members. Marking costs the relations of the source (a
+//! member's groups) instead; every query skips a removed relation.
 
 use std::fmt;
 
 use petgraph::Direction;
 use petgraph::graph::{EdgeIndex, NodeIndex};
 use petgraph::stable_graph::StableGraph;
-use petgraph::visit::EdgeRef;
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use serde::Serialize;
 
 use super::ids::{Guid, Sid};
@@ -259,12 +264,15 @@ impl fmt::Display for Rel {
     }
 }
 
+/// A relation in the graph: `None` once removed (see the module's documentation).
+type Edge = Option<Rel>;
+
 /// The graph of both directories.
 #[derive(Clone, Debug, Default)]
 pub struct DirGraph {
     /// A stable graph: removing a relation never moves another one, so it costs the degree of
     /// its own ends, not of whichever relation a swap would move.
-    pub g: StableGraph<Node, Rel, petgraph::Directed, u32>,
+    g: StableGraph<Node, Edge, petgraph::Directed, u32>,
     /// Nodes changed since the last [`DirGraph::clear_touched`]: the invariants are checked on
     /// these after each operation, so the check costs what the operation changed.
     touched: Vec<NodeIx>,
@@ -431,7 +439,7 @@ impl DirGraph {
     pub fn out(&self, from: NodeIx, rel: Rel) -> impl Iterator<Item = NodeIx> + '_ {
         self.g
             .edges_directed(from, Direction::Outgoing)
-            .filter(move |e| *e.weight() == rel)
+            .filter(move |e| *e.weight() == Some(rel))
             .map(|e| e.target())
     }
 
@@ -439,8 +447,27 @@ impl DirGraph {
     pub fn inc(&self, to: NodeIx, rel: Rel) -> impl Iterator<Item = NodeIx> + '_ {
         self.g
             .edges_directed(to, Direction::Incoming)
-            .filter(move |e| *e.weight() == rel)
+            .filter(move |e| *e.weight() == Some(rel))
             .map(|e| e.source())
+    }
+
+    /// Every outgoing relation of `from` with its target, live or not, newest first.
+    pub fn out_all(&self, from: NodeIx) -> impl Iterator<Item = (Rel, NodeIx)> + '_ {
+        self.g
+            .edges_directed(from, Direction::Outgoing)
+            .filter_map(|e| e.weight().map(|rel| (rel, e.target())))
+    }
+
+    /// Every relation of the graph: `(from, to, relation)`.
+    pub fn relations(&self) -> impl Iterator<Item = (NodeIx, NodeIx, Rel)> + '_ {
+        (&self.g)
+            .edge_references()
+            .filter_map(|e| e.weight().map(|rel| (e.source(), e.target(), rel)))
+    }
+
+    /// One more than the highest node index: the length of a table by node.
+    pub fn node_bound(&self) -> usize {
+        petgraph::visit::NodeIndexable::node_bound(&self.g)
     }
 
     /// Live relations: both ends live (ENTRA-1: a deleted object appears in no live relation).
@@ -458,7 +485,7 @@ impl DirGraph {
     fn find_edge(&self, from: NodeIx, to: NodeIx, rel: Rel) -> Option<EdgeIndex<u32>> {
         self.g
             .edges_connecting(from, to)
-            .find(|e| *e.weight() == rel)
+            .find(|e| *e.weight() == Some(rel))
             .map(|e| e.id())
     }
 
@@ -471,7 +498,7 @@ impl DirGraph {
         if self.has(from, to, rel) {
             return false;
         }
-        self.g.add_edge(from, to, rel);
+        self.g.add_edge(from, to, Some(rel));
         self.linked.push((from, to, rel));
         if rel == Rel::Join {
             self.join_of.set(to, Some(from));
@@ -479,11 +506,14 @@ impl DirGraph {
         true
     }
 
-    /// Removes a relation; returns whether it existed.
+    /// Removes a relation (marks it removed); returns whether it existed. Costs the relations
+    /// of `from`, however many `to` has.
     pub fn unlink(&mut self, from: NodeIx, to: NodeIx, rel: Rel) -> bool {
         match self.find_edge(from, to, rel) {
             Some(e) => {
-                self.g.remove_edge(e);
+                if let Some(w) = self.g.edge_weight_mut(e) {
+                    *w = None;
+                }
                 self.removed = true;
                 self.touched.extend([from, to]);
                 if rel == Rel::Join && self.join_of.get(to) == Some(from) {
@@ -498,25 +528,22 @@ impl DirGraph {
     /// Removes every relation of `n` (both directions) except those of kind `keep`.
     pub fn strip(&mut self, n: NodeIx, keep: &[Rel]) {
         self.touched.push(n);
-        let edges: Vec<EdgeIndex<u32>> = self
+        let edges: Vec<(EdgeIndex<u32>, NodeIx, NodeIx, Rel)> = self
             .g
             .edges_directed(n, Direction::Outgoing)
             .chain(self.g.edges_directed(n, Direction::Incoming))
-            .filter(|e| !keep.contains(e.weight()))
-            .map(|e| e.id())
+            .filter_map(|e| {
+                let rel = (*e.weight()).filter(|r| !keep.contains(r))?;
+                Some((e.id(), e.source(), e.target(), rel))
+            })
             .collect();
-        // Remove from the highest index down: petgraph moves the last edge into a removed slot.
-        let mut edges = edges;
-        edges.sort_unstable();
-        edges.dedup();
-        for e in edges.into_iter().rev() {
-            if let Some((a, b)) = self.g.edge_endpoints(e)
-                && self.g.edge_weight(e) == Some(&Rel::Join)
-                && self.join_of.get(b) == Some(a)
-            {
+        for (e, a, b, rel) in edges {
+            if rel == Rel::Join && self.join_of.get(b) == Some(a) {
                 self.join_of.set(b, None);
             }
-            self.g.remove_edge(e);
+            if let Some(w) = self.g.edge_weight_mut(e) {
+                *w = None;
+            }
             self.removed = true;
         }
     }
@@ -544,5 +571,50 @@ impl DirGraph {
 
     pub fn nodes(&self) -> impl Iterator<Item = NodeIx> + '_ {
         self.g.node_indices()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn group(g: &mut DirGraph) -> NodeIx {
+        g.add(Node::Role("stand-in".into()))
+    }
+
+    /// ID-3: a removed relation stays in petgraph's lists, marked; no query sees it, and the
+    /// same relation can be added again (once).
+    #[test]
+    fn id_3_a_removed_relation_is_seen_by_no_query_and_can_be_added_again() {
+        let mut g = DirGraph::default();
+        let (a, b, grp) = (group(&mut g), group(&mut g), group(&mut g));
+        assert!(g.link(a, grp, Rel::Member));
+        assert!(g.link(b, grp, Rel::Member));
+        assert!(g.link(a, grp, Rel::Owner));
+        assert!(g.unlink(a, grp, Rel::Member));
+        assert!(!g.unlink(a, grp, Rel::Member), "already removed");
+        assert!(!g.has(a, grp, Rel::Member));
+        assert!(
+            g.has(a, grp, Rel::Owner),
+            "another kind between the same ends stays"
+        );
+        assert_eq!(g.inc(grp, Rel::Member).collect::<Vec<_>>(), [b]);
+        assert_eq!(g.out_all(a).collect::<Vec<_>>(), [(Rel::Owner, grp)]);
+        assert_eq!(g.relations().count(), 2);
+        // Added again: one live relation, listed first (the newest) as a new one would be.
+        assert!(g.link(a, grp, Rel::Member));
+        assert!(!g.link(a, grp, Rel::Member));
+        assert_eq!(g.inc(grp, Rel::Member).collect::<Vec<_>>(), [a, b]);
+        assert_eq!(g.relations().count(), 3);
+        // Stripping keeps only the kinds asked for, and forgets a join.
+        let e = group(&mut g);
+        assert!(g.link(a, e, Rel::Join));
+        assert_eq!(g.joined_ad(e), Some(a));
+        g.strip(a, &[Rel::Owner]);
+        assert_eq!(g.out_all(a).collect::<Vec<_>>(), [(Rel::Owner, grp)]);
+        assert_eq!(g.joined_ad(e), None);
+        assert_eq!(g.inc(grp, Rel::Member).collect::<Vec<_>>(), [b]);
+        assert!(g.removed_any());
     }
 }
