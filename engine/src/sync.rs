@@ -669,7 +669,8 @@ impl World {
             .unwrap_or_default()
     }
 
-    /// The primary SMTP address among [`World::desired_proxies`], without building the list.
+    /// The primary SMTP address among [`World::desired_proxies`], without building the list: the
+    /// first key of the soft match (SYNC-5).
     fn primary_smtp(&self, o: &AdObject) -> Option<Str> {
         match o.attrs.get(AdAttr::ProxyAddresses).map(Value::as_list) {
             Some(list) if !list.is_empty() => list.iter().find(|p| p.starts_with("SMTP:")).cloned(),

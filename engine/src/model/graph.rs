@@ -11,9 +11,8 @@
 use std::fmt;
 
 use petgraph::Direction;
-use petgraph::graph::{EdgeIndex, NodeIndex};
-use petgraph::stable_graph::StableGraph;
-use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use petgraph::graph::{EdgeIndex, Graph, NodeIndex};
+use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use super::ids::{Guid, Sid};
@@ -270,9 +269,9 @@ type Edge = Option<Rel>;
 /// The graph of both directories.
 #[derive(Clone, Debug, Default)]
 pub struct DirGraph {
-    /// A stable graph: removing a relation never moves another one, so it costs the degree of
-    /// its own ends, not of whichever relation a swap would move.
-    g: StableGraph<Node, Edge, petgraph::Directed, u32>,
+    /// Nothing is ever taken out of it (objects are marked gone, relations removed), so a plain
+    /// graph keeps every index stable.
+    g: Graph<Node, Edge, petgraph::Directed, u32>,
     /// Nodes changed since the last [`DirGraph::clear_touched`]: the invariants are checked on
     /// these after each operation, so the check costs what the operation changed.
     touched: Vec<NodeIx>,
@@ -460,7 +459,7 @@ impl DirGraph {
 
     /// Every relation of the graph: `(from, to, relation)`.
     pub fn relations(&self) -> impl Iterator<Item = (NodeIx, NodeIx, Rel)> + '_ {
-        (&self.g)
+        self.g
             .edge_references()
             .filter_map(|e| e.weight().map(|rel| (e.source(), e.target(), rel)))
     }
