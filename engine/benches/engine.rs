@@ -194,6 +194,25 @@ fn benches(c: &mut Criterion) {
                 )
             },
         );
+        // One member removed from that group: the delta cycle flows the changed member, not
+        // the group's whole membership (SYNC-7), so it costs the same at any group size.
+        g.bench_function(
+            "one of one group's members removed, then a delta sync",
+            |b| {
+                b.iter_batched(
+                    || {
+                        let mut w = fresh(&flat);
+                        w.apply(&member(0, false)).unwrap();
+                        w
+                    },
+                    |mut w| {
+                        w.apply(&Op::Sync(CycleKind::Delta)).unwrap();
+                        w
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
         g.finish();
     }
 }

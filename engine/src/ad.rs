@@ -324,11 +324,12 @@ impl World {
         }
     }
 
-    /// Marks the AD groups an object is a member of as changed, for membership flow (SYNC-7).
+    /// Marks the object as a changed member of the AD groups it is in, for membership flow
+    /// (SYNC-7).
     pub(crate) fn touch_ad_groups(&mut self, n: NodeIx) {
         let groups: Vec<NodeIx> = self.g.out(n, Rel::Member).collect();
         for grp in groups {
-            self.sync.touch(grp);
+            self.sync.touch_member(grp, n);
         }
     }
 
@@ -387,7 +388,7 @@ impl World {
                 self.g.unlink(n, gn, Rel::Member)
             };
             if changed {
-                self.sync.touch(gn);
+                self.sync.touch_member(gn, n);
                 ev.push_with(|| {
                     Event::new(
                         kind,

@@ -621,8 +621,9 @@ impl World {
         });
     }
 
-    /// Marks the AD object joined to an Entra object as changed (SYNC-11), and the AD groups of
-    /// the synced groups it is a member of, whose membership the next cycle must flow again.
+    /// Marks the AD object joined to an Entra object as changed (SYNC-11), and the object as a
+    /// changed member of the synced groups it is in, whose membership of it the next cycle must
+    /// flow again.
     pub(crate) fn touch_joined(&mut self, n: NodeIx) {
         if let Some(ad) = self.g.joined_ad(n) {
             self.sync.touch(ad);
@@ -633,7 +634,7 @@ impl World {
             .filter_map(|grp| self.g.joined_ad(grp))
             .collect();
         for ad in groups {
-            self.sync.touch(ad);
+            self.sync.touch_member(ad, n);
         }
     }
 

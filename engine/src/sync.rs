@@ -3,6 +3,7 @@
 //! attribute resiliency (SYNC-9), re-adds (SYNC-10) and delta/initial cycles (SYNC-11).
 
 use std::collections::BTreeSet;
+use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
@@ -65,8 +66,14 @@ pub struct SyncState {
     /// The OU filter in effect: the configured one as of the last initial cycle (SYNC-2).
     pub applied_ous: Option<BTreeSet<String>>,
     /// AD objects changed on either side since the last cycle, with repeats: a cycle sorts them
-    /// (a million creations cost a million pushes, not a million tree inserts).
+    /// (a million creations cost a million pushes, not a million tree inserts). A group here
+    /// has its whole membership flowed again.
     pub dirty: Vec<NodeIx>,
+    /// Members of AD groups whose membership may have changed since the last cycle, as (AD
+    /// group, member): the member is an AD object (its AD membership, scope or join changed) or
+    /// an Entra object (its liveness or cloud memberships changed). A delta cycle flows these
+    /// members of a group that is not itself in `dirty`, not the group's whole membership.
+    pub members: Vec<(NodeIx, NodeIx)>,
     pub last: Option<CycleResult>,
 }
 
@@ -74,6 +81,12 @@ impl SyncState {
     pub fn touch(&mut self, ad: NodeIx) {
         if self.dirty.last() != Some(&ad) {
             self.dirty.push(ad);
+        }
+    }
+    /// Marks one member of an AD group as changed (SYNC-7, SYNC-11).
+    pub fn touch_member(&mut self, group: NodeIx, member: NodeIx) {
+        if self.members.last() != Some(&(group, member)) {
+            self.members.push((group, member));
         }
     }
     pub fn in_scope_ou(&self, ou: &str) -> bool {
@@ -103,6 +116,33 @@ struct Flow<'a> {
 /// The properties a flow writes, for describing it afterwards.
 fn written_keys(want: &[(EntraProp, Option<Value>)]) -> smallvec::SmallVec<[EntraProp; 32]> {
     want.iter().map(|(p, _)| *p).collect()
+}
+
+/// The reference phase's work in node order, each node once: an object flowed whole (`refs`,
+/// sorted) or a group with only its changed members (`members`, sorted: the range of its pairs).
+fn reference_work(
+    refs: &[NodeIx],
+    members: &[(NodeIx, NodeIx)],
+) -> Vec<(NodeIx, Option<Range<usize>>)> {
+    let mut work = Vec::with_capacity(refs.len());
+    let (mut r, mut m) = (0, 0);
+    loop {
+        let next_ref = refs.get(r).copied();
+        let next_group = members.get(m).map(|(grp, _)| *grp);
+        let Some(n) = next_ref.into_iter().chain(next_group).min() else {
+            return work;
+        };
+        let start = m;
+        while members.get(m).is_some_and(|(grp, _)| *grp == n) {
+            m += 1;
+        }
+        if next_ref == Some(n) {
+            r += 1;
+            work.push((n, None));
+        } else {
+            work.push((n, Some(start..m)));
+        }
+    }
 }
 
 /// How an add found (or made) its Entra object.
@@ -162,20 +202,26 @@ impl World {
     /// One Entra Connect cycle (SYNC-11): import both sides, plan adds, updates and deletes,
     /// apply the deletion threshold (SYNC-8), export.
     pub(crate) fn sync_cycle(&mut self, kind: CycleKind, ev: &mut Events) {
+        let mut members = std::mem::take(&mut self.sync.members);
+        // The objects changed themselves: a group among them has its whole membership flowed.
+        let mut changed: Vec<NodeIx> = std::mem::take(&mut self.sync.dirty);
         let candidates: Vec<NodeIx> = match kind {
             // Every AD object, in node order; the changed ones are among them.
             CycleKind::Initial => {
                 self.sync.applied_ous = self.sync.configured_ous.clone();
-                self.sync.dirty = Vec::new();
+                changed = Vec::new();
                 self.g.nodes().filter(|n| self.g.ad(*n).is_some()).collect()
             }
+            // The changed objects and the groups with changed members.
             CycleKind::Delta => {
-                let mut dirty = std::mem::take(&mut self.sync.dirty);
-                dirty.sort_unstable();
-                dirty.dedup();
-                dirty
+                in_order(&mut changed);
+                let mut candidates = changed.clone();
+                candidates.extend(members.iter().map(|(grp, _)| *grp));
+                in_order(&mut candidates);
+                candidates
             }
         };
+        let whole = |n: NodeIx| kind == CycleKind::Initial || changed.binary_search(&n).is_ok();
         let plan: Vec<(NodeIx, Plan)> = candidates
             .iter()
             .flat_map(|n| self.plan(*n).into_iter().map(|p| (*n, p)))
@@ -238,7 +284,7 @@ impl World {
                 Plan::Add { rejoin } => {
                     result.adds += 1;
                     match self.sync_add(n, rejoin, &mut result.errors, ev) {
-                        Outcome::Joined(e) => self.collect_refs(n, e, &mut refs),
+                        Outcome::Joined(e) => self.collect_refs(n, e, &mut refs, &mut members),
                         // SYNC-11: a failed export stays pending and is retried by every cycle,
                         // delta or initial, until it succeeds.
                         Outcome::Failed => self.sync.touch(n),
@@ -247,16 +293,21 @@ impl World {
                 Plan::Update(e) => {
                     result.updates += 1;
                     self.sync_flow(n, e, &mut result.errors, ev);
-                    refs.push(n);
+                    if whole(n) {
+                        refs.push(n);
+                    }
                 }
             }
         }
         self.progress("export", total, total);
         in_order(&mut refs);
-        let total = refs.len();
-        for (i, n) in refs.into_iter().enumerate() {
+        members.sort_unstable();
+        members.dedup();
+        let work = reference_work(&refs, &members);
+        let total = work.len();
+        for (i, (n, only)) in work.into_iter().enumerate() {
             self.progress("references", i, total);
-            self.flow_references(n, ev);
+            self.flow_references(n, only.and_then(|r| members.get(r)), ev);
         }
         self.progress("references", total, total);
         let errors: Vec<&str> = result.errors.iter().map(|e| e.name()).collect();
@@ -637,19 +688,27 @@ impl World {
         self.entra_set_service(e, EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true)));
     }
 
-    /// After a new join: the manager of `n`, its reports, its AD groups and the synced groups its
-    /// Entra object is in are processed by this cycle's reference phase.
-    fn collect_refs(&self, n: NodeIx, e: NodeIx, refs: &mut Vec<NodeIx>) {
+    /// After a new join: the manager of `n` (or, for a group, its whole membership) and its
+    /// reports are processed by this cycle's reference phase, and `n` as a changed member of
+    /// its AD groups and, through `e`, of the synced groups `e` is in.
+    fn collect_refs(
+        &self,
+        n: NodeIx,
+        e: NodeIx,
+        refs: &mut Vec<NodeIx>,
+        members: &mut Vec<(NodeIx, NodeIx)>,
+    ) {
         refs.push(n);
-        refs.extend(self.g.out(n, Rel::Member));
+        members.extend(self.g.out(n, Rel::Member).map(|grp| (grp, n)));
         // Only a user has reports; a group's incoming relations are its members, all of them.
         if self.g.ad(n).is_some_and(|o| o.kind == Kind::User) {
             refs.extend(self.g.inc(n, Rel::Manager));
         }
-        refs.extend(
+        members.extend(
             self.g
                 .out(e, Rel::Member)
-                .filter_map(|grp| self.g.joined_ad(grp)),
+                .filter_map(|grp| self.g.joined_ad(grp))
+                .map(|grp| (grp, e)),
         );
     }
 
@@ -1021,8 +1080,9 @@ impl World {
     }
 
     /// Reference attributes (SYNC-7): a user's manager once the manager's cloud object exists, a
-    /// synced group's members (members outside scope dropped).
-    fn flow_references(&mut self, n: NodeIx, ev: &mut Events) {
+    /// synced group's members (members outside scope dropped): all of them, or `only` those of
+    /// these (group, member) pairs.
+    fn flow_references(&mut self, n: NodeIx, only: Option<&[(NodeIx, NodeIx)]>, ev: &mut Events) {
         let Some(e) = self.g.joined_entra(n).filter(|e| self.g.is_live(*e)) else {
             return;
         };
@@ -1061,15 +1121,20 @@ impl World {
                 });
             }
             Kind::Group => {
-                let want: BTreeSet<NodeIx> = self
-                    .g
-                    .live_inc(n, Rel::Member)
-                    .filter(|m| self.in_scope(*m))
-                    .filter_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)))
-                    .collect();
-                let have: BTreeSet<NodeIx> = self.g.live_inc(e, Rel::Member).collect();
-                let added: Vec<NodeIx> = want.difference(&have).copied().collect();
-                let removed: Vec<NodeIx> = have.difference(&want).copied().collect();
+                let (added, removed) = match only {
+                    None => self.membership_changes(n, e),
+                    Some(pairs) => {
+                        let changes = self.member_changes(n, e, pairs);
+                        // Every change to a synced group's membership is among its changed
+                        // members: the tests (debug builds) check it against the whole diff.
+                        debug_assert_eq!(
+                            changes,
+                            self.membership_changes(n, e),
+                            "SYNC-7: a membership change was not recorded as a changed member"
+                        );
+                        changes
+                    }
+                };
                 for m in &added {
                     self.g.link(*m, e, Rel::Member);
                     self.licence_events(*m, e, true, ev);
@@ -1099,6 +1164,59 @@ impl World {
                 }
             }
         }
+    }
+
+    /// SYNC-7: the members to add to and remove from synced group `e`, joined to AD group `n`,
+    /// for its whole membership, in node order: the joined, live Entra objects of the in-scope
+    /// members of `n` against the live members of `e`.
+    fn membership_changes(&self, n: NodeIx, e: NodeIx) -> (Vec<NodeIx>, Vec<NodeIx>) {
+        let want: BTreeSet<NodeIx> = self
+            .g
+            .live_inc(n, Rel::Member)
+            .filter(|m| self.in_scope(*m))
+            .filter_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)))
+            .collect();
+        let have: BTreeSet<NodeIx> = self.g.live_inc(e, Rel::Member).collect();
+        let added = want.difference(&have).copied().collect();
+        let removed = have.difference(&want).copied().collect();
+        (added, removed)
+    }
+
+    /// SYNC-7: [`Self::membership_changes`] among the changed members of `pairs` only (AD
+    /// members stand for their joined Entra objects), at the cost of those members.
+    fn member_changes(
+        &self,
+        n: NodeIx,
+        e: NodeIx,
+        pairs: &[(NodeIx, NodeIx)],
+    ) -> (Vec<NodeIx>, Vec<NodeIx>) {
+        let mut xs: Vec<NodeIx> = pairs
+            .iter()
+            .filter_map(|&(_, m)| match self.g.ad(m) {
+                Some(_) => self.g.joined_entra(m),
+                None => Some(m),
+            })
+            .collect();
+        xs.sort_unstable();
+        xs.dedup();
+        let group_live = self.g.is_live(n) && self.g.is_live(e);
+        let (mut added, mut removed) = (Vec::new(), Vec::new());
+        for x in xs {
+            let live = group_live && self.g.is_live(x);
+            let want = live
+                && self.g.joined_ad(x).is_some_and(|m| {
+                    self.g.joined_entra(m) == Some(x)
+                        && self.in_scope(m)
+                        && self.g.has(m, n, Rel::Member)
+                });
+            let have = live && self.g.has(x, e, Rel::Member);
+            match (want, have) {
+                (true, false) => added.push(x),
+                (false, true) => removed.push(x),
+                _ => {}
+            }
+        }
+        (added, removed)
     }
 
     fn entra_name(&self, e: NodeIx) -> Str {

@@ -1533,6 +1533,37 @@ fn sync_7_synced_groups_get_their_membership_from_ad_without_out_of_scope_member
     assert_eq!(rel(&w, "carol", "owns"), set(&["Finance"]));
 }
 
+/// A delta cycle flows only the changed members of a synced group; a cloud member restored
+/// from the recycle bin is one, though its AD side changed cycles before.
+#[test]
+fn sync_7_a_delta_cycle_drops_a_member_restored_in_the_cloud_after_its_join_was_removed() {
+    let mut w = staff(Settings::default());
+    ad_group(&mut w, "Finance", "Staff");
+    for u in ["alice", "bob"] {
+        ad_user(&mut w, u, "Staff", &[]);
+        ad_assign(&mut w, u, groups(&["Finance"]));
+    }
+    sync(&mut w);
+    assert_eq!(rel(&w, "alice", "groups"), set(&["Finance"]));
+    // alice is deleted in the cloud and leaves the sync scope: the cycle removes the join.
+    delete(&mut w, Kind::User, "alice", Directory::Entra, false);
+    move_to(&mut w, Kind::User, "alice", "Contractors");
+    let ev = sync(&mut w);
+    event(&ev, EventKind::Disconnected, RuleId::Sync10);
+    // Restored from the recycle bin with its relations: a cloud-only member of a synced group.
+    undelete(&mut w, Kind::User, "alice", Directory::Entra);
+    assert_eq!(rel(&w, "alice", "groups"), set(&["Finance"]));
+    assert_eq!(joined_to(&w, "alice"), None);
+    let ev = sync(&mut w);
+    let e = event(&ev, EventKind::MembershipFlowed, RuleId::Sync7);
+    assert_eq!(
+        e.message,
+        "members removed from synced group Finance from AD: alice"
+    );
+    assert!(rel(&w, "alice", "groups").is_empty());
+    assert_eq!(rel(&w, "bob", "groups"), set(&["Finance"]));
+}
+
 // ---------------------------------------------------------------------------------------------
 // SYNC-8: deletes and the deletion threshold.
 
