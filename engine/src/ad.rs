@@ -329,7 +329,7 @@ impl World {
     pub(crate) fn touch_ad_groups(&mut self, n: NodeIx) {
         let groups: Vec<NodeIx> = self.g.out(n, Rel::Member).collect();
         for grp in groups {
-            self.sync.touch_member(grp, n);
+            self.touch_member(grp, n);
         }
     }
 
@@ -388,7 +388,7 @@ impl World {
                 self.g.unlink(n, gn, Rel::Member)
             };
             if changed {
-                self.sync.touch_member(gn, n);
+                self.touch_member(gn, n);
                 ev.push_with(|| {
                     Event::new(
                         kind,

@@ -120,27 +120,30 @@ fn written_keys(want: &[(EntraProp, Option<Value>)]) -> smallvec::SmallVec<[Entr
 
 /// The reference phase's work in node order, each node once: an object flowed whole (`refs`,
 /// sorted) or a group with only its changed members (`members`, sorted: the range of its pairs).
-fn reference_work(
-    refs: &[NodeIx],
-    members: &[(NodeIx, NodeIx)],
-) -> Vec<(NodeIx, Option<Range<usize>>)> {
-    let mut work = Vec::with_capacity(refs.len());
-    let (mut r, mut m) = (0, 0);
-    loop {
-        let next_ref = refs.get(r).copied();
-        let next_group = members.get(m).map(|(grp, _)| *grp);
-        let Some(n) = next_ref.into_iter().chain(next_group).min() else {
-            return work;
-        };
-        let start = m;
-        while members.get(m).is_some_and(|(grp, _)| *grp == n) {
-            m += 1;
-        }
+/// Read as it goes: an initial cycle's work is every object.
+#[derive(Clone)]
+struct ReferenceWork<'a> {
+    refs: &'a [NodeIx],
+    members: &'a [(NodeIx, NodeIx)],
+    /// Pairs of `members` already read.
+    read: usize,
+}
+
+impl Iterator for ReferenceWork<'_> {
+    type Item = (NodeIx, Option<Range<usize>>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let next_ref = self.refs.first().copied();
+        let rest = self.members.get(self.read..).unwrap_or_default();
+        let next_group = rest.first().map(|(grp, _)| *grp);
+        let n = next_ref.into_iter().chain(next_group).min()?;
+        let start = self.read;
+        self.read += rest.iter().take_while(|(grp, _)| *grp == n).count();
         if next_ref == Some(n) {
-            r += 1;
-            work.push((n, None));
+            self.refs = self.refs.get(1..).unwrap_or_default();
+            Some((n, None))
         } else {
-            work.push((n, Some(start..m)));
+            Some((n, Some(start..self.read)))
         }
     }
 }
@@ -157,6 +160,14 @@ impl World {
         let set = ous.map(|v| v.into_iter().collect::<BTreeSet<_>>());
         self.sync.configured_ous = set.clone();
         self.sync.applied_ous = set;
+    }
+
+    /// Marks `member` as a changed member of AD group `group` (SYNC-7, SYNC-11) if the group is
+    /// joined: a group not joined yet flows whole in the cycle that adds it.
+    pub(crate) fn touch_member(&mut self, group: NodeIx, member: NodeIx) {
+        if self.g.joined_entra(group).is_some() {
+            self.sync.touch_member(group, member);
+        }
     }
 
     /// The most recent cycle's result.
@@ -210,6 +221,7 @@ impl World {
             CycleKind::Initial => {
                 self.sync.applied_ous = self.sync.configured_ous.clone();
                 changed = Vec::new();
+                members = Vec::new();
                 self.g.nodes().filter(|n| self.g.ad(*n).is_some()).collect()
             }
             // The changed objects and the groups with changed members.
@@ -284,7 +296,11 @@ impl World {
                 Plan::Add { rejoin } => {
                     result.adds += 1;
                     match self.sync_add(n, rejoin, &mut result.errors, ev) {
-                        Outcome::Joined(e) => self.collect_refs(n, e, &mut refs, &mut members),
+                        Outcome::Joined(e) => {
+                            // An initial cycle flows every group whole: no member to record.
+                            let members = (kind == CycleKind::Delta).then_some(&mut members);
+                            self.collect_refs(n, e, &mut refs, members);
+                        }
                         // SYNC-11: a failed export stays pending and is retried by every cycle,
                         // delta or initial, until it succeeds.
                         Outcome::Failed => self.sync.touch(n),
@@ -303,9 +319,13 @@ impl World {
         in_order(&mut refs);
         members.sort_unstable();
         members.dedup();
-        let work = reference_work(&refs, &members);
-        let total = work.len();
-        for (i, (n, only)) in work.into_iter().enumerate() {
+        let work = ReferenceWork {
+            refs: &refs,
+            members: &members,
+            read: 0,
+        };
+        let total = work.clone().count();
+        for (i, (n, only)) in work.enumerate() {
             self.progress("references", i, total);
             self.flow_references(n, only.and_then(|r| members.get(r)), ev);
         }
@@ -689,21 +709,25 @@ impl World {
     }
 
     /// After a new join: the manager of `n` (or, for a group, its whole membership) and its
-    /// reports are processed by this cycle's reference phase, and `n` as a changed member of
-    /// its AD groups and, through `e`, of the synced groups `e` is in.
+    /// reports are processed by this cycle's reference phase; in a delta cycle (`members`),
+    /// also `n` as a changed member of its AD groups and, through `e`, of the synced groups `e`
+    /// is in.
     fn collect_refs(
         &self,
         n: NodeIx,
         e: NodeIx,
         refs: &mut Vec<NodeIx>,
-        members: &mut Vec<(NodeIx, NodeIx)>,
+        members: Option<&mut Vec<(NodeIx, NodeIx)>>,
     ) {
         refs.push(n);
-        members.extend(self.g.out(n, Rel::Member).map(|grp| (grp, n)));
         // Only a user has reports; a group's incoming relations are its members, all of them.
         if self.g.ad(n).is_some_and(|o| o.kind == Kind::User) {
             refs.extend(self.g.inc(n, Rel::Manager));
         }
+        let Some(members) = members else {
+            return;
+        };
+        members.extend(self.g.out(n, Rel::Member).map(|grp| (grp, n)));
         members.extend(
             self.g
                 .out(e, Rel::Member)
@@ -1249,5 +1273,35 @@ mod tests {
             in_order(&mut got);
             assert_eq!(got, ix(&want), "{input:?}");
         }
+    }
+
+    /// SYNC-7: the reference phase merges the objects flowed whole with the groups whose changed
+    /// members only are flowed, in node order, each once; a group flowed whole ignores its pairs.
+    #[test]
+    fn sync_7_reference_work_merges_whole_objects_and_changed_members_in_order() {
+        let n = NodeIx::new;
+        let refs = [n(1), n(4)];
+        let members = [(n(2), n(10)), (n(2), n(11)), (n(4), n(12)), (n(5), n(13))];
+        let work = ReferenceWork {
+            refs: &refs,
+            members: &members,
+            read: 0,
+        };
+        let got: Vec<_> = work.collect();
+        assert_eq!(
+            got,
+            vec![
+                (n(1), None),
+                (n(2), Some(0..2)),
+                (n(4), None),
+                (n(5), Some(3..4)),
+            ]
+        );
+        let only_members = ReferenceWork {
+            refs: &[],
+            members: &members,
+            read: 0,
+        };
+        assert_eq!(only_members.count(), 3);
     }
 }

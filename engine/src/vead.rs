@@ -213,7 +213,7 @@ impl World {
                 match self.ad_by_guid(*g) {
                     Some(gn) => {
                         if self.g.link(n, gn, Rel::Member) {
-                            self.sync.touch_member(gn, n);
+                            self.touch_member(gn, n);
                         }
                     }
                     None => skipped.push(g.to_string()),
