@@ -162,11 +162,14 @@ impl World {
         self.sync.applied_ous = set;
     }
 
-    /// Marks `member` as a changed member of AD group `group` (SYNC-7, SYNC-11) if the group is
-    /// joined: a group not joined yet flows whole in the cycle that adds it.
+    /// Marks `member` as a changed member of AD group `group` (SYNC-7, SYNC-11). A group not
+    /// joined yet is marked changed itself, as a delta import sees it: it flows whole in the
+    /// cycle that adds it, so recording its members would only take memory.
     pub(crate) fn touch_member(&mut self, group: NodeIx, member: NodeIx) {
         if self.g.joined_entra(group).is_some() {
             self.sync.touch_member(group, member);
+        } else {
+            self.sync.touch(group);
         }
     }
 

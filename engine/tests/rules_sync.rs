@@ -1974,12 +1974,22 @@ fn sync_11_a_delta_cycle_processes_only_what_changed() {
     let c = w.last_cycle().unwrap();
     assert_eq!((c.processed, c.updates), (2, 2));
     assert_eq!(prop(&w, "user07", "department").as_deref(), Some("Sales"));
+    // A membership change changes the group in AD, synced or not: a delta import reads it.
+    ad_group(&mut w, "Outside", "Contractors");
+    sync(&mut w);
+    for g in ["Finance", "Outside"] {
+        ad_assign(&mut w, "user03", groups(&[g]));
+    }
+    sync(&mut w);
+    let c = w.last_cycle().unwrap();
+    assert_eq!((c.processed, c.adds, c.updates), (2, 0, 1));
+    assert_eq!(rel(&w, "user03", "groups"), set(&["Finance"]));
     // An initial cycle re-reads every object.
     sync_initial(&mut w);
     let c = w.last_cycle().unwrap();
     assert_eq!(
         (c.kind, c.processed, c.updates),
-        (CycleKind::Initial, 41, 41)
+        (CycleKind::Initial, 42, 41)
     );
 }
 

@@ -113,3 +113,39 @@ fn the_scenario_index_lists_every_file_with_the_rules_it_exercises() {
         );
     }
 }
+
+/// The sync cycles of a small generated tenant's runbook, one line a cycle (its step, the objects
+/// it processed, its adds, updates and deletes), for each incident: the counts a change to the
+/// sync engine must not move unless it means to. A generated report is too large to read whole
+/// as a snapshot.
+#[test]
+fn generated_runbooks_cycle_by_cycle() {
+    use hysim_engine::EventKind;
+    use hysim_engine::generate::{Incident, Tenant};
+    let mut cycles = std::collections::BTreeMap::new();
+    for incident in [Incident::Purge, Incident::Scope, Incident::AdDelete] {
+        let text = Tenant::generate(400, 7, incident).to_yaml();
+        let s = scenario::parse("generated.yaml", incident.name(), text.as_bytes()).unwrap();
+        let report = scenario::run(&s).unwrap();
+        assert!(report.passed, "{}", incident.name());
+        let lines: Vec<String> = report
+            .steps
+            .iter()
+            .flat_map(|st| {
+                st.events
+                    .iter()
+                    .filter(|e| e.kind == EventKind::CycleCompleted)
+                    .map(move |e| format!("{} {}: {}", st.n, st.step, e.message))
+            })
+            .collect();
+        cycles.insert(incident.name(), lines);
+    }
+    insta::with_settings!({
+        snapshot_path => "../../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+        description => "sync cycles of generated 400-user runbooks, seed 7",
+    }, {
+        insta::assert_yaml_snapshot!("generated-runbooks-cycles", cycles);
+    });
+}
