@@ -1,5 +1,6 @@
 //! One insta snapshot per bundled scenario file: its report (events and checks), and every
-//! scenario's own expectations must pass. With `CI=true` a missing or changed snapshot fails.
+//! scenario's own expectations must pass; and one of the sync cycles of small generated
+//! runbooks. With `CI=true` a missing or changed snapshot fails.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
