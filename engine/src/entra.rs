@@ -634,7 +634,7 @@ impl World {
             .filter_map(|grp| self.g.joined_ad(grp))
             .collect();
         for ad in groups {
-            self.sync.touch_member(ad, n);
+            self.touch_member(ad, n);
         }
     }
 

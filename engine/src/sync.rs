@@ -83,12 +83,6 @@ impl SyncState {
             self.dirty.push(ad);
         }
     }
-    /// Marks one member of an AD group as changed (SYNC-7, SYNC-11).
-    pub fn touch_member(&mut self, group: NodeIx, member: NodeIx) {
-        if self.members.last() != Some(&(group, member)) {
-            self.members.push((group, member));
-        }
-    }
     pub fn in_scope_ou(&self, ou: &str) -> bool {
         self.applied_ous.as_ref().is_none_or(|s| s.contains(ou))
     }
@@ -166,10 +160,10 @@ impl World {
     /// joined yet is marked changed itself, as a delta import sees it: it flows whole in the
     /// cycle that adds it, so recording its members would only take memory.
     pub(crate) fn touch_member(&mut self, group: NodeIx, member: NodeIx) {
-        if self.g.joined_entra(group).is_some() {
-            self.sync.touch_member(group, member);
-        } else {
+        if self.g.joined_entra(group).is_none() {
             self.sync.touch(group);
+        } else if self.sync.members.last() != Some(&(group, member)) {
+            self.sync.members.push((group, member));
         }
     }
 
@@ -1151,7 +1145,7 @@ impl World {
                 let (added, removed) = match only {
                     None => self.membership_changes(n, e),
                     Some(pairs) => {
-                        let changes = self.member_changes(n, e, pairs);
+                        let changes = self.member_changes(n, e, pairs.iter().map(|(_, m)| *m));
                         // Every change to a synced group's membership is among its changed
                         // members: the tests (debug builds) check it against the whole diff.
                         debug_assert_eq!(
@@ -1194,32 +1188,23 @@ impl World {
     }
 
     /// SYNC-7: the members to add to and remove from synced group `e`, joined to AD group `n`,
-    /// for its whole membership, in node order: the joined, live Entra objects of the in-scope
-    /// members of `n` against the live members of `e`.
+    /// for its whole membership: [`Self::member_changes`] among every member of either.
     fn membership_changes(&self, n: NodeIx, e: NodeIx) -> (Vec<NodeIx>, Vec<NodeIx>) {
-        let want: BTreeSet<NodeIx> = self
-            .g
-            .live_inc(n, Rel::Member)
-            .filter(|m| self.in_scope(*m))
-            .filter_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)))
-            .collect();
-        let have: BTreeSet<NodeIx> = self.g.live_inc(e, Rel::Member).collect();
-        let added = want.difference(&have).copied().collect();
-        let removed = have.difference(&want).copied().collect();
-        (added, removed)
+        let members = self.g.inc(n, Rel::Member).chain(self.g.inc(e, Rel::Member));
+        self.member_changes(n, e, members)
     }
 
-    /// SYNC-7: [`Self::membership_changes`] among the changed members of `pairs` only (AD
-    /// members stand for their joined Entra objects), at the cost of those members.
+    /// SYNC-7: the members to add to and remove from synced group `e`, joined to AD group `n`,
+    /// among `members` only (AD members stand for their joined Entra objects), in node order. An
+    /// Entra object belongs in `e` when it is live and joined to a live, in-scope member of `n`.
     fn member_changes(
         &self,
         n: NodeIx,
         e: NodeIx,
-        pairs: &[(NodeIx, NodeIx)],
+        members: impl Iterator<Item = NodeIx>,
     ) -> (Vec<NodeIx>, Vec<NodeIx>) {
-        let mut xs: Vec<NodeIx> = pairs
-            .iter()
-            .filter_map(|&(_, m)| match self.g.ad(m) {
+        let mut xs: Vec<NodeIx> = members
+            .filter_map(|m| match self.g.ad(m) {
                 Some(_) => self.g.joined_entra(m),
                 None => Some(m),
             })
