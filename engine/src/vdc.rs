@@ -211,8 +211,37 @@ impl Outcome {
 
 impl World {
     /// `backup`: a VDC restore point of every live Entra user and group (VDC-1) and an AD backup
-    /// (VEAD-1).
+    /// (VEAD-1). The two products read the same world and neither writes it, so they are taken
+    /// at once: the AD backup on this thread, telling the watcher how far it has got, the
+    /// restore point on another (its stage reported when it is done). At a million users the
+    /// restore point takes 0.27 s and the AD backup 0.4 s.
     pub(crate) fn backup(&mut self, label: &str, ev: &mut Events) {
+        let (point, ad) = std::thread::scope(|s| {
+            let point = s.spawn(|| self.restore_point_now());
+            let ad = self.ad_backup_now();
+            let point = point
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (point, ad)
+        });
+        let count = point.objects.len();
+        self.progress("Entra objects", 0, count);
+        self.progress("Entra objects", count, count);
+        self.vdc.points.insert(label.to_string(), Arc::new(point));
+        if self.vdc.first.is_none() {
+            self.vdc.first = Some(label.to_string());
+        }
+        ev.push_with(|| Event::new(
+            K::BackupTaken,
+            label,
+            R::Vdc1,
+            format!("VDC restore point '{label}' holds {count} Entra objects with their properties, relations and object ids"),
+        ));
+        self.keep_ad_backup(label, ad, ev);
+    }
+
+    /// VDC-1: a restore point of every live Entra object as it is now.
+    fn restore_point_now(&self) -> RestorePoint {
         let mut point = RestorePoint {
             taken: self.now,
             ..RestorePoint::default()
@@ -242,8 +271,7 @@ impl World {
                 catalogue.len() as u32 - 1
             })
         };
-        for (i, n) in live().enumerate() {
-            self.progress("Entra objects", i, count as usize);
+        for n in live() {
             let Some(o) = self.g.entra(n) else { continue };
             let start = point.links.len() as u32;
             for (rel, t) in self.g.out_all(n) {
@@ -274,20 +302,8 @@ impl World {
                 rels: start..point.links.len() as u32,
             });
         }
-        self.progress("Entra objects", count as usize, count as usize);
         point.links.shrink_to_fit();
-        let count = point.objects.len();
-        self.vdc.points.insert(label.to_string(), Arc::new(point));
-        if self.vdc.first.is_none() {
-            self.vdc.first = Some(label.to_string());
-        }
-        ev.push_with(|| Event::new(
-            K::BackupTaken,
-            label,
-            R::Vdc1,
-            format!("VDC restore point '{label}' holds {count} Entra objects with their properties, relations and object ids"),
-        ));
-        self.ad_backup(label, ev);
+        point
     }
 
     pub fn restore_point(&self, label: &str) -> Option<&RestorePoint> {

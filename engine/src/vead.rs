@@ -56,8 +56,8 @@ pub struct AdBackups {
 }
 
 impl World {
-    /// VEAD-1: captures every live AD user and group.
-    pub(crate) fn ad_backup(&mut self, label: &str, ev: &mut Events) {
+    /// VEAD-1: a backup of every live AD user and group as they are now.
+    pub(crate) fn ad_backup_now(&self) -> AdBackup {
         let mut b = AdBackup::default();
         // About one live AD object a handle: reserved, not grown by doubling a million times.
         b.objects.reserve(self.handles.len());
@@ -87,6 +87,11 @@ impl World {
         }
         self.progress("AD objects", bound, bound);
         b.groups.shrink_to_fit();
+        b
+    }
+
+    /// Keeps AD backup `b` under `label` (VEAD-1).
+    pub(crate) fn keep_ad_backup(&mut self, label: &str, b: AdBackup, ev: &mut Events) {
         let count = b.objects.len();
         self.ad_backups
             .points
