@@ -355,7 +355,7 @@ impl World {
         let total = selected.len();
         for (done, (kind, name)) in selected.into_iter().enumerate() {
             self.progress("objects", done, total);
-            let h = self.handle(name, kind)?;
+            let h = self.handle_in_order(name, kind)?;
             let idx = point.by_handle.get(&h).unwrap_or_default();
             if idx.is_empty() {
                 ev.push_with(|| {

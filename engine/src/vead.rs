@@ -128,7 +128,7 @@ impl World {
         })?;
         for (done, name) in users.iter().enumerate() {
             self.progress("AD objects", done, users.len());
-            let h = self.handle(name, Kind::User)?;
+            let h = self.handle_in_order(name, Kind::User)?;
             let Some(b) = backup.get(h) else {
                 ev.push_with(|| {
                     Event::new(

@@ -4,6 +4,7 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rustc_hash::FxHashMap;
 
@@ -52,9 +53,13 @@ pub struct Handles {
     /// Shared: an event or a message names a handle without copying it.
     names: Vec<Str>,
     kinds: Vec<Kind>,
+    /// The low 32 bits of each name's hash, to check a [`Finger`]'s guess without reading the
+    /// name.
+    hashes: Vec<u32>,
     /// Handles by name, holding only the handle (4 bytes a slot): the name is read back from
     /// `names`.
     by_name: hashbrown::HashTable<HandleId>,
+    finger: Finger,
     /// Every AD object that ever carried the handle, oldest first.
     ad: PerHandle<NodeIx>,
     /// Every Entra object that ever carried the handle, oldest first.
@@ -71,6 +76,29 @@ fn rehash(names: &[Str]) -> impl Fn(&HandleId) -> u64 + '_ {
     |h| hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
 }
 
+/// Where the next name is looked for first: the handle found last and the step from the one
+/// found before it. Bulk operations name handles in the order they were created, at a steady
+/// step (a generated tenant's relations one user after the other, a mass deletion or a restore
+/// list of every tenth user), and a right guess, checked against `hashes` (read in order),
+/// saves a hash table lookup's two reads at random places in memory and the read of a name
+/// that is not the one looked for: 7% of a 1M-user bench run was those lookups. A wrong guess
+/// costs a comparison of two numbers. Atomic so that the world can still be read from several
+/// threads at once; a race only spoils a guess, which is always checked.
+#[derive(Debug, Default)]
+struct Finger {
+    last: AtomicU32,
+    step: AtomicU32,
+}
+
+impl Clone for Finger {
+    fn clone(&self) -> Self {
+        Finger {
+            last: AtomicU32::new(self.last.load(Relaxed)),
+            step: AtomicU32::new(self.step.load(Relaxed)),
+        }
+    }
+}
+
 pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
 
 impl Handles {
@@ -78,6 +106,27 @@ impl Handles {
         self.by_name
             .find(hash_name(name), |h| self.name(*h) == name)
             .copied()
+    }
+
+    /// [`Handles::get`] for the next name of a run that names handles in the order they were
+    /// created: looked for first where the [`Finger`] points, one step on from the last name
+    /// the run found.
+    pub fn get_in_order(&self, name: &str) -> Option<HandleId> {
+        let hash = hash_name(name);
+        let last = self.finger.last.load(Relaxed);
+        let guess = HandleId(last.wrapping_add(self.finger.step.load(Relaxed)));
+        let found = if self.hashes.get(guess.0 as usize) == Some(&(hash as u32))
+            && self.name(guess) == name
+        {
+            Some(guess)
+        } else {
+            self.by_name.find(hash, |h| self.name(*h) == name).copied()
+        };
+        if let Some(h) = found {
+            self.finger.step.store(h.0.wrapping_sub(last), Relaxed);
+            self.finger.last.store(h.0, Relaxed);
+        }
+        found
     }
     pub fn name(&self, h: HandleId) -> &str {
         self.names.get(h.0 as usize).map_or("?", Str::as_str)
@@ -97,6 +146,7 @@ impl Handles {
     fn reserve(&mut self, handles: usize) {
         self.names.reserve(handles);
         self.kinds.reserve(handles);
+        self.hashes.reserve(handles);
         self.by_name.reserve(handles, rehash(&self.names));
         self.ad.reserve(handles);
         self.entra.reserve(handles);
@@ -120,8 +170,9 @@ impl Handles {
         let h = HandleId(self.names.len() as u32);
         self.names.push(Str::from(name));
         self.kinds.push(kind);
-        self.by_name
-            .insert_unique(hash_name(name), h, rehash(&self.names));
+        let hash = hash_name(name);
+        self.hashes.push(hash as u32);
+        self.by_name.insert_unique(hash, h, rehash(&self.names));
         Ok(h)
     }
     pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {
@@ -400,7 +451,7 @@ impl World {
                 from,
                 permanently,
             } => {
-                let h = self.handle(handle, *kind)?;
+                let h = self.handle_in_order(handle, *kind)?;
                 match from {
                     Directory::Ad => self.ad_delete(h, *permanently, &mut ev),
                     Directory::Entra => self.entra_delete_handle(h, *permanently, &mut ev)?,
@@ -423,7 +474,7 @@ impl World {
             }
             Op::RestoreAd { users, from } => self.vead_restore(users, from, &mut ev)?,
             Op::Undelete { kind, handle, dir } => {
-                let h = self.handle(handle, *kind)?;
+                let h = self.handle_in_order(handle, *kind)?;
                 match dir {
                     Directory::Ad => self.ad_undelete(h, &mut ev),
                     Directory::Entra => self.entra_undelete_handle(h, &mut ev),
@@ -442,11 +493,11 @@ impl World {
                 }
             }
             Op::UpdateAd { kind, handle, set } => {
-                let h = self.handle(handle, *kind)?;
+                let h = self.handle_in_order(handle, *kind)?;
                 self.ad_update(h, set, &mut ev)
             }
             Op::UpdateEntra { kind, handle, set } => {
-                let h = self.handle(handle, *kind)?;
+                let h = self.handle_in_order(handle, *kind)?;
                 self.entra_update(h, set, &mut ev)?
             }
             Op::Assign {
@@ -461,7 +512,7 @@ impl World {
                 dir,
                 rels,
             } => {
-                let h = self.handle(handle, *kind)?;
+                let h = self.handle_in_order(handle, *kind)?;
                 let add = matches!(op, Op::Assign { .. });
                 match dir {
                     Directory::Ad => self.ad_relations(h, rels, add, &mut ev)?,
@@ -469,7 +520,7 @@ impl World {
                 }
             }
             Op::Move { kind, handle, to } => {
-                let h = self.handle(handle, *kind)?;
+                let h = self.handle_in_order(handle, *kind)?;
                 self.ad_move(h, to, &mut ev)
             }
             Op::Scope { add, remove } => self.sync_scope(add, remove, &mut ev),
@@ -504,10 +555,18 @@ impl World {
 
     /// The handle of an identity that must exist and be of `kind`.
     pub(crate) fn handle(&self, name: &str, kind: Kind) -> Result<HandleId> {
-        let h = self
-            .handles
-            .get(name)
-            .ok_or_else(|| EngineError::UnknownHandle(name.to_string()))?;
+        self.of_kind(name, self.handles.get(name), kind)
+    }
+
+    /// [`World::handle`] for an operation's subject or the next name of a list (a restore
+    /// session's users): runs of these name handles in the order they were created
+    /// ([`Handles::get_in_order`]), where the targets of relations do not.
+    pub(crate) fn handle_in_order(&self, name: &str, kind: Kind) -> Result<HandleId> {
+        self.of_kind(name, self.handles.get_in_order(name), kind)
+    }
+
+    fn of_kind(&self, name: &str, found: Option<HandleId>, kind: Kind) -> Result<HandleId> {
+        let h = found.ok_or_else(|| EngineError::UnknownHandle(name.to_string()))?;
         match self.handles.kind(h) {
             Some(actual) if actual != kind => Err(EngineError::WrongKind {
                 handle: name.to_string(),
@@ -696,5 +755,69 @@ impl World {
             .filter(|(a, b, rel)| *rel == Rel::Join || !(self.g.is_gone(*a) || self.g.is_gone(*b)))
             .collect();
         crate::invariants::check(self, &all, &links, false)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// SCENARIO_FORMAT 1.2: a handle names one identity. Whatever order names are looked up in
+    /// (in order, at a step, repeated, backwards, at random) each finds its own handle, and a
+    /// name never interned finds none, whatever the [`Finger`] guessed.
+    #[test]
+    fn handles_found_by_name_in_any_order_of_lookup() {
+        let mut hs = Handles::default();
+        let names: Vec<String> = (0..500).map(|i| format!("user{i:04}")).collect();
+        for n in &names {
+            hs.intern(n, Kind::User).unwrap();
+        }
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let orders: Vec<Vec<usize>> = vec![
+            (0..500).collect(),
+            (0..500).step_by(10).collect(),
+            (0..500).rev().collect(),
+            (0..500).flat_map(|i| [i, i]).collect(),
+            (0..2000).map(|_| rng.random_range(0..500)).collect(),
+        ];
+        for order in orders {
+            for i in order {
+                assert_eq!(
+                    hs.get_in_order(&names[i]),
+                    Some(HandleId(i as u32)),
+                    "{}",
+                    names[i]
+                );
+                // A name that is not a handle, looked up where the finger points next.
+                assert_eq!(hs.get_in_order(&format!("{}x", names[i])), None);
+                assert_eq!(hs.get(&names[i]), Some(HandleId(i as u32)));
+            }
+        }
+        assert_eq!(hs.get("nobody"), None);
+    }
+
+    /// A guess whose hash matches is still checked by name: two names with the same low 32 bits
+    /// of hash, the finger pointing at the other one.
+    #[test]
+    fn handles_finger_guess_with_the_same_hash_is_checked_by_name() {
+        let mut seen = FxHashMap::default();
+        let (x, y) = (0..1_000_000)
+            .map(|i| format!("n{i}"))
+            .find_map(|n| {
+                let other = seen.insert(hash_name(&n) as u32, n.clone())?;
+                Some((other, n))
+            })
+            .expect("a collision of 32 bits among a million names");
+        let mut hs = Handles::default();
+        for n in ["first", &x, &y] {
+            hs.intern(n, Kind::User).unwrap();
+        }
+        assert_eq!(hs.get_in_order("first"), Some(HandleId(0)));
+        assert_eq!(hs.get_in_order(&x), Some(HandleId(1)));
+        // The finger now guesses handle 2, `y`, whose hash is `x`'s.
+        assert_eq!(hs.get_in_order(&x), Some(HandleId(1)));
+        assert_eq!(hs.get_in_order(&y), Some(HandleId(2)));
     }
 }
