@@ -545,6 +545,8 @@ impl World {
                 return Outcome::Joined(e);
             }
         }
+        // The values AD gives a new object (SYNC-7); the soft match's first key is among them.
+        let want = self.desired_props(n, Some(Value::Text(imm.clone())));
         // Soft match (SYNC-5): users only. Only live users with no onPremisesImmutableId are
         // candidates: a holder with another one is skipped for the next key.
         let mut admin_conflict = false;
@@ -555,7 +557,13 @@ impl World {
                 let Some(o) = self.g.ad(n) else {
                     return Outcome::Failed;
                 };
-                let smtp = self.primary_smtp(o);
+                // The primary SMTP address: the `SMTP:` one of the proxy addresses AD gives.
+                let smtp = want.iter().find_map(|(p, v)| match (p, v) {
+                    (EntraProp::ProxyAddresses, Some(Value::List(list))) => {
+                        list.iter().find(|a| a.starts_with("SMTP:")).cloned()
+                    }
+                    _ => None,
+                });
                 let upn = o
                     .attrs
                     .str(AdAttr::UserPrincipalName)
@@ -644,8 +652,7 @@ impl World {
             ),
             (EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true))),
         ];
-        let anchor_value = Some(Value::Text(imm.clone()));
-        let (want, new_errors) = self.flow_values(n, None, anchor_value, &[], &PropMap::default());
+        let (want, new_errors) = self.flow_values(n, None, want, &[], &PropMap::default());
         let written = written_keys(&want);
         let mut props = PropMap::default();
         props.update(base.iter().cloned().chain(want));
@@ -747,18 +754,6 @@ impl World {
             .text(AdAttr::Mail)
             .map(|m| thin_vec::thin_vec![crate::model::props::concat(&["SMTP:", m])])
             .unwrap_or_default()
-    }
-
-    /// The primary SMTP address among [`World::desired_proxies`], without building the list: the
-    /// first key of the soft match (SYNC-5).
-    fn primary_smtp(&self, o: &AdObject) -> Option<Str> {
-        match o.attrs.get(AdAttr::ProxyAddresses).map(Value::as_list) {
-            Some(list) if !list.is_empty() => list.iter().find(|p| p.starts_with("SMTP:")).cloned(),
-            _ => o
-                .attrs
-                .text(AdAttr::Mail)
-                .map(|m| crate::model::props::concat(&["SMTP:", m])),
-        }
     }
 
     /// The UPN Entra gets for an AD user (SYNC-6): the AD UPN when its suffix is a verified
@@ -876,7 +871,8 @@ impl World {
         let old_errors = eo.errors.clone();
         let before = eo.props.clone();
         let name = self.event_name_of(eo.handle, ev);
-        let (want, new_errors) = self.flow_values(n, Some(e), anchor, &old_errors, &before);
+        let want = self.desired_props(n, anchor);
+        let (want, new_errors) = self.flow_values(n, Some(e), want, &old_errors, &before);
         if let Err(clashes) = self.entra_write(e, &want) {
             // The export stays pending and is retried by the next cycle (SYNC-11).
             self.sync.touch(n);
@@ -906,18 +902,18 @@ impl World {
     }
 
     /// The values AD's object `n` gives its Entra object `e` (`None`: one about to be created),
-    /// with SYNC-9's quarantine applied against the other live holders: a UPN held by another
-    /// object becomes a placeholder (the one `e` already has for it, if any), a clashing proxy
-    /// address is dropped. Returns the writes and the errors to record on the object.
+    /// `want` ([`World::desired_props`]), with SYNC-9's quarantine applied against the other
+    /// live holders: a UPN held by another object becomes a placeholder (the one `e` already
+    /// has for it, if any), a clashing proxy address is dropped. Returns the writes and the
+    /// errors to record on the object.
     fn flow_values(
         &mut self,
         n: NodeIx,
         e: Option<NodeIx>,
-        anchor: Option<Value>,
+        mut want: Vec<(EntraProp, Option<Value>)>,
         old_errors: &[ProvisioningError],
         before: &PropMap<EntraProp>,
     ) -> (Vec<(EntraProp, Option<Value>)>, ThinVec<ProvisioningError>) {
-        let mut want = self.desired_props(n, anchor);
         let mut new_errors = ThinVec::new();
         let other = |h: Option<NodeIx>| h.is_some() && h != e;
         for (p, v) in want.iter_mut() {
