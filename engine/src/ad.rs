@@ -111,6 +111,7 @@ impl World {
             ou: self.ou_name(obj.ou.as_deref().unwrap_or("Users")),
             state: AdState::Live,
             attrs,
+            consistency_guid_is_guid: false,
         };
         let (ou, guid, sid) = (o.ou.clone(), o.guid, o.sid);
         let n = self.ad_add(o);
@@ -142,7 +143,7 @@ impl World {
         let mut changed = Vec::new();
         if let Some(o) = self.g.ad_mut(n) {
             for (a, v) in set {
-                if o.attrs.set(*a, v.clone()) {
+                if o.set_attr(*a, v.clone()) {
                     changed.push(a.name());
                 }
             }
@@ -211,7 +212,7 @@ impl World {
     fn ad_strip(&mut self, n: NodeIx, state: AdState) {
         self.g.strip(n, &[Rel::Join]);
         if let Some(o) = self.g.ad_mut(n) {
-            o.attrs.retain(kept_by_tombstone);
+            o.retain_attrs(kept_by_tombstone);
             o.state = state;
         }
     }

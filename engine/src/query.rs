@@ -184,7 +184,7 @@ impl World {
     pub fn ad_property(&self, h: HandleId, a: AdAttr) -> Option<Value> {
         self.ad_current(h)
             .and_then(|n| self.g.ad(n))
-            .and_then(|o| o.attrs.get(a).cloned())
+            .and_then(|o| o.attr(a))
     }
 
     /// How many live Entra objects carry the handle.

@@ -421,7 +421,10 @@ impl World {
     /// mS-DS-ConsistencyGuid gets the objectGUID written into it first.
     fn anchor(&mut self, n: NodeIx, ev: &mut Events) -> Option<Guid> {
         let o = self.g.ad(n)?;
-        if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
+        if o.kind == Kind::Group
+            || self.settings.source_anchor == SourceAnchor::ObjectGuid
+            || o.consistency_guid_is_guid
+        {
             return Some(o.guid);
         }
         if let Some(cg) = o
@@ -434,8 +437,10 @@ impl World {
         let guid = o.guid;
         let name = self.event_name_of(o.handle, ev);
         if let Some(o) = self.g.ad_mut(n) {
-            o.attrs
-                .set(AdAttr::ConsistencyGuid, Some(Value::Text(guid.text())));
+            // Held as a flag (AdObject::consistency_guid_is_guid); a value that is not a GUID
+            // is written over.
+            o.attrs.set(AdAttr::ConsistencyGuid, None);
+            o.consistency_guid_is_guid = true;
         }
         ev.push_with(|| Event::new(
             K::ConsistencyGuidWritten,
@@ -832,7 +837,7 @@ impl World {
                     .str(AdAttr::DisplayName)
                     .or(sam)
                     .map(|s| Value::Text(s.clone())),
-                Source::Attr(a) => o.attrs.get(a).cloned(),
+                Source::Attr(a) => o.attr(a),
                 Source::MailNicknameOrSam => o
                     .attrs
                     .str(AdAttr::MailNickname)

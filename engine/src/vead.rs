@@ -19,6 +19,8 @@ pub struct AdBackedUp {
     pub sid: Sid,
     pub ou: crate::model::props::Str,
     pub attrs: PropMap<AdAttr>,
+    /// [`AdObject::consistency_guid_is_guid`]: relative to `guid`.
+    pub consistency_guid_is_guid: bool,
     /// The objectGUIDs of the groups it is a member of: a range of the backup's
     /// [`AdBackup::groups`], read with [`AdBackup::groups_of`].
     pub groups: std::ops::Range<u32>,
@@ -81,6 +83,7 @@ impl World {
                 sid: o.sid,
                 ou: o.ou.clone(),
                 attrs: o.attrs.clone(),
+                consistency_guid_is_guid: o.consistency_guid_is_guid,
                 groups: start..b.groups.len() as u32,
                 manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
             });
@@ -172,7 +175,9 @@ impl World {
                     let was = state;
                     if let Some(o) = self.g.ad_mut(n) {
                         o.state = AdState::Live;
+                        // Found by objectGUID: the backup's flag holds for the object.
                         o.attrs = b.attrs.clone();
+                        o.consistency_guid_is_guid = b.consistency_guid_is_guid;
                         o.ou = b.ou.clone();
                     }
                     let what = if was == Some(AdState::Live) {
@@ -188,6 +193,9 @@ impl World {
                     let mut attrs = b.attrs.clone();
                     if !self.settings.vead_copies_consistency_guid {
                         attrs.set(AdAttr::ConsistencyGuid, None);
+                    } else if b.consistency_guid_is_guid {
+                        // The backed-up object's objectGUID, not the new object's.
+                        attrs.set(AdAttr::ConsistencyGuid, Some(Value::Text(b.guid.text())));
                     }
                     let o = AdObject {
                         kind: Kind::User,
@@ -197,8 +205,9 @@ impl World {
                         ou: b.ou.clone(),
                         state: AdState::Live,
                         attrs,
+                        consistency_guid_is_guid: false,
                     };
-                    let cg = if o.attrs.get(AdAttr::ConsistencyGuid).is_some() {
+                    let cg = if o.attr(AdAttr::ConsistencyGuid).is_some() {
                         "copied"
                     } else {
                         "not copied"

@@ -308,6 +308,41 @@ fn sync_1_consistency_guid_is_written_from_object_guid_before_export() {
     assert!(none_of(&ev, EventKind::ConsistencyGuidWritten));
 }
 
+/// SYNC-1 with AD-3: the mS-DS-ConsistencyGuid the sync wrote is an attribute like any other
+/// afterwards: written again with the same value it does not change, it can be written over
+/// and cleared, and a tombstone strips it, so that the next cycle after a reanimation writes it
+/// again.
+#[test]
+fn sync_1_written_consistency_guid_is_rewritten_cleared_and_stripped_like_any_attribute() {
+    let mut w = staff(settings(|s| s.ad_recycle_bin = false));
+    ad_user(&mut w, "alice", "Staff", &[]);
+    ad_user(&mut w, "bob", "Staff", &[]);
+    sync(&mut w);
+    let guid = w.object_guid(h(&w, "alice")).unwrap().to_string();
+    let cg = |w: &World, name: &str| ad_prop(w, name, "mS-DS-ConsistencyGuid");
+    assert_eq!(cg(&w, "alice"), Some(guid.clone()));
+    let ev = update_ad(&mut w, "alice", &[("mS-DS-ConsistencyGuid", Some(&guid))]);
+    assert!(none_of(&ev, EventKind::AdUpdated), "the same value: {ev:?}");
+    let other = "6f9619ff-8b86-d011-b42d-00c04fc964ff";
+    let ev = update_ad(&mut w, "alice", &[("mS-DS-ConsistencyGuid", Some(other))]);
+    assert!(!none_of(&ev, EventKind::AdUpdated));
+    assert_eq!(cg(&w, "alice").as_deref(), Some(other));
+    update_ad(&mut w, "alice", &[("mS-DS-ConsistencyGuid", None)]);
+    assert_eq!(cg(&w, "alice"), None);
+    // A tombstone keeps only sAMAccountName and the RDN (AD-3).
+    let bob = w.object_guid(h(&w, "bob")).unwrap();
+    delete(&mut w, Kind::User, "bob", Directory::Ad, false);
+    sync(&mut w);
+    assert_eq!(cg(&w, "bob"), None);
+    undelete(&mut w, Kind::User, "bob", Directory::Ad);
+    let ev = sync(&mut w);
+    assert_eq!(
+        event(&ev, EventKind::ConsistencyGuidWritten, RuleId::Sync1).subject,
+        "bob"
+    );
+    assert_eq!(cg(&w, "bob"), Some(bob.to_string()));
+}
+
 #[test]
 fn sync_1_a_consistency_guid_set_by_the_creator_is_the_anchor() {
     let mut w = staff(Settings::default());
