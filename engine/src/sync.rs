@@ -421,26 +421,16 @@ impl World {
     /// mS-DS-ConsistencyGuid gets the objectGUID written into it first.
     fn anchor(&mut self, n: NodeIx, ev: &mut Events) -> Option<Guid> {
         let o = self.g.ad(n)?;
-        if o.kind == Kind::Group
-            || self.settings.source_anchor == SourceAnchor::ObjectGuid
-            || o.consistency_guid_is_guid
-        {
+        if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
             return Some(o.guid);
         }
-        if let Some(cg) = o
-            .attrs
-            .text(AdAttr::ConsistencyGuid)
-            .and_then(|s| s.parse().ok())
-        {
+        if let Some(cg) = o.consistency_guid() {
             return Some(cg);
         }
         let guid = o.guid;
         let name = self.event_name_of(o.handle, ev);
         if let Some(o) = self.g.ad_mut(n) {
-            // Held as a flag (AdObject::consistency_guid_is_guid); a value that is not a GUID
-            // is written over.
-            o.attrs.set(AdAttr::ConsistencyGuid, None);
-            o.consistency_guid_is_guid = true;
+            o.write_object_guid_as_consistency_guid();
         }
         ev.push_with(|| Event::new(
             K::ConsistencyGuidWritten,

@@ -147,6 +147,23 @@ impl AdObject {
         self.attrs.set(a, v)
     }
 
+    /// mS-DS-ConsistencyGuid as a GUID, however it is held; `None` when empty or not a GUID.
+    pub fn consistency_guid(&self) -> Option<Guid> {
+        if self.consistency_guid_is_guid {
+            return Some(self.guid);
+        }
+        self.attrs
+            .text(AdAttr::ConsistencyGuid)
+            .and_then(|s| s.parse().ok())
+    }
+
+    /// Writes the objectGUID into mS-DS-ConsistencyGuid, over any value that is not a GUID
+    /// (SYNC-1): held as the flag, not as a value.
+    pub fn write_object_guid_as_consistency_guid(&mut self) {
+        self.attrs.set(AdAttr::ConsistencyGuid, None);
+        self.consistency_guid_is_guid = true;
+    }
+
     /// Keeps only the attributes for which `keep` holds.
     pub fn retain_attrs(&mut self, keep: impl Fn(AdAttr) -> bool) {
         if !keep(AdAttr::ConsistencyGuid) {
