@@ -61,10 +61,10 @@ pub struct CycleResult {
 /// watermark of SYNC-11) and the last cycle's result.
 #[derive(Clone, Debug, Default)]
 pub struct SyncState {
-    /// The OU filter as configured (`None`: every OU).
-    pub configured_ous: Option<BTreeSet<String>>,
+    /// The OU filter as configured.
+    pub configured_ous: OuFilter,
     /// The OU filter in effect: the configured one as of the last initial cycle (SYNC-2).
-    pub applied_ous: Option<BTreeSet<String>>,
+    pub applied_ous: OuFilter,
     /// AD objects changed on either side since the last cycle, with repeats: a cycle sorts them
     /// (a million creations cost a million pushes, not a million tree inserts). A group here
     /// has its whole membership flowed again.
@@ -84,7 +84,72 @@ impl SyncState {
         }
     }
     pub fn in_scope_ou(&self, ou: &str) -> bool {
-        self.applied_ous.as_ref().is_none_or(|s| s.contains(ou))
+        self.applied_ous.contains(ou)
+    }
+}
+
+/// Entra Connect's OU filter (SYNC-2): the OUs listed (`sync_ous`), or every OU but those listed.
+///
+/// Every OU is the filter with none left out. Leaving OUs out of it keeps new OUs in scope, as
+/// the configuration the installation wizard always creates does: "New OUs that are created
+/// after filtering has been configured are synchronized by default"
+/// (<https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-configure-filtering>,
+/// "Synchronize new OUs"). A list (`sync_ous`) is the other configuration the page describes,
+/// where a new OU is not synchronized until it is selected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OuFilter {
+    Only(BTreeSet<String>),
+    AllBut(BTreeSet<String>),
+}
+
+impl Default for OuFilter {
+    fn default() -> Self {
+        Self::AllBut(BTreeSet::new())
+    }
+}
+
+impl OuFilter {
+    pub fn contains(&self, ou: &str) -> bool {
+        match self {
+            Self::Only(s) => s.contains(ou),
+            Self::AllBut(s) => !s.contains(ou),
+        }
+    }
+
+    /// Puts `ou` in scope.
+    pub fn add(&mut self, ou: &str) {
+        match self {
+            Self::Only(s) => {
+                s.insert(ou.to_string());
+            }
+            Self::AllBut(s) => {
+                s.remove(ou);
+            }
+        }
+    }
+
+    /// Takes `ou` out of scope.
+    pub fn remove(&mut self, ou: &str) {
+        match self {
+            Self::Only(s) => {
+                s.remove(ou);
+            }
+            Self::AllBut(s) => {
+                s.insert(ou.to_string());
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for OuFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list =
+            |s: &BTreeSet<String>| s.iter().map(String::as_str).collect::<Vec<_>>().join(", ");
+        match self {
+            Self::Only(s) => write!(f, "[{}]", list(s)),
+            Self::AllBut(s) if s.is_empty() => f.write_str("every OU"),
+            Self::AllBut(s) => write!(f, "every OU except [{}], new OUs included", list(s)),
+        }
     }
 }
 
@@ -151,9 +216,12 @@ enum Outcome {
 impl World {
     /// Sets the OU filter as configured and in effect (the world's `sync_ous`).
     pub fn set_sync_ous(&mut self, ous: Option<Vec<String>>) {
-        let set = ous.map(|v| v.into_iter().collect::<BTreeSet<_>>());
-        self.sync.configured_ous = set.clone();
-        self.sync.applied_ous = set;
+        let filter = match ous {
+            Some(v) => OuFilter::Only(v.into_iter().collect()),
+            None => OuFilter::default(),
+        };
+        self.sync.configured_ous = filter.clone();
+        self.sync.applied_ous = filter;
     }
 
     /// Marks `member` as a changed member of AD group `group` (SYNC-7, SYNC-11). A group not
@@ -182,29 +250,20 @@ impl World {
     /// `scope`: changes the configured OU filter; it takes effect at the next initial cycle
     /// (SYNC-2, SYNC-11).
     pub(crate) fn sync_scope(&mut self, add: &[String], remove: &[String], ev: &mut Events) {
-        let mut set = match self.sync.configured_ous.clone() {
-            Some(s) => s,
-            None => self
-                .g
-                .nodes()
-                .filter_map(|n| self.g.ad(n).map(|o| o.ou.to_string()))
-                .collect(),
-        };
-        set.extend(add.iter().cloned());
-        for r in remove {
-            set.remove(r);
+        let filter = &mut self.sync.configured_ous;
+        for a in add {
+            filter.add(a);
         }
-        let list: Vec<&str> = set.iter().map(String::as_str).collect();
+        for r in remove {
+            filter.remove(r);
+        }
+        let now = filter.to_string();
         ev.push_with(|| Event::new(
             K::ScopeChanged,
             "sync",
             R::Sync2,
-            format!(
-                "Entra Connect's OU filter is now [{}]; it takes effect at the next initial cycle",
-                list.join(", ")
-            ),
+            format!("Entra Connect's OU filter is now {now}; it takes effect at the next initial cycle"),
         ));
-        self.sync.configured_ous = Some(set);
     }
 
     /// One Entra Connect cycle (SYNC-11): import both sides, plan adds, updates and deletes,

@@ -616,6 +616,56 @@ fn sync_2_ou_filter_changes_take_effect_only_at_an_initial_cycle() {
     assert_eq!(bin_object(&w, "alice").sync_enabled(), Some(false));
 }
 
+/// Leaving an OU out of "every OU" keeps OUs created later in scope, as the wizard's filter
+/// does; an OU list (`sync_ous`) does not take them in until they are added.
+#[test]
+fn sync_2_an_ou_left_out_of_every_ou_keeps_new_ous_in_scope_unlike_a_list() {
+    let mut w = world();
+    ad_user(&mut w, "alice", "Staff", &[]);
+    ad_user(&mut w, "carl", "Contractors", &[]);
+    sync(&mut w);
+    let ev = scope(&mut w, &[], &["Contractors"]);
+    let changed = event(&ev, EventKind::ScopeChanged, RuleId::Sync2);
+    assert!(
+        changed
+            .message
+            .contains("every OU except [Contractors], new OUs included"),
+        "{}",
+        changed.message
+    );
+    sync_initial(&mut w);
+    assert_eq!(entra_state(&w, "carl"), EntraPresence::SoftDeleted);
+    assert!(hybrid(&w, "alice"));
+    // An OU no object was in when the filter changed.
+    ad_user(&mut w, "nina", "Interns", &[]);
+    sync(&mut w);
+    assert!(hybrid(&w, "nina"));
+    // Putting the OU back leaves nothing out: every OU again.
+    let ev = scope(&mut w, &["Contractors"], &[]);
+    let changed = event(&ev, EventKind::ScopeChanged, RuleId::Sync2);
+    assert!(
+        changed.message.contains("is now every OU;"),
+        "{}",
+        changed.message
+    );
+    sync_initial(&mut w);
+    assert!(hybrid(&w, "carl"));
+
+    // A list: the new OU is out of scope until it is added.
+    let mut w = staff(Settings::default());
+    ad_user(&mut w, "nina", "Interns", &[]);
+    sync(&mut w);
+    assert_eq!(entra_state(&w, "nina"), EntraPresence::Absent);
+    let ev = scope(&mut w, &["Interns"], &[]);
+    let changed = event(&ev, EventKind::ScopeChanged, RuleId::Sync2);
+    assert!(
+        changed.message.contains("is now [Interns, Staff];"),
+        "{}",
+        changed.message
+    );
+    sync_initial(&mut w);
+    assert!(hybrid(&w, "nina"));
+}
 #[test]
 fn sync_2_moves_are_seen_by_any_cycle() {
     let mut w = staff(Settings::default());
