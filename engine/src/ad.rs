@@ -110,8 +110,7 @@ impl World {
             sid: self.ids.sid(),
             ou: self.ou_name(obj.ou.as_deref().unwrap_or("Users")),
             state: AdState::Live,
-            attrs,
-            consistency_guid_is_guid: false,
+            attrs: AdAttrs::new(attrs),
         };
         let (ou, guid, sid) = (o.ou.clone(), o.guid, o.sid);
         let n = self.ad_add(o);
@@ -212,7 +211,7 @@ impl World {
     fn ad_strip(&mut self, n: NodeIx, state: AdState) {
         self.g.strip(n, &[Rel::Join]);
         if let Some(o) = self.g.ad_mut(n) {
-            o.retain_attrs(kept_by_tombstone);
+            o.attrs.retain(kept_by_tombstone);
             o.state = state;
         }
     }

@@ -489,7 +489,7 @@ impl World {
         let guid = o.guid;
         let name = self.event_name_of(o.handle, ev);
         if let Some(o) = self.g.ad_mut(n) {
-            o.write_object_guid_as_consistency_guid();
+            o.attrs.write_owner_guid_as_consistency_guid();
         }
         ev.push_with(|| Event::new(
             K::ConsistencyGuidWritten,
@@ -798,7 +798,7 @@ impl World {
     pub(crate) fn desired_proxies(&self, o: &AdObject) -> ThinVec<Str> {
         let list = o
             .attrs
-            .get(AdAttr::ProxyAddresses)
+            .value(AdAttr::ProxyAddresses)
             .map(Value::as_list)
             .unwrap_or_default();
         if !list.is_empty() {
@@ -816,7 +816,7 @@ impl World {
     /// An AD user without a userPrincipalName (a reanimated tombstone, AD-3) gets
     /// `<sAMAccountName>@<AD domain>`, as the default inbound rule "In from AD - User Join" does.
     fn desired_upn(&self, o: &AdObject) -> Option<Value> {
-        let upn = match o.attrs.get(AdAttr::UserPrincipalName) {
+        let upn = match o.attrs.value(AdAttr::UserPrincipalName) {
             Some(v @ Value::Text(_)) => v.clone(),
             _ => Value::text(format!("{}@{}", o.sam()?, self.names.domain)),
         };
@@ -893,7 +893,7 @@ impl World {
                     .or(sam)
                     .map(|s| Value::Text(s.clone())),
                 Source::Enabled => Some(Value::Bool(!matches!(
-                    o.attrs.get(AdAttr::Enabled),
+                    o.attrs.value(AdAttr::Enabled),
                     Some(Value::Bool(false))
                 ))),
                 Source::Anchor => anchor.clone(),

@@ -18,9 +18,8 @@ pub struct AdBackedUp {
     pub guid: Guid,
     pub sid: Sid,
     pub ou: crate::model::props::Str,
-    pub attrs: PropMap<AdAttr>,
-    /// [`AdObject::consistency_guid_is_guid`]: relative to `guid`.
-    pub consistency_guid_is_guid: bool,
+    /// Held for the object's objectGUID, `guid`.
+    pub attrs: AdAttrs,
     /// The objectGUIDs of the groups it is a member of: a range of the backup's
     /// [`AdBackup::groups`], read with [`AdBackup::groups_of`].
     pub groups: std::ops::Range<u32>,
@@ -83,7 +82,6 @@ impl World {
                 sid: o.sid,
                 ou: o.ou.clone(),
                 attrs: o.attrs.clone(),
-                consistency_guid_is_guid: o.consistency_guid_is_guid,
                 groups: start..b.groups.len() as u32,
                 manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
             });
@@ -175,9 +173,8 @@ impl World {
                     let was = state;
                     if let Some(o) = self.g.ad_mut(n) {
                         o.state = AdState::Live;
-                        // Found by objectGUID: the backup's flag holds for the object.
+                        // Found by objectGUID: the attributes are held for the same GUID.
                         o.attrs = b.attrs.clone();
-                        o.consistency_guid_is_guid = b.consistency_guid_is_guid;
                         o.ou = b.ou.clone();
                     }
                     let what = if was == Some(AdState::Live) {
@@ -190,12 +187,10 @@ impl World {
                     n
                 }
                 _ => {
-                    let mut attrs = b.attrs.clone();
+                    // An mS-DS-ConsistencyGuid copied is the backed-up object's objectGUID.
+                    let mut attrs = b.attrs.copied_from(b.guid);
                     if !self.settings.vead_copies_consistency_guid {
-                        attrs.set(AdAttr::ConsistencyGuid, None);
-                    } else if b.consistency_guid_is_guid {
-                        // The backed-up object's objectGUID, not the new object's.
-                        attrs.set(AdAttr::ConsistencyGuid, Some(Value::Text(b.guid.text())));
+                        attrs.retain(|a| a != AdAttr::ConsistencyGuid);
                     }
                     let o = AdObject {
                         kind: Kind::User,
@@ -205,7 +200,6 @@ impl World {
                         ou: b.ou.clone(),
                         state: AdState::Live,
                         attrs,
-                        consistency_guid_is_guid: false,
                     };
                     let cg = if o.attr(AdAttr::ConsistencyGuid).is_some() {
                         "copied"

@@ -16,7 +16,7 @@ use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use super::ids::{Guid, Sid};
-use super::props::{AdAttr, EntraProp, PropMap, Value};
+use super::props::{AdAttr, EntraProp, PropMap, Str, Value};
 
 pub type NodeIx = NodeIndex<u32>;
 
@@ -106,14 +106,7 @@ pub struct AdObject {
     /// The OU; for a deleted object its last known parent.
     pub ou: super::props::Str,
     pub state: AdState,
-    /// The attributes, except an mS-DS-ConsistencyGuid held as `consistency_guid_is_guid`:
-    /// read them with [`AdObject::attr`] and write them with [`AdObject::set_attr`].
-    pub attrs: PropMap<AdAttr>,
-    /// mS-DS-ConsistencyGuid holds the object's own objectGUID, as Entra Connect writes it into
-    /// an empty one (SYNC-1). Kept as a flag, not as a value in `attrs`: the write would copy
-    /// the attributes of every user of an initial cycle into a map one value larger (0.9 s and
-    /// 90 MB at a million users).
-    pub consistency_guid_is_guid: bool,
+    pub attrs: AdAttrs,
 }
 
 impl AdObject {
@@ -126,50 +119,127 @@ impl AdObject {
 
     /// An attribute's value, mS-DS-ConsistencyGuid however it is held.
     pub fn attr(&self, a: AdAttr) -> Option<Value> {
-        match a {
-            AdAttr::ConsistencyGuid if self.consistency_guid_is_guid => {
-                Some(Value::Text(self.guid.text()))
-            }
-            _ => self.attrs.get(a).cloned(),
-        }
+        self.attrs.get(a, self.guid)
     }
 
     /// Sets an attribute (`None` clears it); returns whether its value changed.
     pub fn set_attr(&mut self, a: AdAttr, v: Option<Value>) -> bool {
-        if a == AdAttr::ConsistencyGuid && self.consistency_guid_is_guid {
-            if v.as_ref().and_then(Value::as_text) == Some(self.guid.text().as_str()) {
-                return false;
-            }
-            self.consistency_guid_is_guid = false;
-            self.attrs.set(a, v);
-            return true;
-        }
-        self.attrs.set(a, v)
+        self.attrs.set(a, v, self.guid)
     }
 
     /// mS-DS-ConsistencyGuid as a GUID, however it is held; `None` when empty or not a GUID.
     pub fn consistency_guid(&self) -> Option<Guid> {
-        if self.consistency_guid_is_guid {
-            return Some(self.guid);
+        self.attrs.consistency_guid(self.guid)
+    }
+}
+
+/// An AD object's attributes, or a backup's copy of them.
+///
+/// mS-DS-ConsistencyGuid may hold the owner's own objectGUID, as Entra Connect writes it into
+/// an empty one (SYNC-1): that is kept as a flag, not as a value, since writing the value would
+/// copy the attributes of every user of an initial cycle into a map one value larger (0.9 s
+/// and 90 MB at a million users). So that attribute is read and written with the owner's
+/// objectGUID ([`AdAttrs::get`], [`AdAttrs::set`]); the others are read directly
+/// ([`AdAttrs::str`], [`AdAttrs::text`], [`AdAttrs::value`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AdAttrs {
+    values: PropMap<AdAttr>,
+    /// mS-DS-ConsistencyGuid is the owner's objectGUID; `values` holds none then.
+    consistency_guid_is_owner_guid: bool,
+}
+
+impl AdAttrs {
+    pub fn new(values: PropMap<AdAttr>) -> Self {
+        Self {
+            values,
+            consistency_guid_is_owner_guid: false,
         }
-        self.attrs
+    }
+
+    /// The value of an attribute other than mS-DS-ConsistencyGuid.
+    pub fn value(&self, a: AdAttr) -> Option<&Value> {
+        debug_assert!(a != AdAttr::ConsistencyGuid, "read with AdAttrs::get");
+        self.values.get(a)
+    }
+
+    /// The text of an attribute other than mS-DS-ConsistencyGuid.
+    pub fn str(&self, a: AdAttr) -> Option<&Str> {
+        debug_assert!(a != AdAttr::ConsistencyGuid, "read with AdAttrs::get");
+        self.values.str(a)
+    }
+
+    /// The text of an attribute other than mS-DS-ConsistencyGuid.
+    pub fn text(&self, a: AdAttr) -> Option<&str> {
+        self.str(a).map(Str::as_str)
+    }
+
+    /// Any attribute's value, for an owner with objectGUID `owner`.
+    pub fn get(&self, a: AdAttr, owner: Guid) -> Option<Value> {
+        match a {
+            AdAttr::ConsistencyGuid if self.consistency_guid_is_owner_guid => {
+                Some(Value::Text(owner.text()))
+            }
+            _ => self.values.get(a).cloned(),
+        }
+    }
+
+    /// Sets an attribute (`None` clears it) of an owner with objectGUID `owner`; returns whether
+    /// its value changed.
+    pub fn set(&mut self, a: AdAttr, v: Option<Value>, owner: Guid) -> bool {
+        if a == AdAttr::ConsistencyGuid && self.consistency_guid_is_owner_guid {
+            if v.as_ref().and_then(Value::as_text) == Some(owner.text().as_str()) {
+                return false;
+            }
+            self.consistency_guid_is_owner_guid = false;
+            self.values.set(a, v);
+            return true;
+        }
+        self.values.set(a, v)
+    }
+
+    /// mS-DS-ConsistencyGuid as a GUID, for an owner with objectGUID `owner`; `None` when empty
+    /// or not a GUID.
+    pub fn consistency_guid(&self, owner: Guid) -> Option<Guid> {
+        if self.consistency_guid_is_owner_guid {
+            return Some(owner);
+        }
+        self.values
             .text(AdAttr::ConsistencyGuid)
             .and_then(|s| s.parse().ok())
     }
 
-    /// Writes the objectGUID into mS-DS-ConsistencyGuid, over any value that is not a GUID
-    /// (SYNC-1): held as the flag, not as a value.
-    pub fn write_object_guid_as_consistency_guid(&mut self) {
-        self.attrs.set(AdAttr::ConsistencyGuid, None);
-        self.consistency_guid_is_guid = true;
+    /// Writes the owner's objectGUID into mS-DS-ConsistencyGuid, over any value (SYNC-1).
+    pub fn write_owner_guid_as_consistency_guid(&mut self) {
+        self.values.set(AdAttr::ConsistencyGuid, None);
+        self.consistency_guid_is_owner_guid = true;
     }
 
     /// Keeps only the attributes for which `keep` holds.
-    pub fn retain_attrs(&mut self, keep: impl Fn(AdAttr) -> bool) {
+    pub fn retain(&mut self, keep: impl Fn(AdAttr) -> bool) {
         if !keep(AdAttr::ConsistencyGuid) {
-            self.consistency_guid_is_guid = false;
+            self.consistency_guid_is_owner_guid = false;
         }
-        self.attrs.retain(keep);
+        self.values.retain(keep);
+    }
+
+    /// The attributes that have a value.
+    pub fn present(&self) -> impl Iterator<Item = AdAttr> + '_ {
+        let cg = self
+            .consistency_guid_is_owner_guid
+            .then_some(AdAttr::ConsistencyGuid);
+        let mut present: Vec<AdAttr> = self.values.iter().map(|(a, _)| a).chain(cg).collect();
+        present.sort();
+        present.into_iter()
+    }
+
+    /// The attributes of owner `owner` as copied to an object with another objectGUID: an
+    /// mS-DS-ConsistencyGuid that was the owner's objectGUID becomes that GUID as a value.
+    pub fn copied_from(&self, owner: Guid) -> Self {
+        let mut values = self.values.clone();
+        if self.consistency_guid_is_owner_guid {
+            values.set(AdAttr::ConsistencyGuid, Some(Value::Text(owner.text())));
+        }
+        Self::new(values)
     }
 }
 
