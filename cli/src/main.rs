@@ -22,6 +22,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// spends a third of a million-user run consolidating them.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use hysim_engine::generate::MIN_USERS;
 use hysim_engine::report::Report;
 use hysim_engine::scenario::{self, InputError, Scenario};
 
@@ -56,7 +57,8 @@ enum Command {
     },
     /// Write a scenario file for a generated tenant of N users and a mass-incident runbook.
     Generate {
-        #[arg(long)]
+        /// How many users (at least 10).
+        #[arg(long, value_parser = users)]
         users: usize,
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -71,7 +73,8 @@ enum Command {
     /// Build the same tenant in memory, replay the runbook and print the time of each phase and
     /// the peak memory as one JSON object.
     Bench {
-        #[arg(long)]
+        /// How many users (at least 10).
+        #[arg(long, value_parser = users)]
         users: usize,
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -107,6 +110,18 @@ enum Command {
         #[arg(default_value = "scenarios")]
         paths: Vec<PathBuf>,
     },
+}
+
+/// `--users`: a whole number, at least [`MIN_USERS`], so that the incident, which
+/// touches every tenth user, touches someone.
+fn users(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n < MIN_USERS => Err(format!(
+            "expected at least {MIN_USERS} users (the incident touches every tenth)"
+        )),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("expected a whole number of users ({e})")),
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]

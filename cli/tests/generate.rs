@@ -99,3 +99,38 @@ fn bench_prints_every_phase_and_the_peak_memory() {
         "no progress bars when piped"
     );
 }
+
+/// Below ten users the incident touches no one (a `purge` runbook would restore nothing): both
+/// commands refuse the count with exit code 2 and say what they expected; ten is enough for
+/// every incident's runbook to pass.
+#[test]
+fn generate_and_bench_refuse_fewer_users_than_the_incident_needs() {
+    for (command, users) in [("generate", "9"), ("bench", "0"), ("bench", "ten")] {
+        let o = hysim(&[command, "--users", users]);
+        assert_eq!(o.status.code(), Some(2), "{command} --users {users}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--users"), "{err}");
+        assert!(
+            err.contains("expected at least 10 users") || err.contains("expected a whole number"),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+    let dir = std::env::temp_dir().join(format!("hysim-min-users-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for incident in ["purge", "scope", "ad-delete"] {
+        let g = hysim(&["generate", "--users", "10", "--incident", incident]);
+        assert_eq!(g.status.code(), Some(0), "{incident}");
+        let file = dir.join(format!("{incident}.yaml"));
+        std::fs::write(&file, &g.stdout).unwrap();
+        let r = hysim(&["run", file.to_str().unwrap()]);
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{incident}: {}{}",
+            String::from_utf8_lossy(&r.stdout),
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -120,9 +120,14 @@ pub struct Tenant {
     pub touched: Vec<usize>,
 }
 
+/// The fewest users a generated tenant has for its incident to touch someone: it touches every
+/// tenth user (the fifth of each ten; for `scope`, those of the fourth OU of ten).
+pub const MIN_USERS: usize = 10;
+
 impl Tenant {
     /// A tenant of `n` users. Users are spread over OUs of about 10% each, so that the `scope`
-    /// incident removes one OU.
+    /// incident removes one OU. Below [`MIN_USERS`] the incident touches no one, and a `purge`
+    /// runbook selects nothing to restore.
     pub fn generate(n: usize, seed: u64, incident: Incident) -> Tenant {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let ou_count = 10;
