@@ -534,8 +534,11 @@ pub struct MoveStep {
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScopeStep {
+    /// OUs put in scope.
     #[serde(default)]
     pub add: Vec<String>,
+    /// OUs taken out of scope. Taken out of every OU (no `sync_ous`), the filter is every OU
+    /// but these, and OUs first used later are in scope (SYNC-2).
     #[serde(default)]
     pub remove: Vec<String>,
 }
