@@ -7,7 +7,7 @@
 )]
 
 mod common;
-use common::hysim;
+use common::{hysim, stderr, stdout, temp};
 
 #[test]
 fn generate_is_deterministic_per_seed_and_its_runbook_passes() {
@@ -108,7 +108,7 @@ fn generate_and_bench_refuse_fewer_users_than_the_incident_needs() {
     for (command, users) in [("generate", "9"), ("bench", "0"), ("bench", "ten")] {
         let o = hysim(&[command, "--users", users]);
         assert_eq!(o.status.code(), Some(2), "{command} --users {users}");
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = stderr(&o);
         assert!(err.contains("--users"), "{err}");
         assert!(
             err.contains("expected at least 10 users") || err.contains("expected a whole number"),
@@ -116,21 +116,17 @@ fn generate_and_bench_refuse_fewer_users_than_the_incident_needs() {
         );
         assert!(o.stdout.is_empty());
     }
-    let dir = std::env::temp_dir().join(format!("hysim-min-users-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     for incident in ["purge", "scope", "ad-delete"] {
         let g = hysim(&["generate", "--users", "10", "--incident", incident]);
         assert_eq!(g.status.code(), Some(0), "{incident}");
-        let file = dir.join(format!("{incident}.yaml"));
-        std::fs::write(&file, &g.stdout).unwrap();
+        let file = temp(&format!("min-users/{incident}.yaml"), &stdout(&g));
         let r = hysim(&["run", file.to_str().unwrap()]);
         assert_eq!(
             r.status.code(),
             Some(0),
             "{incident}: {}{}",
-            String::from_utf8_lossy(&r.stdout),
-            String::from_utf8_lossy(&r.stderr)
+            stdout(&r),
+            stderr(&r)
         );
     }
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -257,12 +257,11 @@ impl World {
         for r in remove {
             filter.remove(r);
         }
-        let now = filter.to_string();
         ev.push_with(|| Event::new(
             K::ScopeChanged,
             "sync",
             R::Sync2,
-            format!("Entra Connect's OU filter is now {now}; it takes effect at the next initial cycle"),
+            format!("Entra Connect's OU filter is now {filter}; it takes effect at the next initial cycle"),
         ));
     }
 
@@ -674,7 +673,8 @@ impl World {
                 );
                 ev.push_with(|| Event::new(K::SoftMatched, &name, R::Sync5, format!(
                     "{name} soft-matched on {what} {} to the cloud user {id}, which is taken over: AD now masters its properties", shown())));
-                self.sync_flow(n, e, errors, ev);
+                // The anchor just written is the one `want` was computed with.
+                self.flow_into(n, e, want, errors, ev);
                 return Outcome::Joined(e);
             }
             if !admin_conflict
@@ -920,12 +920,28 @@ impl World {
         errors: &mut BTreeSet<ErrorCode>,
         ev: &mut Events,
     ) {
+        let anchor = self
+            .g
+            .entra(e)
+            .and_then(|eo| eo.props.get(EntraProp::OnPremisesImmutableId).cloned());
+        let want = self.desired_props(n, anchor);
+        self.flow_into(n, e, want, errors, ev);
+    }
+
+    /// [`World::sync_flow`] of `want`, the values AD gives `e` ([`World::desired_props`] with
+    /// `e`'s anchor).
+    fn flow_into(
+        &mut self,
+        n: NodeIx,
+        e: NodeIx,
+        want: Vec<(EntraProp, Option<Value>)>,
+        errors: &mut BTreeSet<ErrorCode>,
+        ev: &mut Events,
+    ) {
         let Some(eo) = self.g.entra(e) else { return };
-        let anchor = eo.props.get(EntraProp::OnPremisesImmutableId).cloned();
         let old_errors = eo.errors.clone();
         let before = eo.props.clone();
         let name = self.event_name_of(eo.handle, ev);
-        let want = self.desired_props(n, anchor);
         let (want, new_errors) = self.flow_values(n, Some(e), want, &old_errors, &before);
         if let Err(clashes) = self.entra_write(e, &want) {
             // The export stays pending and is retried by the next cycle (SYNC-11).
