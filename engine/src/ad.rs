@@ -69,7 +69,7 @@ impl World {
         };
         let mut defaults = Vec::new();
         if given(AdAttr::SamAccountName).is_none() {
-            defaults.push((AdAttr::SamAccountName, Some(Value::Text(name.clone()))));
+            defaults.push((AdAttr::SamAccountName, Some(Value::from(name.clone()))));
         }
         if kind == Kind::User {
             if given(AdAttr::UserPrincipalName).is_none() {
@@ -85,18 +85,18 @@ impl World {
                     {
                         mail.clone()
                     }
-                    _ => Value::Text(props::concat(&[&name, "@", domain])),
+                    _ => Value::from(props::concat(&[&name, "@", domain])),
                 };
                 defaults.push((AdAttr::UserPrincipalName, Some(upn)));
             }
             if given(AdAttr::Enabled).is_none() {
-                defaults.push((AdAttr::Enabled, Some(Value::Bool(true))));
+                defaults.push((AdAttr::Enabled, Some(Value::from(true))));
             }
         }
         if given(AdAttr::Cn).is_none() {
             let cn = match given(AdAttr::DisplayName) {
                 Some(v) => v.clone(),
-                None => Value::Text(name.clone()),
+                None => Value::from(name.clone()),
             };
             defaults.push((AdAttr::Cn, Some(cn)));
         }

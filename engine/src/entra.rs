@@ -418,7 +418,7 @@ impl World {
         props.update(obj.entra_props.iter().map(|(p, v)| (*p, Some(v.clone()))));
         let mut defaults = Vec::new();
         if props.get(EntraProp::DisplayName).is_none() {
-            defaults.push((EntraProp::DisplayName, Some(Value::Text(name.clone()))));
+            defaults.push((EntraProp::DisplayName, Some(Value::from(name.clone()))));
         }
         if kind == Kind::User {
             if props.get(EntraProp::UserPrincipalName).is_none() {
@@ -426,7 +426,7 @@ impl World {
                 defaults.push((EntraProp::UserPrincipalName, Some(Value::text(upn))));
             }
             if props.get(EntraProp::MailNickname).is_none() {
-                defaults.push((EntraProp::MailNickname, Some(Value::Text(name.clone()))));
+                defaults.push((EntraProp::MailNickname, Some(Value::from(name.clone()))));
             }
             if props.get(EntraProp::ProxyAddresses).is_none()
                 && let Some(mail) = props.text(EntraProp::Mail)
@@ -437,7 +437,7 @@ impl World {
                 ));
             }
             if props.get(EntraProp::AccountEnabled).is_none() {
-                defaults.push((EntraProp::AccountEnabled, Some(Value::Bool(true))));
+                defaults.push((EntraProp::AccountEnabled, Some(Value::from(true))));
             }
         }
         props.update(defaults);

@@ -280,16 +280,16 @@ impl Tenant {
 
     fn attrs(&self, u: &GenUser) -> Vec<(AdAttr, Value)> {
         // Values many users share are one string, as they are in a real directory's memory.
-        let pick = |list: &[Str], i: usize| Value::Text(list.get(i).cloned().unwrap_or_default());
+        let pick = |list: &[Str], i: usize| Value::from(list.get(i).cloned().unwrap_or_default());
         let n = u.handle.trim_start_matches('u');
         let number = Value::text(n);
         vec![
-            (AdAttr::DisplayName, Value::Text(concat(&["User ", n]))),
-            (AdAttr::GivenName, Value::Text(arcstr::literal!("User"))),
+            (AdAttr::DisplayName, Value::from(concat(&["User ", n]))),
+            (AdAttr::GivenName, Value::from(arcstr::literal!("User"))),
             (AdAttr::Sn, number.clone()),
             (
                 AdAttr::Mail,
-                Value::Text(concat(&[&u.handle, "@contoso.com"])),
+                Value::from(concat(&[&u.handle, "@contoso.com"])),
             ),
             (AdAttr::Department, pick(DEPARTMENTS, u.department.into())),
             (AdAttr::Title, pick(TITLES, u.title.into())),

@@ -310,8 +310,8 @@ pub struct Verdict {
 
 /// Values compare as the same shape; lists as sets (an address list reordered is not a change).
 fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
-    match (a, b) {
-        (Some(Value::List(x)), Some(Value::List(y))) => {
+    match (a.map(Value::view), b.map(Value::view)) {
+        (Some(ValueRef::List(x)), Some(ValueRef::List(y))) => {
             x.iter().collect::<BTreeSet<_>>() == y.iter().collect::<BTreeSet<_>>()
         }
         _ => a == b,

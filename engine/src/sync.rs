@@ -458,7 +458,7 @@ impl World {
             self.entra_set_service(
                 e,
                 EntraProp::OnPremisesSyncEnabled,
-                Some(Value::Bool(false)),
+                Some(Value::from(false)),
             );
         }
         let mut inner = Events::new(ev.detail());
@@ -599,7 +599,7 @@ impl World {
             }
         }
         // The values AD gives a new object (SYNC-7); the soft match's first key is among them.
-        let want = self.desired_props(n, Some(Value::Text(imm.clone())));
+        let want = self.desired_props(n, Some(Value::from(imm.clone())));
         // Soft match (SYNC-5): users only. Only live users with no onPremisesImmutableId are
         // candidates: a holder with another one is skipped for the next key.
         let mut admin_conflict = false;
@@ -612,9 +612,11 @@ impl World {
                 };
                 // The primary SMTP address: the `SMTP:` one of the proxy addresses AD gives.
                 let smtp = want.iter().find_map(|(p, v)| match (p, v) {
-                    (EntraProp::ProxyAddresses, Some(Value::List(list))) => {
-                        list.iter().find(|a| a.starts_with("SMTP:")).cloned()
-                    }
+                    (EntraProp::ProxyAddresses, Some(list)) => list
+                        .as_list()
+                        .iter()
+                        .find(|a| a.starts_with("SMTP:"))
+                        .cloned(),
                     _ => None,
                 });
                 let upn = o
@@ -668,7 +670,7 @@ impl World {
                     e,
                     &[(
                         EntraProp::OnPremisesImmutableId,
-                        Some(Value::Text(imm.clone())),
+                        Some(Value::from(imm.clone())),
                     )],
                 );
                 ev.push_with(|| Event::new(K::SoftMatched, &name, R::Sync5, format!(
@@ -702,9 +704,9 @@ impl World {
         let base = [
             (
                 EntraProp::OnPremisesImmutableId,
-                Some(Value::Text(imm.clone())),
+                Some(Value::from(imm.clone())),
             ),
-            (EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true))),
+            (EntraProp::OnPremisesSyncEnabled, Some(Value::from(true))),
         ];
         let (want, new_errors) = self.flow_values(n, None, want, &[], &PropMap::default());
         let written = written_keys(&want);
@@ -763,7 +765,7 @@ impl World {
     /// Joins an AD object to an Entra object, which becomes synced.
     fn join(&mut self, n: NodeIx, e: NodeIx) {
         self.g.link(n, e, Rel::Join);
-        self.entra_set_service(e, EntraProp::OnPremisesSyncEnabled, Some(Value::Bool(true)));
+        self.entra_set_service(e, EntraProp::OnPremisesSyncEnabled, Some(Value::from(true)));
     }
 
     /// After a new join: the manager of `n` (or, for a group, its whole membership) and its
@@ -794,20 +796,17 @@ impl World {
         );
     }
 
-    /// The proxy addresses AD gives a user: `proxyAddresses`, else `SMTP:<mail>`.
-    pub(crate) fn desired_proxies(&self, o: &AdObject) -> ThinVec<Str> {
-        let list = o
-            .attrs
-            .value(AdAttr::ProxyAddresses)
-            .map(Value::as_list)
-            .unwrap_or_default();
-        if !list.is_empty() {
-            return list.iter().cloned().collect();
+    /// The proxy addresses AD gives a user: `proxyAddresses` (its list, shared), else
+    /// `SMTP:<mail>`; `None` when it has neither.
+    fn desired_proxies(&self, o: &AdObject) -> Option<Value> {
+        match o.attrs.value(AdAttr::ProxyAddresses) {
+            Some(list) if !list.as_list().is_empty() => Some(list.clone()),
+            _ => o.attrs.text(AdAttr::Mail).map(|m| {
+                Value::from(thin_vec::thin_vec![crate::model::props::concat(&[
+                    "SMTP:", m
+                ])])
+            }),
         }
-        o.attrs
-            .text(AdAttr::Mail)
-            .map(|m| thin_vec::thin_vec![crate::model::props::concat(&["SMTP:", m])])
-            .unwrap_or_default()
     }
 
     /// The UPN Entra gets for an AD user (SYNC-6): the AD UPN when its suffix is a verified
@@ -817,7 +816,7 @@ impl World {
     /// `<sAMAccountName>@<AD domain>`, as the default inbound rule "In from AD - User Join" does.
     fn desired_upn(&self, o: &AdObject) -> Option<Value> {
         let upn = match o.attrs.value(AdAttr::UserPrincipalName) {
-            Some(v @ Value::Text(_)) => v.clone(),
+            Some(v) if v.as_str().is_some() => v.clone(),
             _ => Value::text(format!("{}@{}", o.sam()?, self.names.domain)),
         };
         let suffix = upn
@@ -865,14 +864,11 @@ impl World {
             }
             let v: Option<Value> = match row.source {
                 Source::Attr(AdAttr::UserPrincipalName) => self.desired_upn(o),
-                Source::Attr(AdAttr::ProxyAddresses) => {
-                    let p = self.desired_proxies(o);
-                    (!p.is_empty()).then_some(Value::List(p))
-                }
+                Source::Attr(AdAttr::ProxyAddresses) => self.desired_proxies(o),
                 Source::Attr(AdAttr::TelephoneNumber) => o
                     .attrs
                     .str(AdAttr::TelephoneNumber)
-                    .map(|t| Value::List(thin_vec::thin_vec![t.clone()])),
+                    .map(|t| Value::from(thin_vec::thin_vec![t.clone()])),
                 // The default rules fall back to the RDN (`cn`) for a user, and to the
                 // sAMAccountName for a group, when AD has no displayName.
                 Source::Attr(AdAttr::DisplayName) if o.kind == Kind::User => o
@@ -880,25 +876,24 @@ impl World {
                     .str(AdAttr::DisplayName)
                     .or(o.attrs.str(AdAttr::Cn))
                     .or(sam)
-                    .map(|s| Value::Text(s.clone())),
+                    .map(|s| Value::from(s.clone())),
                 Source::Attr(AdAttr::DisplayName) if o.kind == Kind::Group => o
                     .attrs
                     .str(AdAttr::DisplayName)
                     .or(sam)
-                    .map(|s| Value::Text(s.clone())),
+                    .map(|s| Value::from(s.clone())),
                 Source::Attr(a) => o.attr(a),
                 Source::MailNicknameOrSam => o
                     .attrs
                     .str(AdAttr::MailNickname)
                     .or(sam)
-                    .map(|s| Value::Text(s.clone())),
-                Source::Enabled => Some(Value::Bool(!matches!(
-                    o.attrs.value(AdAttr::Enabled),
-                    Some(Value::Bool(false))
-                ))),
+                    .map(|s| Value::from(s.clone())),
+                Source::Enabled => Some(Value::from(
+                    o.attrs.value(AdAttr::Enabled).and_then(Value::as_bool) != Some(false),
+                )),
                 Source::Anchor => anchor.clone(),
-                Source::Sid => Some(Value::Text(o.sid.text())),
-                Source::DistinguishedName => Some(Value::Text(self.distinguished_name(o))),
+                Source::Sid => Some(Value::from(o.sid.text())),
+                Source::DistinguishedName => Some(Value::from(self.distinguished_name(o))),
                 Source::Domain => Some(self.names.domain_value.clone()),
                 Source::SyncService => continue,
             };
@@ -987,8 +982,8 @@ impl World {
         let mut new_errors = ThinVec::new();
         let other = |h: Option<NodeIx>| h.is_some() && h != e;
         for (p, v) in want.iter_mut() {
-            match (*p, v.as_mut()) {
-                (EntraProp::UserPrincipalName, Some(Value::Text(upn)))
+            let quarantined = match (*p, v.as_ref().map(Value::view)) {
+                (EntraProp::UserPrincipalName, Some(ValueRef::Text(upn)))
                     if other(self.entra_ix.holder(Unique::Upn, upn)) =>
                 {
                     let key = crate::entra::fold(upn).into_owned();
@@ -1012,18 +1007,18 @@ impl World {
                         .entry((Unique::Upn, key.into()))
                         .or_default()
                         .insert(n);
-                    *upn = placeholder.into();
+                    Some(Value::from(Str::from(placeholder)))
                 }
                 // Most lists clash nowhere: kept as they are, not rebuilt.
-                (EntraProp::ProxyAddresses, Some(Value::List(list)))
+                (EntraProp::ProxyAddresses, Some(ValueRef::List(list)))
                     if list
                         .iter()
                         .any(|p| other(self.entra_ix.holder(Unique::Proxy, p))) =>
                 {
                     let mut kept = thin_vec::ThinVec::new();
-                    for p in list.drain(..) {
-                        if other(self.entra_ix.holder(Unique::Proxy, &p)) {
-                            let key = proxy_key(&p);
+                    for p in list {
+                        if other(self.entra_ix.holder(Unique::Proxy, p)) {
+                            let key = proxy_key(p);
                             new_errors.push(ProvisioningError {
                                 code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
                                 prop: EntraProp::ProxyAddresses,
@@ -1035,12 +1030,15 @@ impl World {
                                 .or_default()
                                 .insert(n);
                         } else {
-                            kept.push(p);
+                            kept.push(p.clone());
                         }
                     }
-                    *list = kept;
+                    Some(Value::from(kept))
                 }
-                _ => {}
+                _ => None,
+            };
+            if quarantined.is_some() {
+                *v = quarantined;
             }
         }
         let want = want

@@ -61,7 +61,7 @@ fn text(s: &str) -> Value {
 }
 
 fn list(v: &[&str]) -> Value {
-    Value::List(v.iter().map(|s| (*s).into()).collect())
+    Value::list(v)
 }
 
 /// A cloud user with typed property values (lists included).

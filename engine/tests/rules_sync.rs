@@ -61,7 +61,7 @@ fn text(s: &str) -> Value {
 }
 
 fn list(v: &[&str]) -> Value {
-    Value::List(v.iter().map(|s| (*s).into()).collect())
+    Value::list(v)
 }
 
 /// Changes AD attributes of a user; `None` clears one.

@@ -177,7 +177,7 @@ impl AdAttrs {
     pub fn get(&self, a: AdAttr, owner: Guid) -> Option<Value> {
         match a {
             AdAttr::ConsistencyGuid if self.consistency_guid_is_owner_guid => {
-                Some(Value::Text(owner.text()))
+                Some(Value::from(owner.text()))
             }
             _ => self.values.get(a).cloned(),
         }
@@ -237,7 +237,7 @@ impl AdAttrs {
     pub fn copied_from(&self, owner: Guid) -> Self {
         let mut values = self.values.clone();
         if self.consistency_guid_is_owner_guid {
-            values.set(AdAttr::ConsistencyGuid, Some(Value::Text(owner.text())));
+            values.set(AdAttr::ConsistencyGuid, Some(Value::from(owner.text())));
         }
         Self::new(values)
     }
@@ -269,10 +269,9 @@ impl EntraObject {
     }
     /// `onPremisesSyncEnabled` (section 2): `None` when never synced.
     pub fn sync_enabled(&self) -> Option<bool> {
-        match self.props.get(EntraProp::OnPremisesSyncEnabled) {
-            Some(super::props::Value::Bool(b)) => Some(*b),
-            _ => None,
-        }
+        self.props
+            .get(EntraProp::OnPremisesSyncEnabled)
+            .and_then(super::props::Value::as_bool)
     }
     /// Whether the object is a synced object whose AD-mastered properties the cloud cannot write
     /// (ENTRA-5).

@@ -4,7 +4,8 @@ pub mod graph;
 pub mod idmap;
 pub mod ids;
 pub mod props;
+pub mod value;
 
 pub use graph::*;
 pub use ids::{Guid, IdGenerator, Sid, immutable_id};
-pub use props::{AdAttr, EntraProp, Mastery, PropMap, Source, Value};
+pub use props::{AdAttr, EntraProp, Mastery, PropMap, Source, Value, ValueRef};

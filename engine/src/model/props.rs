@@ -8,17 +8,8 @@ use std::sync::Arc;
 /// A shared immutable string: copying one costs a reference count, not a copy of its text.
 pub use arcstr::ArcStr as Str;
 use serde::{Serialize, Serializer};
-use thin_vec::ThinVec;
 
-/// A property or attribute value. Texts are shared ([`Str`]): the value the sync copies from AD
-/// to Entra ID, or that a backup keeps, is held once, and copying one costs a reference count.
-/// A value is 16 bytes.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub enum Value {
-    Text(Str),
-    List(ThinVec<Str>),
-    Bool(bool),
-}
+pub use super::value::{Value, ValueRef};
 
 /// The concatenation of `parts` as one shared string, without a temporary `String` when it is
 /// short (an address, a name): the hot path of the generator and the sync.
@@ -35,68 +26,6 @@ pub fn concat(parts: &[&str]) -> Str {
     match buf.get(..len).map(std::str::from_utf8) {
         Some(Ok(s)) => Str::from(s),
         _ => Str::from(parts.concat()),
-    }
-}
-
-impl Value {
-    pub fn text(s: impl AsRef<str>) -> Value {
-        Value::Text(Str::from(s.as_ref()))
-    }
-
-    pub fn list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Value {
-        Value::List(items.into_iter().map(|s| Str::from(s.as_ref())).collect())
-    }
-
-    pub fn as_text(&self) -> Option<&str> {
-        match self {
-            Value::Text(s) => Some(s.as_str()),
-            _ => None,
-        }
-    }
-
-    pub fn as_list(&self) -> &[Str] {
-        match self {
-            Value::List(l) => l,
-            _ => &[],
-        }
-    }
-
-    /// An empty text or list counts as no value.
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Value::Text(s) => s.is_empty(),
-            Value::List(l) => l.is_empty(),
-            Value::Bool(_) => false,
-        }
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Text(s) => f.write_str(s),
-            Value::List(l) => {
-                f.write_str("[")?;
-                for (i, x) in l.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    f.write_str(x)?;
-                }
-                f.write_str("]")
-            }
-            Value::Bool(b) => write!(f, "{b}"),
-        }
-    }
-}
-
-impl Serialize for Value {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Value::Text(t) => s.serialize_str(t),
-            Value::List(l) => s.collect_seq(l.iter().map(Str::as_str)),
-            Value::Bool(b) => s.serialize_bool(*b),
-        }
     }
 }
 
@@ -131,7 +60,7 @@ fn collect_values(
             match want.get_mut(i as usize).and_then(Option::take) {
                 Some(Some(v)) => v,
                 // Kept from the old map, which has it: `i` is untouched and in its mask.
-                _ => old_at(rank(old_mask, i)).unwrap_or(Value::Bool(false)),
+                _ => old_at(rank(old_mask, i)).unwrap_or(Value::from(false)),
             }
         })
         .collect()
@@ -209,10 +138,7 @@ impl<K: PropKey> PropMap<K> {
 
     /// A text value as the shared string it is held in: copying it costs a reference count.
     pub fn str(&self, k: K) -> Option<&Str> {
-        match self.get(k) {
-            Some(Value::Text(s)) => Some(s),
-            _ => None,
-        }
+        self.get(k).and_then(Value::as_str)
     }
 
     pub fn len(&self) -> usize {
@@ -343,7 +269,7 @@ impl<K: PropKey> PropMap<K> {
         let vals = match Arc::get_mut(&mut self.vals) {
             Some(old) => collect_values((mask, old_mask), want, |pos| {
                 old.get_mut(pos)
-                    .map(|v| std::mem::replace(v, Value::Bool(false)))
+                    .map(|v| std::mem::replace(v, Value::from(false)))
             }),
             None => {
                 let old = &self.vals;

@@ -314,7 +314,7 @@ impl Validator {
                 ),
                 Ok(val) => {
                     if a == AdAttr::ConsistencyGuid
-                        && let Some(Value::Text(t)) = &val
+                        && let Some(t) = val.as_ref().and_then(Value::as_text)
                     {
                         match t.parse::<Guid>() {
                             Ok(g) => {
@@ -1054,7 +1054,7 @@ fn dir(d: Dir) -> Directory {
 pub fn to_value(v: &Scalar, list: bool, boolean: bool) -> Result<Option<Value>, String> {
     Ok(match (v, list, boolean) {
         (Scalar::Null, _, _) => None,
-        (Scalar::Bool(b), _, true) => Some(Value::Bool(*b)),
+        (Scalar::Bool(b), _, true) => Some(Value::from(*b)),
         (other, _, true) => return Err(format!("expected true or false, found {other}")),
         (Scalar::List(l), true, _) => Some(Value::list(l)),
         (Scalar::Text(t), true, _) => Some(Value::list([t])),

@@ -10,7 +10,7 @@ use super::format::{
     AdStateSpec, EntraState, Expect, ExportSpec, HandleChecks, Kept, Origin, Scalar,
 };
 use super::load::{Action, InputError, Scenario, to_value};
-use crate::model::{AdAttr, EntraProp, HandleId, Value};
+use crate::model::{AdAttr, EntraProp, HandleId, Value, ValueRef};
 use crate::query::{AdPresence, EntraPresence};
 use crate::report::{Check, ScenarioReport, StepReport};
 use crate::sync::Export;
@@ -144,18 +144,21 @@ fn scalar_json(v: &Scalar) -> Json {
 }
 
 fn value_json(v: Option<Value>) -> Json {
-    match v {
+    match v.as_ref().map(Value::view) {
         None => Json::Null,
-        Some(Value::Text(t)) => json!(t.as_str()),
-        Some(Value::Bool(b)) => json!(b),
-        Some(Value::List(l)) => json!(l.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
+        Some(ValueRef::Text(t)) => json!(t.as_str()),
+        Some(ValueRef::Bool(b)) => json!(b),
+        Some(ValueRef::List(l)) => json!(l.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
     }
 }
 
 /// Property values compare as the same shape; lists as sets.
 fn same_value(expected: &Option<Value>, actual: &Option<Value>) -> bool {
-    match (expected, actual) {
-        (Some(Value::List(a)), Some(Value::List(b))) => {
+    match (
+        expected.as_ref().map(Value::view),
+        actual.as_ref().map(Value::view),
+    ) {
+        (Some(ValueRef::List(a)), Some(ValueRef::List(b))) => {
             a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
         }
         _ => expected == actual,

@@ -42,9 +42,9 @@ pub fn ad_attrs(attrs: &[(&str, &str)]) -> Vec<(AdAttr, Value)> {
         .map(|(k, v)| {
             let a = AdAttr::from_name(k).unwrap_or_else(|| panic!("unknown AD attribute {k}"));
             let v = if a.is_list() {
-                Value::List(v.split(',').map(|s| s.trim().into()).collect())
+                Value::list(v.split(',').map(str::trim))
             } else if a.is_bool() {
-                Value::Bool(*v == "true")
+                Value::from(*v == "true")
             } else {
                 Value::text(*v)
             };
