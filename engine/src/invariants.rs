@@ -64,13 +64,7 @@ fn check_in_parts(
         let threads: Vec<_> = (0..parts)
             .map(|part| s.spawn(move || first(part)))
             .collect();
-        threads
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        threads.into_iter().map(crate::world::joined).collect()
     });
     let (node_errors, link_errors): (Vec<_>, Vec<_>) = found.into_iter().unzip();
     for errors in [node_errors, link_errors] {

@@ -1007,7 +1007,7 @@ impl World {
                         .entry((Unique::Upn, key.into()))
                         .or_default()
                         .insert(n);
-                    Some(Value::from(Str::from(placeholder)))
+                    Some(Value::text(placeholder))
                 }
                 // Most lists clash nowhere: kept as they are, not rebuilt.
                 (EntraProp::ProxyAddresses, Some(ValueRef::List(list)))

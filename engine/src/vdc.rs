@@ -219,10 +219,7 @@ impl World {
         let (point, ad) = std::thread::scope(|s| {
             let point = s.spawn(|| self.restore_point_now());
             let ad = self.ad_backup_now();
-            let point = point
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (point, ad)
+            (crate::world::joined(point), ad)
         });
         let count = point.objects.len();
         self.progress("Entra objects", 0, count);

@@ -101,6 +101,13 @@ impl Clone for Finger {
 
 pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
 
+/// The result of a scoped thread that reads the world (the invariant checks, a backup); a panic
+/// in it carries on in the caller, as if the work had run there.
+pub(crate) fn joined<T>(t: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    t.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 impl Handles {
     pub fn get(&self, name: &str) -> Option<HandleId> {
         self.by_name

@@ -222,14 +222,12 @@ impl AdAttrs {
         self.values.retain(keep);
     }
 
-    /// The attributes that have a value.
+    /// The attributes that have a value, in catalogue order.
     pub fn present(&self) -> impl Iterator<Item = AdAttr> + '_ {
-        let cg = self
-            .consistency_guid_is_owner_guid
-            .then_some(AdAttr::ConsistencyGuid);
-        let mut present: Vec<AdAttr> = self.values.iter().map(|(a, _)| a).chain(cg).collect();
-        present.sort();
-        present.into_iter()
+        AdAttr::ALL.iter().copied().filter(|a| {
+            self.values.get(*a).is_some()
+                || (*a == AdAttr::ConsistencyGuid && self.consistency_guid_is_owner_guid)
+        })
     }
 
     /// The attributes of owner `owner` as copied to an object with another objectGUID: an
@@ -271,7 +269,7 @@ impl EntraObject {
     pub fn sync_enabled(&self) -> Option<bool> {
         self.props
             .get(EntraProp::OnPremisesSyncEnabled)
-            .and_then(super::props::Value::as_bool)
+            .and_then(Value::as_bool)
     }
     /// Whether the object is a synced object whose AD-mastered properties the cloud cannot write
     /// (ENTRA-5).
