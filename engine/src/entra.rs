@@ -65,7 +65,7 @@ fn hash_folded<H: Hasher>(s: &str, h: &mut H) {
     h.write_u8(0xff);
 }
 
-fn eq_folded(a: &str, b: &str) -> bool {
+pub(crate) fn eq_folded(a: &str, b: &str) -> bool {
     // The same text: the index holds the object's own value, so a lookup of an object's own
     // value (the invariants, a flow into a synced object) compares without reading it again.
     if std::ptr::eq(a, b) {

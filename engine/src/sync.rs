@@ -981,10 +981,27 @@ impl World {
     ) -> (Vec<(EntraProp, Option<Value>)>, ThinVec<ProvisioningError>) {
         let mut new_errors = ThinVec::new();
         let other = |h: Option<NodeIx>| h.is_some() && h != e;
+        // A live object holds its own values in the index (INV-1): a value it has already is
+        // not looked up. A full cycle flows mostly values the objects have (a million lookups
+        // in tables larger than the cache, for nothing).
+        let live = e
+            .and_then(|e| self.g.entra(e))
+            .is_some_and(EntraObject::is_live);
+        let own_upn = before.text(EntraProp::UserPrincipalName).filter(|_| live);
+        let own_proxies = before
+            .get(EntraProp::ProxyAddresses)
+            .filter(|_| live)
+            .map_or(&[][..], Value::as_list);
+        let owns_upn = |upn: &str| own_upn.is_some_and(|own| crate::entra::eq_folded(own, upn));
+        let owns_proxy = |p: &str| {
+            own_proxies
+                .iter()
+                .any(|own| crate::entra::eq_folded(own, p))
+        };
         for (p, v) in want.iter_mut() {
             let quarantined = match (*p, v.as_ref().map(Value::view)) {
                 (EntraProp::UserPrincipalName, Some(ValueRef::Text(upn)))
-                    if other(self.entra_ix.holder(Unique::Upn, upn)) =>
+                    if !owns_upn(upn) && other(self.entra_ix.holder(Unique::Upn, upn)) =>
                 {
                     let key = crate::entra::fold(upn).into_owned();
                     let placeholder = old_errors
@@ -1011,13 +1028,13 @@ impl World {
                 }
                 // Most lists clash nowhere: kept as they are, not rebuilt.
                 (EntraProp::ProxyAddresses, Some(ValueRef::List(list)))
-                    if list
-                        .iter()
-                        .any(|p| other(self.entra_ix.holder(Unique::Proxy, p))) =>
+                    if list.iter().any(|p| {
+                        !owns_proxy(p) && other(self.entra_ix.holder(Unique::Proxy, p))
+                    }) =>
                 {
                     let mut kept = thin_vec::ThinVec::new();
                     for p in list {
-                        if other(self.entra_ix.holder(Unique::Proxy, p)) {
+                        if !owns_proxy(p) && other(self.entra_ix.holder(Unique::Proxy, p)) {
                             let key = proxy_key(p);
                             new_errors.push(ProvisioningError {
                                 code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
