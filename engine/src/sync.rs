@@ -801,11 +801,10 @@ impl World {
     fn desired_proxies(&self, o: &AdObject) -> Option<Value> {
         match o.attrs.value(AdAttr::ProxyAddresses) {
             Some(list) if !list.as_list().is_empty() => Some(list.clone()),
-            _ => o.attrs.text(AdAttr::Mail).map(|m| {
-                Value::from(thin_vec::thin_vec![crate::model::props::concat(&[
-                    "SMTP:", m
-                ])])
-            }),
+            _ => o
+                .attrs
+                .text(AdAttr::Mail)
+                .map(|m| Value::from_iter([crate::model::props::concat(&["SMTP:", m])])),
         }
     }
 
@@ -868,7 +867,7 @@ impl World {
                 Source::Attr(AdAttr::TelephoneNumber) => o
                     .attrs
                     .str(AdAttr::TelephoneNumber)
-                    .map(|t| Value::from(thin_vec::thin_vec![t.clone()])),
+                    .map(|t| Value::from_iter([t.clone()])),
                 // The default rules fall back to the RDN (`cn`) for a user, and to the
                 // sAMAccountName for a group, when AD has no displayName.
                 Source::Attr(AdAttr::DisplayName) if o.kind == Kind::User => o
@@ -1032,7 +1031,7 @@ impl World {
                         !owns_proxy(p) && other(self.entra_ix.holder(Unique::Proxy, p))
                     }) =>
                 {
-                    let mut kept = thin_vec::ThinVec::new();
+                    let mut kept = Vec::new();
                     for p in list {
                         if !owns_proxy(p) && other(self.entra_ix.holder(Unique::Proxy, p)) {
                             let key = proxy_key(p);
@@ -1050,7 +1049,7 @@ impl World {
                             kept.push(p.clone());
                         }
                     }
-                    Some(Value::from(kept))
+                    Some(Value::from_iter(kept))
                 }
                 _ => None,
             };

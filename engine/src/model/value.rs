@@ -5,17 +5,18 @@
 //!
 //! The kind is kept in the two low bits of the word, which the pointers leave free: a text is
 //! an [`ArcStr`](arcstr::ArcStr) (aligned to 8 bytes, held as [`Str::into_raw`] gives it, tag
-//! 0), a list an `Arc<ThinVec<Str>>` (aligned to 8, tag 1), a boolean no pointer at all (tag 2,
-//! the value in bit 2). This is the engine's only unsafe code; [`Value::view`] is how the rest of
+//! 0), a list a [`triomphe::ThinArc`] of texts, its count, length and items in one allocation
+//! (aligned to 8, tag 1), a boolean no pointer at all (tag 2, the value in bit 2). This is the engine's only unsafe code; [`Value::view`] is how the rest of
 //! it reads a value.
 
+use std::ffi::c_void;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::num::NonZeroUsize;
 use std::ptr::NonNull;
-use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
-use thin_vec::ThinVec;
+use smallvec::SmallVec;
 
 use super::props::Str;
 
@@ -43,7 +44,11 @@ const TRUE: usize = 0b100;
 const _: () = assert!(size_of::<Str>() == size_of::<Value>());
 const _: () = assert!(align_of::<Str>() == align_of::<Value>());
 const _: () = assert!(size_of::<Option<Value>>() == size_of::<usize>());
-const _: () = assert!(align_of::<ThinVec<Str>>() > TAG);
+/// A shared list of texts: one allocation, one word to point to it.
+type List = triomphe::ThinArc<(), Str>;
+
+// A list's allocation starts with its reference count, a `usize`: 8-byte aligned.
+const _: () = assert!(align_of::<usize>() > TAG);
 
 const fn word(bits: usize) -> NonZeroUsize {
     match NonZeroUsize::new(bits) {
@@ -52,7 +57,7 @@ const fn word(bits: usize) -> NonZeroUsize {
     }
 }
 
-// SAFETY: a value owns an `ArcStr` or an `Arc<ThinVec<ArcStr>>`, which are both Send and Sync,
+// SAFETY: a value owns an `ArcStr` or a `ThinArc<(), ArcStr>`, which are both Send and Sync,
 // or no pointer at all.
 unsafe impl Send for Value {}
 // SAFETY: as for Send; a shared value is only read.
@@ -66,21 +71,23 @@ impl Value {
 
     /// A new list of texts.
     pub fn list<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Value {
-        Value::from(
-            items
-                .into_iter()
-                .map(|s| Str::from(s.as_ref()))
-                .collect::<ThinVec<Str>>(),
-        )
+        items.into_iter().map(|s| Str::from(s.as_ref())).collect()
     }
 
     fn tag(&self) -> usize {
         self.0.addr().get() & TAG
     }
 
-    /// The list this value points to; only for tag `LIST`.
-    fn list_ptr(&self) -> *const ThinVec<Str> {
+    /// The list this value points to, as [`List::into_raw`] gave it; only for tag `LIST`.
+    fn list_ptr(&self) -> *const c_void {
         self.0.as_ptr().map_addr(|a| a & !TAG).cast_const().cast()
+    }
+
+    /// The list this value points to, not counted: it must not outlive `self`, and is never
+    /// dropped. Only for tag `LIST`.
+    fn borrowed_list(&self) -> ManuallyDrop<List> {
+        // SAFETY: tag 1 is `List::into_raw` with the tag added, and `self` holds a count of it.
+        ManuallyDrop::new(unsafe { List::from_raw(self.list_ptr()) })
     }
 
     /// What the value is, to match on.
@@ -90,9 +97,13 @@ impl Value {
             // are both one transparent non-null pointer (asserted above), so the word is a
             // valid `ArcStr`, owned by `self` and borrowed for as long as `self` is.
             TEXT => ValueRef::Text(unsafe { &*(self as *const Value).cast::<Str>() }),
-            // SAFETY: tag 1 is `Arc::into_raw` of a list with the tag added; the list lives as
-            // long as `self` holds its reference.
-            LIST => ValueRef::List(unsafe { &*self.list_ptr() }),
+            LIST => {
+                let list = self.borrowed_list();
+                let items: &[Str] = &list.slice;
+                // SAFETY: the items lie in the list's allocation, which lives as long as `self`
+                // holds its count; `list` itself is only a copy of the pointer.
+                ValueRef::List(unsafe { std::slice::from_raw_parts(items.as_ptr(), items.len()) })
+            }
             _ => ValueRef::Bool(self.0.addr().get() & TRUE != 0),
         }
     }
@@ -140,11 +151,15 @@ impl From<Str> for Value {
     }
 }
 
-impl From<ThinVec<Str>> for Value {
-    fn from(l: ThinVec<Str>) -> Value {
-        let p = Arc::into_raw(Arc::new(l)).cast_mut().cast::<()>();
-        // SAFETY: an `Arc`'s pointer is never null, and with a tag bit set it is still not.
-        Value(unsafe { NonNull::new_unchecked(p.map_addr(|a| a | LIST)) })
+/// A list of the texts, in order.
+impl FromIterator<Str> for Value {
+    fn from_iter<I: IntoIterator<Item = Str>>(items: I) -> Value {
+        // Lists are short (a user's addresses): counted on the stack, then moved in.
+        let items: SmallVec<[Str; 4]> = items.into_iter().collect();
+        let p = List::into_raw(List::from_header_and_iter((), items.into_iter()));
+        let p = p.cast_mut().cast::<()>().map_addr(|a| a | LIST);
+        // SAFETY: an allocation's pointer is never null, and with a tag bit set it is still not.
+        Value(unsafe { NonNull::new_unchecked(p) })
     }
 }
 
@@ -160,9 +175,9 @@ impl Drop for Value {
         match self.tag() {
             // SAFETY: tag 0 is a word `Str::into_raw` gave, owned by `self`, released once.
             TEXT => drop(unsafe { Str::from_raw(self.0) }),
-            // SAFETY: tag 1 is `Arc::into_raw` of a list with the tag added, owned by `self`,
-            // released once.
-            LIST => drop(unsafe { Arc::from_raw(self.list_ptr()) }),
+            // SAFETY: tag 1 is `List::into_raw` with the tag added, owned by `self`, released
+            // once.
+            LIST => drop(unsafe { List::from_raw(self.list_ptr()) }),
             _ => {}
         }
     }
@@ -173,8 +188,8 @@ impl Clone for Value {
         match self.view() {
             ValueRef::Text(s) => Value::from(s.clone()),
             ValueRef::List(_) => {
-                // SAFETY: tag 1 is a live `Arc` held by `self`; the new value owns the count.
-                unsafe { Arc::increment_strong_count(self.list_ptr()) };
+                // The new value owns the count the copy takes, at the same address.
+                let _ = List::into_raw(List::clone(&self.borrowed_list()));
                 Value(self.0)
             }
             ValueRef::Bool(_) => Value(self.0),
@@ -296,7 +311,7 @@ mod tests {
         let values: Vec<Value> = (0..64)
             .map(|i| match i % 3 {
                 0 => Value::from(s.clone()),
-                1 => Value::from(thin_vec::thin_vec![s.clone(), s.clone()]),
+                1 => [s.clone(), s.clone()].into_iter().collect(),
                 _ => Value::from(i % 2 == 0),
             })
             .collect();
