@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 /// A shared immutable string: copying one costs a reference count, not a copy of its text.
 pub use arcstr::ArcStr as Str;
@@ -51,20 +50,23 @@ fn collect_values(
     (mask, old_mask): (u32, u32),
     want: &mut [Option<Option<Value>>; 32],
     mut old_at: impl FnMut(usize) -> Option<Value>,
-) -> Arc<[Value]> {
+) -> Values {
     let mut bits = set_bits(mask);
     // A range's map has an exact length: the values go into one allocation.
-    (0..mask.count_ones())
-        .map(|_| {
-            let i = bits.next().unwrap_or_default();
-            match want.get_mut(i as usize).and_then(Option::take) {
-                Some(Some(v)) => v,
-                // Kept from the old map, which has it: `i` is untouched and in its mask.
-                _ => old_at(rank(old_mask, i)).unwrap_or(Value::from(false)),
-            }
-        })
-        .collect()
+    let values = (0..mask.count_ones()).map(|_| {
+        let i = bits.next().unwrap_or_default();
+        match want.get_mut(i as usize).and_then(Option::take) {
+            Some(Some(v)) => v,
+            // Kept from the old map, which has it: `i` is untouched and in its mask.
+            _ => old_at(rank(old_mask, i)).unwrap_or(Value::from(false)),
+        }
+    });
+    Values::from_header_and_iter((), values)
 }
+
+/// The values of a [`PropMap`]: their count, length and items in one allocation, one word to
+/// point to it (its length is the map's too).
+type Values = triomphe::ThinArc<(), Value>;
 
 fn bit<K: PropKey>(k: K) -> u32 {
     1u32.checked_shl(k.index()).unwrap_or(0)
@@ -81,15 +83,18 @@ pub trait PropKey: Copy + Ord {
 /// a copy of every value.
 pub struct PropMap<K> {
     mask: u32,
-    vals: Arc<[Value]>,
+    vals: Values,
     key: PhantomData<K>,
 }
+
+// Two words: the mask and the pointer to the values, whose allocation holds their length.
+const _: () = assert!(size_of::<PropMap<EntraProp>>() == 2 * size_of::<usize>());
 
 impl<K> Clone for PropMap<K> {
     fn clone(&self) -> Self {
         PropMap {
             mask: self.mask,
-            vals: Arc::clone(&self.vals),
+            vals: Values::clone(&self.vals),
             key: PhantomData,
         }
     }
@@ -103,7 +108,8 @@ impl<K: PropKey + fmt::Debug> fmt::Debug for PropMap<K> {
 
 impl<K> PartialEq for PropMap<K> {
     fn eq(&self, other: &Self) -> bool {
-        self.mask == other.mask && self.vals == other.vals
+        self.mask == other.mask
+            && (self.vals.ptr() == other.vals.ptr() || self.vals.slice == other.vals.slice)
     }
 }
 impl<K> Eq for PropMap<K> {}
@@ -112,7 +118,7 @@ impl<K> Default for PropMap<K> {
     fn default() -> Self {
         PropMap {
             mask: 0,
-            vals: Arc::from(Vec::new()),
+            vals: Values::from_header_and_iter((), std::iter::empty()),
             key: PhantomData,
         }
     }
@@ -127,7 +133,7 @@ impl<K: PropKey> PropMap<K> {
 
     pub fn get(&self, k: K) -> Option<&Value> {
         match self.slot(k) {
-            (i, true) => self.vals.get(i),
+            (i, true) => self.vals.slice.get(i),
             _ => None,
         }
     }
@@ -142,11 +148,11 @@ impl<K: PropKey> PropMap<K> {
     }
 
     pub fn len(&self) -> usize {
-        self.vals.len()
+        self.vals.slice.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.vals.is_empty()
+        self.vals.slice.is_empty()
     }
 
     /// Sets a value; `None` or an empty value removes the key. Returns whether anything changed.
@@ -154,15 +160,21 @@ impl<K: PropKey> PropMap<K> {
         let v = v.filter(|v| !v.is_empty());
         match (self.slot(k), v) {
             ((_, false), None) => false,
-            ((i, true), Some(v)) if self.vals.get(i) == Some(&v) => false,
-            ((i, true), Some(v)) => match Arc::get_mut(&mut self.vals).and_then(|s| s.get_mut(i)) {
+            ((i, true), Some(v)) if self.vals.slice.get(i) == Some(&v) => false,
+            ((i, true), Some(v)) => {
+                let mut v = Some(v);
                 // The same key and no backup shares the map: replaced in place.
-                Some(slot) => {
-                    *slot = v;
-                    true
-                }
-                None => self.update([(k, Some(v))]),
-            },
+                let in_place = self.vals.with_arc_mut(|vals| {
+                    match triomphe::Arc::get_mut(vals).and_then(|s| s.slice_mut().get_mut(i)) {
+                        Some(slot) => {
+                            *slot = v.take().unwrap_or(Value::from(false));
+                            true
+                        }
+                        None => false,
+                    }
+                });
+                in_place || self.update([(k, v)])
+            }
             (_, v) => self.update([(k, v)]),
         }
     }
@@ -247,35 +259,41 @@ impl<K: PropKey> PropMap<K> {
         if !changed {
             return false;
         }
-        if mask == self.mask
-            && let Some(vals) = Arc::get_mut(&mut self.vals)
-        {
+        let old_mask = self.mask;
+        if mask == old_mask {
             // The same keys and no backup shares the map: the values are replaced in place.
-            for i in set_bits(touched) {
-                let pos = rank(self.mask, i);
-                if let (Some(Some(Some(v))), Some(slot)) = (
-                    want.get_mut(i as usize).map(Option::take),
-                    vals.get_mut(pos),
-                ) {
-                    *slot = v;
+            let in_place = self.vals.with_arc_mut(|vals| {
+                let Some(vals) = triomphe::Arc::get_mut(vals) else {
+                    return false;
+                };
+                for i in set_bits(touched) {
+                    let pos = rank(old_mask, i);
+                    if let (Some(Some(Some(v))), Some(slot)) = (
+                        want.get_mut(i as usize).map(Option::take),
+                        vals.slice_mut().get_mut(pos),
+                    ) {
+                        *slot = v;
+                    }
                 }
+                true
+            });
+            if in_place {
+                return true;
             }
-            return true;
         }
         // One new allocation holding exactly the values present. The kept values are moved out
         // of the old map when nothing else holds it, and copied (a reference count each) when a
         // backup shares it.
-        let old_mask = self.mask;
-        let vals = match Arc::get_mut(&mut self.vals) {
-            Some(old) => collect_values((mask, old_mask), want, |pos| {
-                old.get_mut(pos)
-                    .map(|v| std::mem::replace(v, Value::from(false)))
-            }),
-            None => {
-                let old = &self.vals;
-                collect_values((mask, old_mask), want, |pos| old.get(pos).cloned())
-            }
-        };
+        let vals = self
+            .vals
+            .with_arc_mut(|old| match triomphe::Arc::get_mut(old) {
+                Some(old) => collect_values((mask, old_mask), want, |pos| {
+                    old.slice_mut()
+                        .get_mut(pos)
+                        .map(|v| std::mem::replace(v, Value::from(false)))
+                }),
+                None => collect_values((mask, old_mask), want, |pos| old.slice().get(pos).cloned()),
+            });
         self.mask = mask;
         self.vals = vals;
         true
@@ -287,12 +305,12 @@ impl<K: PropKey> PropMap<K> {
         if self.mask & b == 0 {
             return None;
         }
-        self.vals.get(rank(self.mask, i))
+        self.vals.slice.get(rank(self.mask, i))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Value)> {
         set_bits(self.mask)
-            .zip(self.vals.iter())
+            .zip(self.vals.slice.iter())
             .filter_map(|(i, v)| K::from_index(i).map(|k| (k, v)))
     }
 
@@ -614,7 +632,12 @@ mod tests {
         assert!(m.update([(EntraProp::Mail, Some(Value::text("b@x")))]));
         assert_eq!(backup.text(EntraProp::Mail), Some("a@x"));
         // Same keys, not shared: replaced in place.
+        let at = m.vals.ptr();
         assert!(m.update([(EntraProp::DisplayName, Some(Value::text("B")))]));
+        assert_eq!(m.vals.ptr(), at);
+        assert!(m.set(EntraProp::DisplayName, Some(Value::text("B2"))));
+        assert_eq!(m.vals.ptr(), at);
+        assert!(m.set(EntraProp::DisplayName, Some(Value::text("B"))));
         // Added and removed keys together; an empty value removes.
         assert!(m.update([
             (EntraProp::UserPrincipalName, Some(Value::text("b@x"))),
