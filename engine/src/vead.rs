@@ -20,10 +20,11 @@ pub struct AdBackedUp {
     pub ou: crate::model::props::Str,
     /// Held for the object's objectGUID, `guid`.
     pub attrs: AdAttrs,
-    /// The objectGUIDs of the groups it is a member of: a range of the backup's
-    /// [`AdBackup::groups`], read with [`AdBackup::groups_of`].
+    /// The groups it is a member of: a range of the backup's [`AdBackup::groups`], read with
+    /// [`AdBackup::groups_of`].
     pub groups: std::ops::Range<u32>,
-    pub manager: Option<Guid>,
+    /// Its manager, by position in the backup's objects; read with [`AdBackup::manager_of`].
+    manager: Option<u32>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -31,9 +32,11 @@ pub struct AdBackup {
     pub objects: Vec<AdBackedUp>,
     /// Positions in `objects` by handle.
     pub by_handle: crate::model::idmap::PerHandle<usize>,
-    /// The memberships of every object, object after object: one list for the backup rather
-    /// than one per object.
-    pub groups: Vec<Guid>,
+    /// The memberships of every object, object after object, each the group's position in
+    /// `objects`: one list for the backup rather than one per object, 4 bytes a membership
+    /// rather than the 16 of an objectGUID (a member's groups and manager are live, so backed
+    /// up too).
+    pub groups: Vec<u32>,
 }
 
 impl AdBackup {
@@ -44,10 +47,17 @@ impl AdBackup {
     }
 
     /// The objectGUIDs of the groups a backed-up object was a member of.
-    pub fn groups_of(&self, o: &AdBackedUp) -> &[Guid] {
+    pub fn groups_of<'a>(&'a self, o: &AdBackedUp) -> impl Iterator<Item = Guid> + 'a {
         self.groups
             .get(o.groups.start as usize..o.groups.end as usize)
             .unwrap_or_default()
+            .iter()
+            .filter_map(|at| self.objects.get(*at as usize).map(|g| g.guid))
+    }
+
+    /// The objectGUID of a backed-up object's manager.
+    pub fn manager_of(&self, o: &AdBackedUp) -> Option<Guid> {
+        self.objects.get(o.manager? as usize).map(|m| m.guid)
     }
 }
 
@@ -64,16 +74,26 @@ impl World {
         b.objects.reserve(self.handles.len());
         b.by_handle.reserve(self.handles.len());
         let bound = self.g.node_bound();
-        for n in self.g.nodes() {
+        let live = || {
+            self.g
+                .nodes()
+                .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
+        };
+        // Positions by node index (`u32::MAX`: not backed up), known before the memberships
+        // pointing to them are written.
+        let mut position = vec![u32::MAX; bound];
+        for (at, n) in (0..).zip(live()) {
+            if let Some(p) = position.get_mut(n.index()) {
+                *p = at;
+            }
+        }
+        let at = |x: NodeIx| position.get(x.index()).copied().filter(|p| *p != u32::MAX);
+        for n in live() {
             self.progress("AD objects", n.index(), bound);
             let Some(o) = self.g.ad(n) else { continue };
-            if !o.is_live() {
-                continue;
-            }
-            let guid_of = |x: NodeIx| self.g.ad(x).map(|a| a.guid);
             let start = b.groups.len() as u32;
             b.groups
-                .extend(self.g.live_out(n, Rel::Member).filter_map(guid_of));
+                .extend(self.g.live_out(n, Rel::Member).filter_map(at));
             b.by_handle.push(o.handle, b.objects.len());
             b.objects.push(AdBackedUp {
                 handle: o.handle,
@@ -83,7 +103,7 @@ impl World {
                 ou: o.ou.clone(),
                 attrs: o.attrs.clone(),
                 groups: start..b.groups.len() as u32,
-                manager: self.g.live_out(n, Rel::Manager).find_map(guid_of),
+                manager: self.g.live_out(n, Rel::Manager).find_map(at),
             });
         }
         self.progress("AD objects", bound, bound);
@@ -218,7 +238,7 @@ impl World {
             // Memberships and manager from the backup, to objects that exist.
             let mut skipped = Vec::new();
             for g in backup.groups_of(b) {
-                match self.ad_by_guid(*g) {
+                match self.ad_by_guid(g) {
                     Some(gn) => {
                         if self.g.link(n, gn, Rel::Member) {
                             self.touch_member(gn, n);
@@ -227,7 +247,7 @@ impl World {
                     None => skipped.push(g.to_string()),
                 }
             }
-            if let Some(m) = b.manager.and_then(|m| self.ad_by_guid(m)) {
+            if let Some(m) = backup.manager_of(b).and_then(|m| self.ad_by_guid(m)) {
                 let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
                 for o in old {
                     self.g.unlink(n, o, Rel::Manager);
