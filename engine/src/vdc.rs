@@ -245,20 +245,12 @@ impl World {
         };
         // Every live Entra object is backed up, in node order: its position is known before
         // the relations pointing to it are written.
-        // Positions by node index (`u32::MAX`: not backed up), read in node order.
-        let mut position = vec![u32::MAX; self.g.node_bound()];
         let live = || {
             self.g
                 .nodes()
                 .filter(|n| self.g.entra(*n).is_some_and(EntraObject::is_live))
         };
-        let mut count = 0;
-        for n in live() {
-            if let Some(p) = position.get_mut(n.index()) {
-                *p = count;
-                count += 1;
-            }
-        }
+        let (position, count) = crate::model::graph::positions(self.g.node_bound(), live());
         point.objects.reserve(count as usize);
         let mut names: FxHashMap<crate::model::props::Str, u32> = FxHashMap::default();
         let catalogue = &mut point.catalogue;

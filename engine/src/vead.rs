@@ -79,14 +79,7 @@ impl World {
                 .nodes()
                 .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
         };
-        // Positions by node index (`u32::MAX`: not backed up), known before the memberships
-        // pointing to them are written.
-        let mut position = vec![u32::MAX; bound];
-        for (at, n) in (0..).zip(live()) {
-            if let Some(p) = position.get_mut(n.index()) {
-                *p = at;
-            }
-        }
+        let (position, _) = crate::model::graph::positions(bound, live());
         let at = |x: NodeIx| position.get(x.index()).copied().filter(|p| *p != u32::MAX);
         for n in live() {
             self.progress("AD objects", n.index(), bound);

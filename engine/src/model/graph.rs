@@ -437,6 +437,21 @@ impl JoinOf {
     }
 }
 
+/// The position of each of `nodes` in the order given, by node index (`u32::MAX`: not among
+/// them), and how many they are: the objects of a backup, numbered before the relations that
+/// point to them are written. A list rather than a hash map: 4 bytes a node, read in order.
+pub(crate) fn positions(bound: usize, nodes: impl Iterator<Item = NodeIx>) -> (Vec<u32>, u32) {
+    let mut position = vec![u32::MAX; bound];
+    let mut count = 0;
+    for n in nodes {
+        if let Some(p) = position.get_mut(n.index()) {
+            *p = count;
+            count += 1;
+        }
+    }
+    (position, count)
+}
+
 /// Puts nodes in index order without repeats. Many of them (an initial cycle's changes and
 /// references, several per object) are ordered through a bit per node rather than sorted.
 pub(crate) fn in_order(nodes: &mut Vec<NodeIx>) {

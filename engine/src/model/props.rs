@@ -162,18 +162,18 @@ impl<K: PropKey> PropMap<K> {
             ((_, false), None) => false,
             ((i, true), Some(v)) if self.vals.slice.get(i) == Some(&v) => false,
             ((i, true), Some(v)) => {
-                let mut v = Some(v);
-                // The same key and no backup shares the map: replaced in place.
-                let in_place = self.vals.with_arc_mut(|vals| {
+                // The same key and no backup shares the map: replaced in place; else the value
+                // comes back to be written into a copy.
+                let not_written = self.vals.with_arc_mut(|vals| {
                     match triomphe::Arc::get_mut(vals).and_then(|s| s.slice_mut().get_mut(i)) {
                         Some(slot) => {
-                            *slot = v.take().unwrap_or(Value::from(false));
-                            true
+                            *slot = v;
+                            None
                         }
-                        None => false,
+                        None => Some(v),
                     }
                 });
-                in_place || self.update([(k, v)])
+                not_written.is_none_or(|v| self.update([(k, Some(v))]))
             }
             (_, v) => self.update([(k, v)]),
         }
