@@ -18,9 +18,9 @@ const SPLIT_FROM: usize = 1 << 15;
 /// relation was removed since they were added, so each is looked up before it is checked.
 ///
 /// A large check (the objects of an initial cycle, of a mass restore and the cycle after it)
-/// is split over the machine's cores: the checks only read the world. The error returned is the one a single
-/// thread would find first (nodes in order, then relations in order), however many cores there
-/// are.
+/// is split over the machine's cores: the checks only read the world. The error returned is
+/// the one a single thread would find first (nodes in order, then relations in order), however
+/// many cores there are.
 pub(crate) fn check(
     w: &World,
     nodes: &[NodeIx],

@@ -309,7 +309,7 @@ pub struct Verdict {
 }
 
 /// Values compare as the same shape; lists as sets (an address list reordered is not a change).
-fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+pub(crate) fn same_value(a: Option<&Value>, b: Option<&Value>) -> bool {
     match (a.map(Value::view), b.map(Value::view)) {
         (Some(ValueRef::List(x)), Some(ValueRef::List(y))) => {
             x.iter().collect::<BTreeSet<_>>() == y.iter().collect::<BTreeSet<_>>()
@@ -369,7 +369,7 @@ impl World {
         if let (Some(live), Some(backed_up)) = (live, backed_up) {
             for p in EntraProp::ALL.iter().copied() {
                 let (b, n) = (backed_up.props.get(p), live.props.get(p));
-                if !same(b, n) {
+                if !same_value(b, n) {
                     d.properties.push(PropChange {
                         property: p,
                         backup: b.cloned(),

@@ -10,8 +10,8 @@ use super::format::{
     AdStateSpec, EntraState, Expect, ExportSpec, HandleChecks, Kept, Origin, Scalar,
 };
 use super::load::{Action, InputError, Scenario, to_value};
-use crate::model::{AdAttr, EntraProp, HandleId, Value, ValueRef};
-use crate::query::{AdPresence, EntraPresence};
+use crate::model::{AdAttr, EntraProp, HandleId};
+use crate::query::{AdPresence, EntraPresence, same_value};
 use crate::report::{Check, ScenarioReport, StepReport};
 use crate::sync::Export;
 use crate::world::{EngineError, Progress, World};
@@ -143,28 +143,6 @@ fn scalar_json(v: &Scalar) -> Json {
     }
 }
 
-fn value_json(v: Option<Value>) -> Json {
-    match v.as_ref().map(Value::view) {
-        None => Json::Null,
-        Some(ValueRef::Text(t)) => json!(t.as_str()),
-        Some(ValueRef::Bool(b)) => json!(b),
-        Some(ValueRef::List(l)) => json!(l.iter().map(|s| s.as_str()).collect::<Vec<_>>()),
-    }
-}
-
-/// Property values compare as the same shape; lists as sets.
-fn same_value(expected: &Option<Value>, actual: &Option<Value>) -> bool {
-    match (
-        expected.as_ref().map(Value::view),
-        actual.as_ref().map(Value::view),
-    ) {
-        (Some(ValueRef::List(a)), Some(ValueRef::List(b))) => {
-            a.iter().collect::<BTreeSet<_>>() == b.iter().collect::<BTreeSet<_>>()
-        }
-        _ => expected == actual,
-    }
-}
-
 struct Checker<'a> {
     w: &'a World,
     step: Option<usize>,
@@ -290,8 +268,8 @@ impl Checker<'_> {
                 let check = format!("properties.{}", p.name());
                 match (expected, w.entra_property(h, p)) {
                     (Ok(exp), Ok(act)) => {
-                        let passed = same_value(&exp, &act);
-                        let actual = value_json(act);
+                        let passed = same_value(exp.as_ref(), act.as_ref());
+                        let actual = json!(act);
                         let expected_json = scalar_json(v);
                         self.out.push(Check {
                             step: self.step,
@@ -324,7 +302,7 @@ impl Checker<'_> {
                 let check = format!("ad_properties.{}", a.name());
                 let act = w.ad_property(h, a);
                 let (passed, detail) = match to_value(v, a.is_list(), a.is_bool()) {
-                    Ok(exp) => (same_value(&exp, &act), None),
+                    Ok(exp) => (same_value(exp.as_ref(), act.as_ref()), None),
                     Err(msg) => (false, Some(msg)),
                 };
                 self.out.push(Check {
@@ -332,7 +310,7 @@ impl Checker<'_> {
                     subject: name.into(),
                     check,
                     expected: scalar_json(v),
-                    actual: value_json(act),
+                    actual: json!(act),
                     passed,
                     detail,
                 });
