@@ -240,11 +240,14 @@ impl World {
         self.sync.last.as_ref()
     }
 
-    /// SYNC-2: in scope when live, in a synced OU and with a sAMAccountName.
+    /// SYNC-2: in scope when live, in a synced OU and with a sAMAccountName (whose text is not
+    /// read: a cycle asks this of every manager, at a cache miss a string).
     pub fn in_scope(&self, n: NodeIx) -> bool {
-        self.g
-            .ad(n)
-            .is_some_and(|o| o.is_live() && o.sam().is_some() && self.sync.in_scope_ou(&o.ou))
+        self.g.ad(n).is_some_and(|o| {
+            o.is_live()
+                && o.attrs.str(AdAttr::SamAccountName).is_some()
+                && self.sync.in_scope_ou(&o.ou)
+        })
     }
 
     /// `scope`: changes the configured OU filter; it takes effect at the next initial cycle
@@ -768,10 +771,11 @@ impl World {
         self.entra_set_service(e, EntraProp::OnPremisesSyncEnabled, Some(Value::from(true)));
     }
 
-    /// After a new join: the manager of `n` (or, for a group, its whole membership) and its
-    /// reports are processed by this cycle's reference phase; in a delta cycle (`members`),
-    /// also `n` as a changed member of its AD groups and, through `e`, of the synced groups `e`
-    /// is in.
+    /// After a new join: the manager of `n` (or, for a group, its whole membership) is processed
+    /// by this cycle's reference phase. In a delta cycle (`members`), so are its reports, and
+    /// `n` is recorded as a changed member of its AD groups and, through `e`, of the synced
+    /// groups `e` is in. An initial cycle processes every object it adds or updates, so a report
+    /// with a cloud object to point from is there already: its relations are not walked.
     fn collect_refs(
         &self,
         n: NodeIx,
@@ -780,13 +784,13 @@ impl World {
         members: Option<&mut Vec<(NodeIx, NodeIx)>>,
     ) {
         refs.push(n);
+        let Some(members) = members else {
+            return;
+        };
         // Only a user has reports; a group's incoming relations are its members, all of them.
         if self.g.ad(n).is_some_and(|o| o.kind == Kind::User) {
             refs.extend(self.g.inc(n, Rel::Manager));
         }
-        let Some(members) = members else {
-            return;
-        };
         members.extend(self.g.out(n, Rel::Member).map(|grp| (grp, n)));
         members.extend(
             self.g
