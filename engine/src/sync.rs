@@ -240,8 +240,8 @@ impl World {
         self.sync.last.as_ref()
     }
 
-    /// SYNC-2: in scope when live, in a synced OU and with a sAMAccountName (whose text is not
-    /// read: a cycle asks this of every manager, at a cache miss a string).
+    /// SYNC-2: in scope when live, in a synced OU and with a sAMAccountName. Its text is not
+    /// read: a cycle asks this of every manager, and reading the text costs a cache miss each.
     pub fn in_scope(&self, n: NodeIx) -> bool {
         self.g.ad(n).is_some_and(|o| {
             o.is_live()

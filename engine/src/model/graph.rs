@@ -408,9 +408,8 @@ pub struct DirGraph {
     /// objects in order walks it in order.
     join_of: JoinOf,
     /// The Entra object each AD object is joined to (its newest join), by the AD object's
-    /// index: a cycle plans every object it reads by its join, and walking an AD user's
-    /// relations (memberships, manager) to find it cost a cache miss a relation, 0.5 s of an
-    /// initial cycle at 1M users.
+    /// index: a cycle plans every object it reads by its join, and finding it among an AD
+    /// user's relations (memberships, manager) read each at its own place in memory.
     joined: JoinOf,
 }
 
@@ -697,7 +696,7 @@ impl DirGraph {
     }
 
     /// Keeps the join tables right after the join `ad` → `entra` was removed: `ad`'s entry falls
-    /// back to a join it still has (none, as INV-3 allows one: the walk costs an unlink).
+    /// back to another join it still has, if any (INV-3 allows none; only a removal walks).
     fn unjoined(&mut self, ad: NodeIx, entra: NodeIx) {
         if self.join_of.get(entra) == Some(ad) {
             self.join_of.set(entra, None);
