@@ -11,21 +11,17 @@ use serde::{Serialize, Serializer};
 pub use super::value::{Value, ValueRef};
 
 /// The concatenation of `parts` as one shared string, without a temporary `String` when it is
-/// short (an address, a name): the hot path of the generator and the sync.
+/// short (an address, a name): the hot path of the generator and the sync. Built in a string on
+/// the stack, so the text is not checked to be UTF-8 again (as a byte buffer it was: 1.7% of a
+/// sync's instructions).
 pub fn concat(parts: &[&str]) -> Str {
-    let mut buf = [0u8; 128];
-    let mut len = 0;
+    let mut buf = arrayvec::ArrayString::<128>::new();
     for p in parts {
-        let Some(dst) = buf.get_mut(len..len + p.len()) else {
+        if buf.try_push_str(p).is_err() {
             return Str::from(parts.concat());
-        };
-        dst.copy_from_slice(p.as_bytes());
-        len += p.len();
+        }
     }
-    match buf.get(..len).map(std::str::from_utf8) {
-        Some(Ok(s)) => Str::from(s),
-        _ => Str::from(parts.concat()),
-    }
+    Str::from(buf.as_str())
 }
 
 /// The position of key index `i` among the values of a map with `mask`: the keys present below it.
