@@ -10,6 +10,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hysim_engine::generate::{Incident, Tenant};
 use hysim_engine::model::AdAttr;
+use hysim_engine::model::props::Str;
 use hysim_engine::{
     CycleKind, Directory, Existing, Kind, Names, NewObject, Op, RelationSet, Settings, Value, World,
 };
@@ -50,7 +51,7 @@ fn flat_group_world(users: usize) -> World {
         1_767_603_600,
     );
     w.set_detail(false);
-    let create = |kind, handle: String| Op::Create {
+    let create = |kind, handle: Str| Op::Create {
         kind,
         handle,
         dir: Directory::Ad,
@@ -58,7 +59,8 @@ fn flat_group_world(users: usize) -> World {
     };
     w.apply(&create(Kind::Group, "All Staff".into())).unwrap();
     for i in 0..users {
-        w.apply(&create(Kind::User, format!("u{i}"))).unwrap();
+        w.apply(&create(Kind::User, format!("u{i}").into()))
+            .unwrap();
         w.apply(&member(i, true)).unwrap();
     }
     w.apply(&Op::Sync(CycleKind::Initial)).unwrap();
@@ -67,7 +69,7 @@ fn flat_group_world(users: usize) -> World {
 
 /// User `i` added to or removed from "All Staff" in AD.
 fn member(i: usize, add: bool) -> Op {
-    let (kind, handle, dir) = (Kind::User, format!("u{i}"), Directory::Ad);
+    let (kind, handle, dir) = (Kind::User, Str::from(format!("u{i}")), Directory::Ad);
     let rels = RelationSet {
         groups: vec!["All Staff".into()],
         ..Default::default()
@@ -114,7 +116,7 @@ fn benches(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
-        let purged: Vec<String> = t
+        let purged: Vec<Str> = t
             .users
             .iter()
             .take(1_000)
@@ -151,7 +153,7 @@ fn benches(c: &mut Criterion) {
         });
         // Overwrite with Keep Relationships over 2,000 users, the 1,000 purged ones re-created:
         // the relations stage of the overwritten ones must not cost the re-created ones again.
-        let mixed: Vec<String> = t
+        let mixed: Vec<Str> = t
             .users
             .iter()
             .take(2_000)

@@ -69,14 +69,14 @@ const TITLES: &[Str] = shared![
 const CITIES: &[Str] = shared![
     "Seattle", "London", "Paris", "Berlin", "Madrid", "Tokyo", "Sydney", "Toronto",
 ];
-const ROLES: &[&str] = &[
+const ROLES: &[Str] = shared![
     "Global Administrator",
     "User Administrator",
     "Helpdesk Administrator",
     "Exchange Administrator",
     "Security Reader",
 ];
-const APPS: &[&str] = &[
+const APPS: &[Str] = shared![
     "Salesforce",
     "ServiceNow",
     "Workday",
@@ -84,11 +84,14 @@ const APPS: &[&str] = &[
     "GitHub",
     "Zoom",
 ];
+const E3: Str = arcstr::literal!("Microsoft 365 E3");
+const E5: Str = arcstr::literal!("Microsoft 365 E5");
 
 /// One generated user.
 #[derive(Clone, Debug)]
 pub struct GenUser {
-    pub handle: String,
+    /// Shared with the operations that name the user, and with the world's handle once created.
+    pub handle: Str,
     /// Indexes into the tenant's OUs and the department, title and city lists.
     pub ou: u8,
     pub department: u8,
@@ -109,11 +112,11 @@ pub struct GenUser {
 #[derive(Clone, Debug)]
 pub struct Tenant {
     pub users: Vec<GenUser>,
-    pub ous: Vec<String>,
+    pub ous: Vec<Str>,
     /// AD groups: name and the index of the group it nests in.
-    pub ad_groups: Vec<(String, Option<usize>)>,
+    pub ad_groups: Vec<(Str, Option<usize>)>,
     /// Cloud groups: name, type, group-based licence.
-    pub cloud_groups: Vec<(String, GroupType, Option<&'static str>)>,
+    pub cloud_groups: Vec<(Str, GroupType, Option<Str>)>,
     pub incident: Incident,
     pub seed: u64,
     /// The users the incident touches (indexes), in order.
@@ -131,26 +134,32 @@ impl Tenant {
     pub fn generate(n: usize, seed: u64, incident: Incident) -> Tenant {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let ou_count = 10;
-        let ous: Vec<String> = (0..ou_count).map(|i| format!("OU{i:02}")).collect();
+        let ous: Vec<Str> = (0..ou_count)
+            .map(|i| Str::from(format!("OU{i:02}")))
+            .collect();
         let dept_groups = DEPARTMENTS.len();
         let team_groups = (n / 200).max(1);
-        let mut ad_groups: Vec<(String, Option<usize>)> = vec![("All Staff".to_string(), None)];
+        let mut ad_groups: Vec<(Str, Option<usize>)> = vec![(arcstr::literal!("All Staff"), None)];
         for d in DEPARTMENTS {
-            ad_groups.push((format!("{d} Dept"), Some(0)));
+            ad_groups.push((Str::from(format!("{d} Dept")), Some(0)));
         }
         for t in 0..team_groups {
-            ad_groups.push((format!("Team {t:05}"), Some(1 + t % dept_groups)));
+            ad_groups.push((Str::from(format!("Team {t:05}")), Some(1 + t % dept_groups)));
         }
         let cloud_count = (n / 500).max(2);
-        let cloud_groups: Vec<(String, GroupType, Option<&'static str>)> = (0..cloud_count)
+        let cloud_groups: Vec<(Str, GroupType, Option<Str>)> = (0..cloud_count)
             .map(|i| {
                 if i % 2 == 0 {
-                    (format!("Project {i:05}"), GroupType::Microsoft365, None)
+                    (
+                        Str::from(format!("Project {i:05}")),
+                        GroupType::Microsoft365,
+                        None,
+                    )
                 } else {
                     (
-                        format!("Licensed {i:05}"),
+                        Str::from(format!("Licensed {i:05}")),
                         GroupType::Security,
-                        Some("Microsoft 365 E5"),
+                        Some(E5),
                     )
                 }
             })
@@ -168,7 +177,7 @@ impl Tenant {
             cloud.sort_unstable();
             cloud.dedup();
             users.push(GenUser {
-                handle: format!("u{i:07}"),
+                handle: Str::from(format!("u{i:07}")),
                 ou: (i % ou_count) as u8,
                 department,
                 title: rng.random_range(0..TITLES.len()) as u8,
@@ -310,12 +319,12 @@ impl Tenant {
             },
         });
         let licences = self.cloud_groups.iter().filter_map(|(name, _, l)| {
-            l.map(|l| Op::Assign {
+            l.as_ref().map(|l| Op::Assign {
                 kind: Kind::Group,
                 handle: name.clone(),
                 dir: Directory::Entra,
                 rels: RelationSet {
-                    licenses: vec![l.to_string()],
+                    licenses: vec![l.clone()],
                     ..RelationSet::default()
                 },
             })
@@ -333,18 +342,14 @@ impl Tenant {
                 roles: u
                     .role
                     .and_then(|r| ROLES.get(usize::from(r)))
-                    .map(|r| vec![r.to_string()])
+                    .map(|r| vec![r.clone()])
                     .unwrap_or_default(),
-                licenses: if u.direct_licence {
-                    vec!["Microsoft 365 E3".to_string()]
-                } else {
-                    vec![]
-                },
+                licenses: if u.direct_licence { vec![E3] } else { vec![] },
                 apps: u
                     .apps
                     .iter()
                     .filter_map(|a| APPS.get(*a))
-                    .map(|a| a.to_string())
+                    .cloned()
                     .collect(),
                 ..RelationSet::default()
             },
@@ -352,7 +357,7 @@ impl Tenant {
         groups.chain(licences).chain(users)
     }
 
-    fn touched_handles(&self) -> Vec<String> {
+    fn touched_handles(&self) -> Vec<Str> {
         self.touched
             .iter()
             .filter_map(|i| self.users.get(*i))
@@ -398,7 +403,7 @@ impl Tenant {
     }
 
     fn scope_ou(&self) -> String {
-        self.ous.get(3).cloned().unwrap_or_default()
+        self.ous.get(3).map(Str::to_string).unwrap_or_default()
     }
 
     /// The restore's operations (before the final cycle).
@@ -461,7 +466,7 @@ impl Tenant {
     pub fn world(&self) -> World {
         // 2026-01-05T09:00:00Z, the default start of a scenario.
         let mut w = World::new(self.settings(), self.names(), 1_767_603_600);
-        w.set_sync_ous(Some(self.ous.clone()));
+        w.set_sync_ous(Some(self.ous.iter().map(Str::to_string).collect()));
         let handles = self.users.len() + self.ad_groups.len() + self.cloud_groups.len();
         // A purge's restore re-creates the touched users as new objects with their relations.
         let recreated = match self.incident {

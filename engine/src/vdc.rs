@@ -320,8 +320,8 @@ impl World {
     /// reach groups re-created in the same session.
     pub(crate) fn vdc_restore(
         &mut self,
-        users: &[String],
-        groups: &[String],
+        users: &[crate::model::props::Str],
+        groups: &[crate::model::props::Str],
         from: &str,
         opts: RestoreOptions,
         ev: &mut Events,
@@ -335,7 +335,7 @@ impl World {
         let mut session = RestoreSession::default();
         // Objects re-created by this session: backed-up id → new node.
         let mut remap: FxHashMap<Guid, NodeIx> = FxHashMap::default();
-        let selected: Vec<(Kind, &String)> = groups
+        let selected: Vec<(Kind, &crate::model::props::Str)> = groups
             .iter()
             .map(|g| (Kind::Group, g))
             .chain(users.iter().map(|u| (Kind::User, u)))
@@ -356,7 +356,7 @@ impl World {
                     )
                 });
                 session.statuses.insert(
-                    name.clone(),
+                    name.to_string(),
                     (Status::Failed, format!("not in restore point '{from}'")),
                 );
                 continue;
@@ -413,7 +413,7 @@ impl World {
             });
             let entry = session
                 .statuses
-                .entry(name)
+                .entry(name.to_string())
                 .or_insert((Status::Success, String::new()));
             if out.status >= entry.0 {
                 *entry = (out.status, reason);

@@ -124,7 +124,7 @@ impl World {
     /// `vead_copies_consistency_guid`). Memberships go only to groups that exist.
     pub(crate) fn vead_restore(
         &mut self,
-        users: &[String],
+        users: &[crate::model::props::Str],
         from: &str,
         ev: &mut Events,
     ) -> Result<()> {

@@ -111,8 +111,17 @@ pub(crate) fn joined<T>(t: std::thread::ScopedJoinHandle<'_, T>) -> T {
 impl Handles {
     pub fn get(&self, name: &str) -> Option<HandleId> {
         self.by_name
-            .find(hash_name(name), |h| self.name(*h) == name)
+            .find(hash_name(name), |h| self.is_named(*h, name))
             .copied()
+    }
+
+    /// Whether `h` is named `name`: without reading the text when it is the handle's own copy
+    /// (an operation built with the handle's name, as a generated tenant's and a loaded
+    /// scenario's are), where reading it was a trip to memory per operation at 1M users.
+    fn is_named(&self, h: HandleId, name: &str) -> bool {
+        self.names
+            .get(h.0 as usize)
+            .is_some_and(|own| std::ptr::eq(own.as_str(), name) || own.as_str() == name)
     }
 
     /// [`Handles::get`] for the next name of a run that names handles in the order they were
@@ -123,11 +132,13 @@ impl Handles {
         let last = self.finger.last.load(Relaxed);
         let guess = HandleId(last.wrapping_add(self.finger.step.load(Relaxed)));
         let found = if self.hashes.get(guess.0 as usize) == Some(&(hash as u32))
-            && self.name(guess) == name
+            && self.is_named(guess, name)
         {
             Some(guess)
         } else {
-            self.by_name.find(hash, |h| self.name(*h) == name).copied()
+            self.by_name
+                .find(hash, |h| self.is_named(*h, name))
+                .copied()
         };
         if let Some(h) = found {
             self.finger.step.store(h.0.wrapping_sub(last), Relaxed);
@@ -159,7 +170,9 @@ impl Handles {
         self.entra.reserve(handles);
     }
 
-    pub(crate) fn intern(&mut self, name: &str, kind: Kind) -> Result<HandleId> {
+    /// The handle named `name`, made if it is new; a new handle keeps `name` itself, so that
+    /// operations holding the same copy find it without reading the text.
+    pub(crate) fn intern(&mut self, name: &Str, kind: Kind) -> Result<HandleId> {
         if let Some(h) = self.get(name) {
             let actual = self.kind(h).unwrap_or(kind);
             if actual != kind {
@@ -171,11 +184,11 @@ impl Handles {
             }
             return Ok(h);
         }
-        if RESERVED_HANDLES.contains(&name) {
+        if RESERVED_HANDLES.contains(&name.as_str()) {
             return Err(EngineError::ReservedHandle(name.to_string()));
         }
         let h = HandleId(self.names.len() as u32);
-        self.names.push(Str::from(name));
+        self.names.push(name.clone());
         self.kinds.push(kind);
         let hash = hash_name(name);
         self.hashes.push(hash as u32);
@@ -200,19 +213,19 @@ impl Handles {
 /// handle, roles, licences and apps by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RelationSet {
-    pub groups: Vec<String>,
-    pub owns: Vec<String>,
-    pub roles: Vec<String>,
-    pub licenses: Vec<String>,
-    pub apps: Vec<String>,
+    pub groups: Vec<Str>,
+    pub owns: Vec<Str>,
+    pub roles: Vec<Str>,
+    pub licenses: Vec<Str>,
+    pub apps: Vec<Str>,
     /// `Some(None)` in `assign` is meaningless; in `unassign` any value removes the manager.
-    pub manager: Option<String>,
+    pub manager: Option<Str>,
 }
 
 /// The attributes of a new object. AD objects take LDAP names, Entra objects Graph names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewObject {
-    pub ou: Option<String>,
+    pub ou: Option<Str>,
     pub group_type: Option<GroupType>,
     pub ad_attrs: Vec<(AdAttr, Value)>,
     pub entra_props: Vec<(EntraProp, Value)>,
@@ -225,58 +238,58 @@ pub enum Op {
     Backup(String),
     Delete {
         kind: Kind,
-        handle: String,
+        handle: Str,
         from: Directory,
         permanently: bool,
     },
     Restore {
-        users: Vec<String>,
-        groups: Vec<String>,
+        users: Vec<Str>,
+        groups: Vec<Str>,
         from: String,
         recycle_bin: bool,
         keep_relationships: bool,
         existing: Existing,
     },
     RestoreAd {
-        users: Vec<String>,
+        users: Vec<Str>,
         from: String,
     },
     Undelete {
         kind: Kind,
-        handle: String,
+        handle: Str,
         dir: Directory,
     },
     Create {
         kind: Kind,
-        handle: String,
+        handle: Str,
         dir: Directory,
         object: NewObject,
     },
     UpdateAd {
         kind: Kind,
-        handle: String,
+        handle: Str,
         set: Vec<(AdAttr, Option<Value>)>,
     },
     UpdateEntra {
         kind: Kind,
-        handle: String,
+        handle: Str,
         set: Vec<(EntraProp, Option<Value>)>,
     },
     Assign {
         kind: Kind,
-        handle: String,
+        handle: Str,
         dir: Directory,
         rels: RelationSet,
     },
     Unassign {
         kind: Kind,
-        handle: String,
+        handle: Str,
         dir: Directory,
         rels: RelationSet,
     },
     Move {
         kind: Kind,
-        handle: String,
+        handle: Str,
         to: String,
     },
     Scope {
@@ -777,7 +790,7 @@ mod tests {
     #[test]
     fn handles_found_by_name_in_any_order_of_lookup() {
         let mut hs = Handles::default();
-        let names: Vec<String> = (0..500).map(|i| format!("user{i:04}")).collect();
+        let names: Vec<Str> = (0..500).map(|i| Str::from(format!("user{i:04}"))).collect();
         for n in &names {
             hs.intern(n, Kind::User).unwrap();
         }
@@ -796,6 +809,11 @@ mod tests {
                     Some(HandleId(i as u32)),
                     "{}",
                     names[i]
+                );
+                // The same name in another copy than the handle's own is compared by text.
+                assert_eq!(
+                    hs.get_in_order(names[i].as_str().to_owned().as_str()),
+                    Some(HandleId(i as u32))
                 );
                 // A name that is not a handle, looked up where the finger points next.
                 assert_eq!(hs.get_in_order(&format!("{}x", names[i])), None);
@@ -819,7 +837,7 @@ mod tests {
             .expect("a collision of 32 bits among a million names");
         let mut hs = Handles::default();
         for n in ["first", &x, &y] {
-            hs.intern(n, Kind::User).unwrap();
+            hs.intern(&Str::from(n), Kind::User).unwrap();
         }
         assert_eq!(hs.get_in_order("first"), Some(HandleId(0)));
         assert_eq!(hs.get_in_order(&x), Some(HandleId(1)));

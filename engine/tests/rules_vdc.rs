@@ -967,7 +967,7 @@ fn vdc_5_session_keeps_success_warning_and_failed_with_reasons() {
     let session = w.last_restore().unwrap();
     assert_eq!(
         session.statuses.keys().cloned().collect::<Vec<_>>(),
-        strs(&["alice", "bob", "carol", "frank"])
+        strs::<String>(&["alice", "bob", "carol", "frank"])
     );
     assert_eq!(
         status(&w, "carol"),

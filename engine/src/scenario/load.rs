@@ -7,8 +7,10 @@ use std::fmt;
 use std::path::Path;
 
 use indexmap::IndexMap;
+use rustc_hash::FxHashSet;
 
 use super::format::*;
+use crate::model::props::Str;
 use crate::model::{AdAttr, EntraProp, GroupType, Guid, Kind, Value};
 use crate::settings::{Settings, SettingsPatch};
 use crate::world::{Names, NewObject, Op, RESERVED_HANDLES, RelationSet};
@@ -161,6 +163,7 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
         handles: IndexMap::new(),
         labels: BTreeSet::new(),
         too_many: false,
+        shared: FxHashSet::default(),
     };
     let scenario = v.scenario(name, doc);
     if v.errors.is_empty() {
@@ -184,6 +187,10 @@ struct Validator {
     labels: BTreeSet<String>,
     /// Whether the MAX_HANDLES error was reported.
     too_many: bool,
+    /// One shared copy of each name the operations hold (handles, groups, roles, OUs): the
+    /// world keeps the copy it is first given, and finds a handle named by the same copy
+    /// without reading its text.
+    shared: FxHashSet<Str>,
 }
 
 fn known(list: impl IntoIterator<Item = impl AsRef<str>>) -> String {
@@ -204,6 +211,20 @@ impl Validator {
             path: Some(path.into()),
             message: message.into(),
         });
+    }
+
+    /// The shared copy of `name`.
+    fn shared(&mut self, name: &str) -> Str {
+        if let Some(s) = self.shared.get(name) {
+            return s.clone();
+        }
+        let s = Str::from(name);
+        self.shared.insert(s.clone());
+        s
+    }
+
+    fn shared_all(&mut self, names: &[String]) -> Vec<Str> {
+        names.iter().map(|n| self.shared(n)).collect()
     }
 
     fn define(&mut self, path: &str, h: &str, kind: Kind, origin: Origin_) {
@@ -275,14 +296,14 @@ impl Validator {
         path: &str,
         user: &Option<String>,
         group: &Option<String>,
-    ) -> Option<(Kind, String)> {
+    ) -> Option<(Kind, Str)> {
         match (user, group) {
             (Some(u), None) => self
                 .refer(&format!("{path}.user"), u, Some(Kind::User))
-                .then(|| (Kind::User, u.clone())),
+                .then(|| (Kind::User, self.shared(u))),
             (None, Some(g)) => self
                 .refer(&format!("{path}.group"), g, Some(Kind::Group))
-                .then(|| (Kind::Group, g.clone())),
+                .then(|| (Kind::Group, self.shared(g))),
             (Some(_), Some(_)) => {
                 self.error(path, "name either `user` or `group`, not both");
                 None
@@ -440,10 +461,10 @@ impl Validator {
                 path.clone(),
                 Op::Create {
                     kind: Kind::Group,
-                    handle: h.clone(),
+                    handle: self.shared(h),
                     dir: Directory::Ad,
                     object: NewObject {
-                        ou: g.ou.clone(),
+                        ou: g.ou.as_deref().map(|o| self.shared(o)),
                         ad_attrs: attrs
                             .into_iter()
                             .filter_map(|(a, v)| v.map(|v| (a, v)))
@@ -470,10 +491,10 @@ impl Validator {
                 path,
                 Op::Create {
                     kind: Kind::User,
-                    handle: h.clone(),
+                    handle: self.shared(h),
                     dir: Directory::Ad,
                     object: NewObject {
-                        ou: u.ou.clone(),
+                        ou: u.ou.as_deref().map(|o| self.shared(o)),
                         ad_attrs: attrs
                             .into_iter()
                             .filter_map(|(a, v)| v.map(|v| (a, v)))
@@ -496,10 +517,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind,
-                            handle: m.clone(),
+                            handle: self.shared(m),
                             dir: Directory::Ad,
                             rels: RelationSet {
-                                groups: vec![h.clone()],
+                                groups: vec![self.shared(h)],
                                 ..RelationSet::default()
                             },
                         },
@@ -523,10 +544,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: h.clone(),
+                            handle: self.shared(h),
                             dir: Directory::Ad,
                             rels: RelationSet {
-                                groups: vec![g.clone()],
+                                groups: vec![self.shared(g)],
                                 ..RelationSet::default()
                             },
                         },
@@ -547,10 +568,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: h.clone(),
+                            handle: self.shared(h),
                             dir: Directory::Ad,
                             rels: RelationSet {
-                                manager: Some(m.clone()),
+                                manager: Some(self.shared(m)),
                                 ..RelationSet::default()
                             },
                         },
@@ -578,7 +599,7 @@ impl Validator {
                             path.clone(),
                             Op::UpdateEntra {
                                 kind: Kind::User,
-                                handle: h.clone(),
+                                handle: self.shared(h),
                                 set: props,
                             },
                         ));
@@ -591,7 +612,7 @@ impl Validator {
                         path.clone(),
                         Op::Create {
                             kind: Kind::User,
-                            handle: h.clone(),
+                            handle: self.shared(h),
                             dir: Directory::Entra,
                             object: NewObject {
                                 entra_props: props
@@ -625,7 +646,7 @@ impl Validator {
                         path.clone(),
                         Op::Create {
                             kind: Kind::Group,
-                            handle: h.clone(),
+                            handle: self.shared(h),
                             dir: Directory::Entra,
                             object: NewObject {
                                 group_type: Some(gt),
@@ -652,10 +673,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind,
-                            handle: m.clone(),
+                            handle: self.shared(m),
                             dir: Directory::Entra,
                             rels: RelationSet {
-                                groups: vec![h.clone()],
+                                groups: vec![self.shared(h)],
                                 ..RelationSet::default()
                             },
                         },
@@ -669,10 +690,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: o.clone(),
+                            handle: self.shared(o),
                             dir: Directory::Entra,
                             rels: RelationSet {
-                                owns: vec![h.clone()],
+                                owns: vec![self.shared(h)],
                                 ..RelationSet::default()
                             },
                         },
@@ -684,10 +705,10 @@ impl Validator {
                     format!("{path}.licenses"),
                     Op::Assign {
                         kind: Kind::Group,
-                        handle: h.clone(),
+                        handle: self.shared(h),
                         dir: Directory::Entra,
                         rels: RelationSet {
-                            licenses: g.licenses.clone(),
+                            licenses: self.shared_all(&g.licenses),
                             ..RelationSet::default()
                         },
                     },
@@ -702,10 +723,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: h.clone(),
+                            handle: self.shared(h),
                             dir: Directory::Entra,
                             rels: RelationSet {
-                                manager: Some(m.clone()),
+                                manager: Some(self.shared(m)),
                                 ..RelationSet::default()
                             },
                         },
@@ -732,15 +753,15 @@ impl Validator {
                     let k = self.handles.get(holder).map_or(Kind::User, |(k, _)| *k);
                     let mut rels = RelationSet::default();
                     match which {
-                        "roles" => rels.roles = vec![item.clone()],
-                        "licenses" => rels.licenses = vec![item.clone()],
-                        _ => rels.apps = vec![item.clone()],
+                        "roles" => rels.roles = vec![self.shared(item)],
+                        "licenses" => rels.licenses = vec![self.shared(item)],
+                        _ => rels.apps = vec![self.shared(item)],
                     }
                     ops.push((
                         p,
                         Op::Assign {
                             kind: k,
-                            handle: holder.clone(),
+                            handle: self.shared(holder),
                             dir: Directory::Entra,
                             rels,
                         },
@@ -776,8 +797,8 @@ impl Validator {
                 }
                 self.label(&format!("{p}.from"), &r.from);
                 Op::Restore {
-                    users: r.users.clone(),
-                    groups: r.groups.clone(),
+                    users: self.shared_all(&r.users),
+                    groups: self.shared_all(&r.groups),
                     from: r.from.clone(),
                     recycle_bin: r.recycle_bin,
                     keep_relationships: r.keep_relationships,
@@ -789,7 +810,7 @@ impl Validator {
                 self.refer_all(&format!("{p}.users"), &r.users, Some(Kind::User));
                 self.label(&format!("{p}.from"), &r.from);
                 Op::RestoreAd {
-                    users: r.users.clone(),
+                    users: self.shared_all(&r.users),
                     from: r.from.clone(),
                 }
             }
@@ -805,8 +826,8 @@ impl Validator {
             Step::Create(c) => {
                 let p = format!("{path}.create");
                 let (kind, handle) = match (&c.user, &c.group) {
-                    (Some(u), None) => (Kind::User, u.clone()),
-                    (None, Some(g)) => (Kind::Group, g.clone()),
+                    (Some(u), None) => (Kind::User, self.shared(u)),
+                    (None, Some(g)) => (Kind::Group, self.shared(g)),
                     _ => {
                         self.error(&p, "name exactly one of `user` or `group`");
                         return None;
@@ -817,7 +838,7 @@ impl Validator {
                 } else {
                     Origin_::Cloud
                 };
-                match self.handles.get(&handle).copied() {
+                match self.handles.get(handle.as_str()).copied() {
                     Some((k, _)) if k != kind => {
                         self.error(
                             format!("{p}.{kind}"),
@@ -828,7 +849,7 @@ impl Validator {
                     None => self.define(&format!("{p}.{kind}"), &handle, kind, origin),
                 }
                 let mut object = NewObject {
-                    ou: c.ou.clone(),
+                    ou: c.ou.as_deref().map(|o| self.shared(o)),
                     ..NewObject::default()
                 };
                 match c.dir {
@@ -900,12 +921,12 @@ impl Validator {
                     }
                 }
                 let rels = RelationSet {
-                    groups: a.groups.clone(),
-                    owns: a.owns.clone(),
-                    roles: a.roles.clone(),
-                    licenses: a.licenses.clone(),
-                    apps: a.apps.clone(),
-                    manager: a.manager.clone(),
+                    groups: self.shared_all(&a.groups),
+                    owns: self.shared_all(&a.owns),
+                    roles: self.shared_all(&a.roles),
+                    licenses: self.shared_all(&a.licenses),
+                    apps: self.shared_all(&a.apps),
+                    manager: a.manager.as_deref().map(|m| self.shared(m)),
                 };
                 if word == "assign" {
                     Op::Assign {

@@ -118,8 +118,9 @@ pub fn cloud_group(w: &mut World, h: &str, t: GroupType) -> Vec<Event> {
     )
 }
 
-pub fn strs(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| s.to_string()).collect()
+/// Owned names (a `String` or a shared `Str`, as the receiving field holds them).
+pub fn strs<T: for<'a> From<&'a str>>(v: &[&str]) -> Vec<T> {
+    v.iter().map(|s| T::from(s)).collect()
 }
 
 pub fn set(v: &[&str]) -> BTreeSet<String> {
