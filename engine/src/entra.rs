@@ -1117,6 +1117,23 @@ mod tests {
         assert!(!eq_folded("alice@contoso.com", "alicia@contoso.com"));
     }
 
+    /// ID-4's case-blind hash reads a value as whole words of eight lowered bytes, the last
+    /// padded with zeros, whatever its length: the same as a plain reading of the padded copy.
+    #[test]
+    fn id_4_hash_reads_every_length_as_padded_words() {
+        let text = "SMTP:Élodie.Dupont-0123456789@Contoso.COM-and-more";
+        for end in 0..=text.len() {
+            let Some(s) = text.get(..end) else { continue };
+            let mut padded = s.as_bytes().to_ascii_lowercase();
+            padded.resize(s.len().div_ceil(8) * 8, 0);
+            let mut want = s.len() as u64;
+            for word in padded.chunks_exact(8) {
+                want = mix(want ^ u64::from_le_bytes(word.try_into().unwrap()));
+            }
+            assert_eq!(hash_lowered(s.as_bytes()), (want, s.is_ascii()), "{s:?}");
+        }
+    }
+
     /// ID-4's case-blind hash lowers eight bytes at once: every pair of neighbouring byte values
     /// comes out as lowering each byte alone would (a carry between bytes would show here).
     #[test]
