@@ -294,7 +294,7 @@ impl World {
         let whole = |n: NodeIx| kind == CycleKind::Initial || changed.binary_search(&n).is_ok();
         let plan: Vec<(NodeIx, Plan)> = candidates
             .iter()
-            .flat_map(|n| self.plan(*n).into_iter().map(|p| (*n, p)))
+            .flat_map(|n| self.plan(*n).map(|p| (*n, p)))
             .collect();
         let deletes = plan
             .iter()
@@ -432,21 +432,23 @@ impl World {
 
     /// Plans one AD object. A join to an Entra object deleted in the cloud is removed and the
     /// object added again (SYNC-10).
-    fn plan(&self, n: NodeIx) -> Vec<Plan> {
+    fn plan(&self, n: NodeIx) -> impl Iterator<Item = Plan> {
         let in_scope = self.in_scope(n);
-        match self.g.joined_entra(n) {
-            Some(e) if self.g.is_live(e) => {
-                vec![if in_scope {
+        let (first, then) = match self.g.joined_entra(n) {
+            Some(e) if self.g.is_live(e) => (
+                Some(if in_scope {
                     Plan::Update(e)
                 } else {
                     Plan::Delete(e)
-                }]
-            }
-            Some(e) if in_scope => vec![Plan::Disconnect(e), Plan::Add { rejoin: true }],
-            Some(e) => vec![Plan::Disconnect(e)],
-            None if in_scope => vec![Plan::Add { rejoin: false }],
-            None => vec![],
-        }
+                }),
+                None,
+            ),
+            Some(e) if in_scope => (Some(Plan::Disconnect(e)), Some(Plan::Add { rejoin: true })),
+            Some(e) => (Some(Plan::Disconnect(e)), None),
+            None if in_scope => (Some(Plan::Add { rejoin: false }), None),
+            None => (None, None),
+        };
+        first.into_iter().chain(then)
     }
 
     /// SYNC-8: a joined object deleted in AD or out of scope: users are soft-deleted with
