@@ -115,9 +115,9 @@ impl Handles {
             .copied()
     }
 
-    /// Whether `h` is named `name`: without reading the text when it is the handle's own copy
-    /// (an operation built with the handle's name, as a generated tenant's and a loaded
-    /// scenario's are), where reading it was a trip to memory per operation at 1M users.
+    /// Whether `h` is named `name`: by address when `name` is the handle's own copy (an
+    /// operation built with the handle's name, as a generated tenant's and a loaded scenario's
+    /// are), else by comparing the text.
     fn is_named(&self, h: HandleId, name: &str) -> bool {
         self.names
             .get(h.0 as usize)
@@ -171,7 +171,7 @@ impl Handles {
     }
 
     /// The handle named `name`, made if it is new; a new handle keeps `name` itself, so that
-    /// operations holding the same copy find it without reading the text.
+    /// operations holding the same copy are matched to it by address.
     pub(crate) fn intern(&mut self, name: &Str, kind: Kind) -> Result<HandleId> {
         if let Some(h) = self.get(name) {
             let actual = self.kind(h).unwrap_or(kind);

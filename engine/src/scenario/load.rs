@@ -188,8 +188,8 @@ struct Validator {
     /// Whether the MAX_HANDLES error was reported.
     too_many: bool,
     /// One shared copy of each name the operations hold (handles, groups, roles, OUs): the
-    /// world keeps the copy it is first given, and finds a handle named by the same copy
-    /// without reading its text.
+    /// world keeps the copy a handle is created with, and matches an operation naming it with
+    /// the same copy by address.
     shared: FxHashSet<Str>,
 }
 
