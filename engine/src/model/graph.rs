@@ -413,6 +413,9 @@ pub struct DirGraph {
     joined: JoinOf,
 }
 
+/// How many of `from`'s relations [`DirGraph::find_edge`] reads before it reads `to`'s too.
+const FROM_FIRST: usize = 8;
+
 /// The node joined to each node of one directory, indexed by that node ([`NONE`]: not joined).
 #[derive(Clone, Debug, Default)]
 struct JoinOf(Vec<u32>);
@@ -623,11 +626,31 @@ impl DirGraph {
         self.inc(to, rel).filter(move |s| live && self.is_live(*s))
     }
 
+    /// The relation `rel` from `from` to `to`. It is on both `from`'s list of relations and
+    /// `to`'s, so past the first few of `from`'s (most objects have no more, and `to`'s list is
+    /// then never read) the two lists are walked a step at a time each, and the search ends
+    /// when either runs out: it costs the shorter list, not `from`'s. (Walking `from`'s list
+    /// alone, assigning a user 20,000 groups, or restoring a user with as many relations, cost
+    /// the square of their number: 3.7 s at 20,000.)
     fn find_edge(&self, from: NodeIx, to: NodeIx, rel: Rel) -> Option<EdgeIndex<u32>> {
-        self.g
-            .edges_connecting(from, to)
-            .find(|e| *e.weight() == Some(rel))
-            .map(|e| e.id())
+        let mut out = self.g.edges_directed(from, Direction::Outgoing);
+        for _ in 0..FROM_FIRST {
+            let e = out.next()?;
+            if e.target() == to && *e.weight() == Some(rel) {
+                return Some(e.id());
+            }
+        }
+        let mut inc = self.g.edges_directed(to, Direction::Incoming);
+        loop {
+            let e = out.next()?;
+            if e.target() == to && *e.weight() == Some(rel) {
+                return Some(e.id());
+            }
+            let e = inc.next()?;
+            if e.source() == from && *e.weight() == Some(rel) {
+                return Some(e.id());
+            }
+        }
     }
 
     pub fn has(&self, from: NodeIx, to: NodeIx, rel: Rel) -> bool {
@@ -653,8 +676,8 @@ impl DirGraph {
         true
     }
 
-    /// Removes a relation (marks it removed); returns whether it existed. Costs the relations
-    /// of `from`, however many `to` has.
+    /// Removes a relation (marks it removed); returns whether it existed. Costs the shorter of
+    /// `from`'s and `to`'s lists of relations ([`DirGraph::find_edge`]).
     pub fn unlink(&mut self, from: NodeIx, to: NodeIx, rel: Rel) -> bool {
         match self.find_edge(from, to, rel) {
             Some(e) => {
@@ -775,6 +798,43 @@ mod tests {
         assert_eq!(g.joined_ad(e), None);
         assert_eq!(g.inc(grp, Rel::Member).collect::<Vec<_>>(), [b]);
         assert!(g.removed_any());
+    }
+
+    /// ID-3: a relation is found, and only it, whichever of its two ends has the longer list of
+    /// relations (the search stops at the end of the shorter one): a user in many groups and a
+    /// group of many members, with another kind of relation and a removed one between the
+    /// same ends.
+    #[test]
+    fn id_3_a_relation_is_found_whichever_end_has_more_relations() {
+        let mut g = DirGraph::default();
+        let (user, big) = (group(&mut g), group(&mut g));
+        let many: Vec<NodeIx> = (0..3 * FROM_FIRST).map(|_| group(&mut g)).collect();
+        for &x in &many {
+            assert!(g.link(user, x, Rel::Member), "the user joins many groups");
+            assert!(
+                g.link(x, big, Rel::Member),
+                "the big group has many members"
+            );
+        }
+        for &x in &many {
+            assert!(g.has(user, x, Rel::Member) && g.has(x, big, Rel::Member));
+            assert!(!g.has(x, user, Rel::Member), "not the other way round");
+            assert!(!g.has(user, x, Rel::Owner), "not another kind");
+        }
+        let (first, last) = (many[0], many[many.len() - 1]);
+        assert!(!g.has(user, big, Rel::Member));
+        assert!(g.link(user, big, Rel::Owner));
+        assert!(g.link(user, big, Rel::Member));
+        assert!(g.unlink(user, big, Rel::Member));
+        assert!(!g.has(user, big, Rel::Member), "removed");
+        assert!(g.has(user, big, Rel::Owner), "the other kind stays");
+        // The oldest relations are at the far end of each list.
+        assert!(g.unlink(user, first, Rel::Member));
+        assert!(g.unlink(first, big, Rel::Member));
+        assert!(!g.has(user, first, Rel::Member) && !g.has(first, big, Rel::Member));
+        assert!(g.has(user, last, Rel::Member) && g.has(last, big, Rel::Member));
+        assert!(g.link(user, first, Rel::Member), "added again");
+        assert!(!g.link(user, first, Rel::Member), "once");
     }
 
     /// INV-3, SYNC-10: the join tables read in both directions agree with the join relations
