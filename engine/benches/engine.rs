@@ -1,6 +1,7 @@
 //! Criterion benchmarks: a delta sync cycle after one change, a VDC restore session of 1,000
-//! purged users, an overwrite session of 2,000 users (1,000 of them purged), and a tenth of a
-//! group of every user removed then synced, at 10,000 and 100,000 users. `cargo bench -p hysim-engine`.
+//! purged users, an overwrite session of 2,000 users (1,000 of them purged), an overwrite of one
+//! user with a tenth as many relations as the tenant has users, and a tenth of a group of every
+//! user removed then synced, at 10,000 and 100,000 users. `cargo bench -p hysim-engine`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 /// The allocator of the `hysim` binary, so that the figures are the ones a run gets.
@@ -64,6 +65,43 @@ fn flat_group_world(users: usize) -> World {
         w.apply(&member(i, true)).unwrap();
     }
     w.apply(&Op::Sync(CycleKind::Initial)).unwrap();
+    w
+}
+
+/// A cloud user in `groups` groups at the backup "monday", then assigned `groups` more: the
+/// world an overwrite of that user with Keep Relationships starts from.
+fn wide_user_world(groups: usize) -> World {
+    let mut w = World::new(
+        Settings::default(),
+        Names::new("contoso.com", None, None),
+        1_767_603_600,
+    );
+    w.set_detail(false);
+    let create = |kind, handle: Str| Op::Create {
+        kind,
+        handle,
+        dir: Directory::Entra,
+        object: NewObject::default(),
+    };
+    let assign = |names: Vec<Str>| Op::Assign {
+        kind: Kind::User,
+        handle: "carol".into(),
+        dir: Directory::Entra,
+        rels: RelationSet {
+            groups: names,
+            ..Default::default()
+        },
+    };
+    w.apply(&create(Kind::User, "carol".into())).unwrap();
+    let (before, after): (Vec<Str>, Vec<Str>) = (0..groups)
+        .map(|i| (format!("g{i}").into(), format!("h{i}").into()))
+        .unzip();
+    for g in before.iter().chain(&after) {
+        w.apply(&create(Kind::Group, g.clone())).unwrap();
+    }
+    w.apply(&assign(before)).unwrap();
+    w.apply(&Op::Backup("monday".into())).unwrap();
+    w.apply(&assign(after)).unwrap();
     w
 }
 
@@ -177,6 +215,31 @@ fn benches(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
+        // One user in a tenth as many groups as the tenant has users, given as many more since
+        // the backup, overwritten from it: the session costs that user's relations, each looked
+        // up once (VDC-2, ID-3), not their square.
+        let wide = wide_user_world(users / 10);
+        g.bench_function(
+            "overwrite of one user in users/10 groups, given as many more",
+            |b| {
+                b.iter_batched(
+                    || fresh(&wide),
+                    |mut w| {
+                        w.apply(&Op::Restore {
+                            users: vec!["carol".into()],
+                            groups: vec![],
+                            from: "monday".into(),
+                            recycle_bin: true,
+                            keep_relationships: true,
+                            existing: Existing::Overwrite,
+                        })
+                        .unwrap();
+                        w
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
         // A tenth of a large group's members removed in AD, and the delta cycle that removes
         // them from its Entra group: a removal costs the member's relations, not the group's.
         let flat = flat_group_world(users);
