@@ -821,7 +821,7 @@ mod tests {
             assert!(!g.has(x, user, Rel::Member), "not the other way round");
             assert!(!g.has(user, x, Rel::Owner), "not another kind");
         }
-        let (first, last) = (many[0], many[many.len() - 1]);
+        let (first, last) = (*many.first().unwrap(), *many.last().unwrap());
         assert!(!g.has(user, big, Rel::Member));
         assert!(g.link(user, big, Rel::Owner));
         assert!(g.link(user, big, Rel::Member));
