@@ -40,8 +40,8 @@ fn fresh(w: &World) -> World {
     w
 }
 
-/// A tenant whose users are all direct members of one synced AD group, "All Staff".
-fn flat_group_world(users: usize) -> World {
+/// An empty world without the deletion threshold, events off.
+fn empty_world() -> World {
     let settings = Settings {
         deletion_threshold: None,
         ..Settings::default()
@@ -52,15 +52,26 @@ fn flat_group_world(users: usize) -> World {
         1_767_603_600,
     );
     w.set_detail(false);
-    let create = |kind, handle: Str| Op::Create {
+    w
+}
+
+fn create(kind: Kind, handle: Str, dir: Directory) -> Op {
+    Op::Create {
         kind,
         handle,
-        dir: Directory::Ad,
+        dir,
         object: NewObject::default(),
-    };
-    w.apply(&create(Kind::Group, "All Staff".into())).unwrap();
+    }
+}
+
+/// A tenant whose users are all direct members of one synced AD group, "All Staff".
+fn flat_group_world(users: usize) -> World {
+    let mut w = empty_world();
+    let ad = Directory::Ad;
+    w.apply(&create(Kind::Group, "All Staff".into(), ad))
+        .unwrap();
     for i in 0..users {
-        w.apply(&create(Kind::User, format!("u{i}").into()))
+        w.apply(&create(Kind::User, format!("u{i}").into(), ad))
             .unwrap();
         w.apply(&member(i, true)).unwrap();
     }
@@ -71,18 +82,8 @@ fn flat_group_world(users: usize) -> World {
 /// A cloud user in `groups` groups at the backup "monday", then assigned `groups` more: the
 /// world an overwrite of that user with Keep Relationships starts from.
 fn wide_user_world(groups: usize) -> World {
-    let mut w = World::new(
-        Settings::default(),
-        Names::new("contoso.com", None, None),
-        1_767_603_600,
-    );
-    w.set_detail(false);
-    let create = |kind, handle: Str| Op::Create {
-        kind,
-        handle,
-        dir: Directory::Entra,
-        object: NewObject::default(),
-    };
+    let mut w = empty_world();
+    let cloud = Directory::Entra;
     let assign = |names: Vec<Str>| Op::Assign {
         kind: Kind::User,
         handle: "carol".into(),
@@ -92,12 +93,12 @@ fn wide_user_world(groups: usize) -> World {
             ..Default::default()
         },
     };
-    w.apply(&create(Kind::User, "carol".into())).unwrap();
+    w.apply(&create(Kind::User, "carol".into(), cloud)).unwrap();
     let (before, after): (Vec<Str>, Vec<Str>) = (0..groups)
         .map(|i| (format!("g{i}").into(), format!("h{i}").into()))
         .unzip();
     for g in before.iter().chain(&after) {
-        w.apply(&create(Kind::Group, g.clone())).unwrap();
+        w.apply(&create(Kind::Group, g.clone(), cloud)).unwrap();
     }
     w.apply(&assign(before)).unwrap();
     w.apply(&Op::Backup("monday".into())).unwrap();
