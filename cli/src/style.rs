@@ -1,7 +1,7 @@
 //! Colour on terminals: pass and fail marks, headers and event kinds. Colour is on only when
 //! standard output is a terminal (and `TERM` is not `dumb`), and off whenever `NO_COLOR` is set
-//! to a non-empty value (https://no-color.org). `CLICOLOR_FORCE` set to a non-empty value other
-//! than `0` turns it on for a pipe (https://bixense.com/clicolors/); `NO_COLOR` still wins.
+//! to a non-empty value (<https://no-color.org>). `CLICOLOR_FORCE` set to a non-empty value other
+//! than `0` turns it on for a pipe (<https://bixense.com/clicolors/>); `NO_COLOR` still wins.
 
 use std::io::IsTerminal;
 

@@ -150,7 +150,7 @@ impl hashbrown::Equivalent<Folded> for FoldedRef<'_> {
 type FoldedMap = hashbrown::HashMap<Folded, NodeIx, rustc_hash::FxBuildHasher>;
 
 /// The unique values of an object's properties, as written: UPN and proxies compare without
-/// case (see [`Folded`]).
+/// case (see `Folded`).
 pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]> {
     let mut v = SmallVec::new();
     if let Some(u) = props.str(EntraProp::UserPrincipalName) {

@@ -19,7 +19,7 @@ pub enum SourceAnchor {
 /// with the feature on (every tenant since 2016) "you will not see the InvalidSoftMatch
 /// synchronization errors seen during provisioning of new objects": the add is provisioned with
 /// the clashing value quarantined (SYNC-9). Source:
-/// https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency
+/// <https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency>
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SoftMatchConflict {

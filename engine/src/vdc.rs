@@ -1,7 +1,7 @@
 //! Veeam Data Cloud for Microsoft Entra ID: restore points (VDC-1) and restore sessions with the
 //! recycle-bin stage, skip/overwrite, Keep Relationships and per-object statuses (VDC-2..6).
-//! Sources: https://helpcenter.veeam.com/docs/vdc/userguide/entra_id_data_restore_how.html ,
-//! https://helpcenter.veeam.com/docs/vdc/provider/entra_id_restore_user_sync.html
+//! Sources: <https://helpcenter.veeam.com/docs/vdc/userguide/entra_id_data_restore_how.html>,
+//! <https://helpcenter.veeam.com/docs/vdc/provider/entra_id_restore_user_sync.html>
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

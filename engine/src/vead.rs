@@ -1,6 +1,6 @@
 //! Veeam Explorer for Microsoft Active Directory: the AD side of a backup (VEAD-1) and the
 //! restore of AD users from it (AD-5).
-//! Source: https://helpcenter.veeam.com/docs/backup/explorers/vead_recommendations.html
+//! Source: <https://helpcenter.veeam.com/docs/backup/explorers/vead_recommendations.html>
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

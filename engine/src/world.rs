@@ -125,7 +125,7 @@ impl Handles {
     }
 
     /// [`Handles::get`] for the next name of a run that names handles in the order they were
-    /// created: looked for first where the [`Finger`] points, one step on from the last name
+    /// created: looked for first where the `Finger` points, one step on from the last name
     /// the run found.
     pub fn get_in_order(&self, name: &str) -> Option<HandleId> {
         let hash = hash_name(name);

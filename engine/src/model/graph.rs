@@ -3,7 +3,7 @@
 //! objects were created; an object that is gone for good is marked so, and its relations are
 //! dead with it (no query sees a relation of an object that is not live).
 //!
-//! A relation removed stays in the graph, marked removed ([`Edge`]): petgraph keeps an object's
+//! A relation removed stays in the graph, marked removed (`Edge`): petgraph keeps an object's
 //! relations in a singly linked list, and taking one out of the list of its target walks that
 //! list, which for a group is all its members. Marking costs the relations of the source (a
 //! member's groups) instead; every query skips a removed relation.
@@ -23,7 +23,7 @@ pub type NodeIx = NodeIndex<u32>;
 /// Simulated time, in seconds since 1970-01-01T00:00:00Z.
 pub type Time = i64;
 
-/// Index of a handle in [`Handles`].
+/// Index of a handle in [`Handles`](crate::world::Handles).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 pub struct HandleId(pub u32);
 
@@ -677,7 +677,7 @@ impl DirGraph {
     }
 
     /// Removes a relation (marks it removed); returns whether it existed. Costs the shorter of
-    /// `from`'s and `to`'s lists of relations ([`DirGraph::find_edge`]).
+    /// `from`'s and `to`'s lists of relations (see `find_edge`).
     pub fn unlink(&mut self, from: NodeIx, to: NodeIx, rel: Rel) -> bool {
         match self.find_edge(from, to, rel) {
             Some(e) => {

@@ -111,7 +111,7 @@ impl<'de> Deserialize<'de> for Guid {
 }
 
 /// The `onPremisesImmutableId` for an anchor (ID-2): base64 of the anchor's 16 bytes in AD byte
-/// order. Source: https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts
+/// order. Source: <https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts>
 pub fn immutable_id(anchor: Guid) -> super::props::Str {
     // 16 bytes are 24 base64 characters: encoded on the stack, then shared.
     let mut buf = [0u8; 24];

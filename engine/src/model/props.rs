@@ -495,8 +495,8 @@ const fn row(prop: EntraProp, source: Source, mastery: Mastery, vdc: bool) -> Pr
 }
 
 /// BEHAVIOUR.md section 2, in one place. Sources:
-/// https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-sync-attributes-synchronized ,
-/// https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html
+/// <https://learn.microsoft.com/entra/identity/hybrid/connect/reference-connect-sync-attributes-synchronized>,
+/// <https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html>
 pub const USER_PROPS: &[PropRule] = {
     use EntraProp as P;
     use Mastery::*;
