@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::entra::Unique;
+use crate::model::props::Str;
 use crate::model::props::{is_ad_mastered, vdc_restores};
 use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
@@ -57,7 +58,7 @@ impl Status {
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Target {
     Object(Guid),
-    Catalogue(u8, crate::model::props::Str),
+    Catalogue(u8, Str),
 }
 
 /// One object in a restore point (VDC-1).
@@ -94,7 +95,7 @@ pub struct RestorePoint {
     /// The relations of every object, object after object.
     pub links: Vec<Link>,
     /// The role, SKU and app names the relations point to, each once.
-    pub catalogue: Vec<crate::model::props::Str>,
+    pub catalogue: Vec<Str>,
     /// Positions in `objects` by handle.
     pub by_handle: crate::model::idmap::PerHandle<usize>,
 }
@@ -105,7 +106,7 @@ pub struct RestorePoint {
 pub enum Linked<'a> {
     /// The object and its position in the point.
     Object(&'a BackedUp, u32),
-    Catalogue(u8, &'a crate::model::props::Str),
+    Catalogue(u8, &'a Str),
 }
 
 impl Linked<'_> {
@@ -252,9 +253,9 @@ impl World {
         };
         let (position, count) = crate::model::graph::positions(self.g.node_bound(), live());
         point.objects.reserve(count as usize);
-        let mut names: FxHashMap<crate::model::props::Str, u32> = FxHashMap::default();
+        let mut names: FxHashMap<Str, u32> = FxHashMap::default();
         let catalogue = &mut point.catalogue;
-        let mut name_at = |s: &crate::model::props::Str| {
+        let mut name_at = |s: &Str| {
             *names.entry(s.clone()).or_insert_with(|| {
                 catalogue.push(s.clone());
                 catalogue.len() as u32 - 1
@@ -320,8 +321,8 @@ impl World {
     /// reach groups re-created in the same session.
     pub(crate) fn vdc_restore(
         &mut self,
-        users: &[crate::model::props::Str],
-        groups: &[crate::model::props::Str],
+        users: &[Str],
+        groups: &[Str],
         from: &str,
         opts: RestoreOptions,
         ev: &mut Events,
@@ -335,7 +336,7 @@ impl World {
         let mut session = RestoreSession::default();
         // Objects re-created by this session: backed-up id → new node.
         let mut remap: FxHashMap<Guid, NodeIx> = FxHashMap::default();
-        let selected: Vec<(Kind, &crate::model::props::Str)> = groups
+        let selected: Vec<(Kind, &Str)> = groups
             .iter()
             .map(|g| (Kind::Group, g))
             .chain(users.iter().map(|u| (Kind::User, u)))

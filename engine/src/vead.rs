@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::model::props::Str;
 use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
@@ -17,7 +18,7 @@ pub struct AdBackedUp {
     pub kind: Kind,
     pub guid: Guid,
     pub sid: Sid,
-    pub ou: crate::model::props::Str,
+    pub ou: Str,
     /// Held for the object's objectGUID, `guid`.
     pub attrs: AdAttrs,
     /// The groups it is a member of: a range of the backup's [`AdBackup::groups`], read with
@@ -124,7 +125,7 @@ impl World {
     /// `vead_copies_consistency_guid`). Memberships go only to groups that exist.
     pub(crate) fn vead_restore(
         &mut self,
-        users: &[crate::model::props::Str],
+        users: &[Str],
         from: &str,
         ev: &mut Events,
     ) -> Result<()> {

@@ -11,7 +11,7 @@
 use std::fmt;
 
 use petgraph::Direction;
-use petgraph::graph::{EdgeIndex, Graph, NodeIndex};
+use petgraph::graph::{EdgeIndex, EdgeReference, Graph, NodeIndex};
 use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
@@ -633,22 +633,22 @@ impl DirGraph {
     /// alone, assigning a user 20,000 groups, or restoring a user with as many relations, cost
     /// the square of their number: 3.7 s at 20,000.)
     fn find_edge(&self, from: NodeIx, to: NodeIx, rel: Rel) -> Option<EdgeIndex<u32>> {
+        let found = |e: &EdgeReference<'_, Edge, u32>| {
+            (e.source(), e.target(), *e.weight()) == (from, to, Some(rel))
+        };
         let mut out = self.g.edges_directed(from, Direction::Outgoing);
         for _ in 0..FROM_FIRST {
             let e = out.next()?;
-            if e.target() == to && *e.weight() == Some(rel) {
+            if found(&e) {
                 return Some(e.id());
             }
         }
         let mut inc = self.g.edges_directed(to, Direction::Incoming);
         loop {
-            let e = out.next()?;
-            if e.target() == to && *e.weight() == Some(rel) {
-                return Some(e.id());
-            }
-            let e = inc.next()?;
-            if e.source() == from && *e.weight() == Some(rel) {
-                return Some(e.id());
+            for e in [out.next()?, inc.next()?] {
+                if found(&e) {
+                    return Some(e.id());
+                }
             }
         }
     }

@@ -152,25 +152,13 @@ impl<K: PropKey> PropMap<K> {
     }
 
     /// Sets a value; `None` or an empty value removes the key. Returns whether anything changed.
+    /// A write that changes nothing returns at once; the others are [`PropMap::update`]'s, in
+    /// place when no backup shares the map.
     pub fn set(&mut self, k: K, v: Option<Value>) -> bool {
         let v = v.filter(|v| !v.is_empty());
         match (self.slot(k), v) {
             ((_, false), None) => false,
             ((i, true), Some(v)) if self.vals.slice.get(i) == Some(&v) => false,
-            ((i, true), Some(v)) => {
-                // The same key and no backup shares the map: replaced in place; else the value
-                // comes back to be written into a copy.
-                let not_written = self.vals.with_arc_mut(|vals| {
-                    match triomphe::Arc::get_mut(vals).and_then(|s| s.slice_mut().get_mut(i)) {
-                        Some(slot) => {
-                            *slot = v;
-                            None
-                        }
-                        None => Some(v),
-                    }
-                });
-                not_written.is_none_or(|v| self.update([(k, Some(v))]))
-            }
             (_, v) => self.update([(k, v)]),
         }
     }
