@@ -43,6 +43,7 @@ pub fn fold(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// ID-4: UPNs and proxy addresses are unique without case, so the index hashes them folded.
 /// Hashes the case-folded bytes of `s` ([`fold`]) without copying it when it is ASCII, so that a
 /// value and its folded copy hash alike: eight bytes at a time, each word lowered at once and
 /// mixed in by a folded multiply (the high and low halves of a 128-bit product, as foldhash and

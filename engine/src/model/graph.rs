@@ -626,7 +626,7 @@ impl DirGraph {
         self.inc(to, rel).filter(move |s| live && self.is_live(*s))
     }
 
-    /// The relation `rel` from `from` to `to`. It is on both `from`'s list of relations and
+    /// The relation `rel` from `from` to `to` (ID-3). It is on both `from`'s list of relations and
     /// `to`'s, so past the first few of `from`'s (most objects have no more, and `to`'s list is
     /// then never read) the two lists are walked a step at a time each, and the search ends
     /// when either runs out: it costs the shorter list, not `from`'s. (Walking `from`'s list
