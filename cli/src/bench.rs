@@ -220,7 +220,8 @@ pub fn bench(users: usize, seed: u64, incident: Incident) -> Result<serde_json::
 mod tests {
     use super::*;
 
-    /// The pipelined build gives the world the operations give applied one after the other.
+    /// Generated on a second thread a batch ahead, the operations build the world they build
+    /// applied one after the other as they are generated.
     #[test]
     fn generated_operations_applied_as_generated_build_the_same_world() {
         let tenant = Tenant::generate(3000, 7, Incident::Purge);
