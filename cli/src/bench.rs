@@ -73,7 +73,7 @@ fn apply_all(w: &mut World, ops: impl Iterator<Item = Op>, pb: &ProgressBar) -> 
 /// [`apply_all`] for operations generated as they are applied: a second thread generates the
 /// next batch while this one applies the one before, so the engine does not wait for its input,
 /// as a replayed file's steps are all loaded before the first is applied.
-fn apply_generated<I>(w: &mut World, ops: I, pb: &ProgressBar) -> Result<(), String>
+fn apply_generated<I>(w: &mut World, mut ops: I, pb: &ProgressBar) -> Result<(), String>
 where
     I: Iterator<Item = Op> + Send,
 {
@@ -81,7 +81,6 @@ where
     let (batches, received) = std::sync::mpsc::sync_channel::<Vec<Op>>(2);
     std::thread::scope(|s| {
         s.spawn(move || {
-            let mut ops = ops;
             loop {
                 let batch: Vec<Op> = ops.by_ref().take(BATCH).collect();
                 // Nothing left, or the applying side stopped at an error.

@@ -110,8 +110,13 @@ pub(crate) fn joined<T>(t: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 impl Handles {
     pub fn get(&self, name: &str) -> Option<HandleId> {
+        self.find(hash_name(name), name)
+    }
+
+    /// The handle named `name`, whose hash is `hash`, looked up in the table.
+    fn find(&self, hash: u64, name: &str) -> Option<HandleId> {
         self.by_name
-            .find(hash_name(name), |h| self.is_named(*h, name))
+            .find(hash, |h| self.is_named(*h, name))
             .copied()
     }
 
@@ -136,9 +141,7 @@ impl Handles {
         {
             Some(guess)
         } else {
-            self.by_name
-                .find(hash, |h| self.is_named(*h, name))
-                .copied()
+            self.find(hash, name)
         };
         if let Some(h) = found {
             self.finger.step.store(h.0.wrapping_sub(last), Relaxed);
