@@ -7,7 +7,6 @@ use std::fmt;
 use std::path::Path;
 
 use indexmap::IndexMap;
-use rustc_hash::FxHashSet;
 
 use super::format::*;
 use crate::model::props::Str;
@@ -163,7 +162,7 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
         handles: IndexMap::new(),
         labels: BTreeSet::new(),
         too_many: false,
-        shared: FxHashSet::default(),
+        shared: Default::default(),
     };
     let scenario = v.scenario(name, doc);
     if v.errors.is_empty() {
@@ -190,7 +189,7 @@ struct Validator {
     /// One shared copy of each name the operations hold (handles, groups, roles, OUs): the
     /// world keeps the copy a handle is created with, and matches an operation naming it with
     /// the same copy by address.
-    shared: FxHashSet<Str>,
+    shared: hashbrown::HashSet<Str, rustc_hash::FxBuildHasher>,
 }
 
 fn known(list: impl IntoIterator<Item = impl AsRef<str>>) -> String {
@@ -215,12 +214,9 @@ impl Validator {
 
     /// The shared copy of `name`.
     fn shared(&mut self, name: &str) -> Str {
-        if let Some(s) = self.shared.get(name) {
-            return s.clone();
-        }
-        let s = Str::from(name);
-        self.shared.insert(s.clone());
-        s
+        self.shared
+            .get_or_insert_with(name, |n| Str::from(n))
+            .clone()
     }
 
     fn shared_all(&mut self, names: &[String]) -> Vec<Str> {
