@@ -98,6 +98,10 @@ fn bench_prints_every_phase_and_the_peak_memory() {
         String::from_utf8_lossy(&o.stderr).is_empty(),
         "no progress bars when piped"
     );
+    assert_eq!(
+        v["prefault"], false,
+        "memory faulted in ahead from 100k users"
+    );
 }
 
 /// Below ten users the incident touches no one (a `purge` runbook would restore nothing): both
