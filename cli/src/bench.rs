@@ -121,10 +121,9 @@ fn cpu_times() -> Option<(f64, f64)> {
 
 /// From how many users the bench faults memory in ahead of use (when not told otherwise). At 1M
 /// users it took a run from a median of 9.75 s to 6.64 s (4 interleaved pairs, each faster), at
-/// 100k from 0.63 s to 0.55 s (5 pairs); at 10k it made the run slower (0.03–0.05 s against
-/// 0.10–0.16 s, 5 pairs) with a peak 20 MiB higher: the thread faults in more than such a run
-/// uses (32 MiB ahead of a run that uses about 50); why the run itself got slower was not
-/// measured.
+/// 100k from 0.63 s to 0.55 s (5 pairs). At 10k it was slower in 5 pairs (0.10–0.16 s against
+/// 0.03–0.05 s), though later runs without it took 0.04–0.12 s: the noise is as large as such a
+/// run, which uses about 50 MiB, and the thread faults in 32 MiB ahead (a peak 20 MiB higher).
 const PREFAULT_FROM_USERS: usize = 100_000;
 
 /// Whether a bench of `users` users faults memory in ahead of use; `asked`: not turned off.
