@@ -147,7 +147,9 @@ pub fn bench(
     let mut phases = serde_json::Map::new();
     let cpu_start = cpu_times();
     let total = Instant::now();
-    let ahead = prefaults(users, prefault).then(crate::prefault::Prefault::start);
+    let ahead = prefaults(users, prefault)
+        .then(crate::prefault::Prefault::start)
+        .flatten();
     let time = |name: &str, phases: &mut serde_json::Map<String, serde_json::Value>, t: Instant| {
         phases.insert(
             name.to_string(),

@@ -72,8 +72,12 @@ fn note(p: *mut u8, size: usize) {
 /// A big block freed is not faulted in any more.
 fn forget(p: *mut u8, size: usize) {
     if size >= BIG {
-        for (start, _) in &BIG_BLOCKS {
-            let _ = start.compare_exchange(p as usize, 0, Ordering::Relaxed, Ordering::Relaxed);
+        // Read first: a locked exchange on every entry would take each one's cache line.
+        for (start, _) in BIG_BLOCKS
+            .iter()
+            .filter(|(start, _)| start.load(Ordering::Relaxed) == p as usize)
+        {
+            start.store(0, Ordering::Relaxed);
         }
     }
 }
@@ -188,8 +192,9 @@ pub struct Prefault {
 }
 
 impl Prefault {
-    /// Starts the thread (at idle priority: it runs when a core has nothing else to run).
-    pub fn start() -> Self {
+    /// Starts the thread (at idle priority: it runs when a core has nothing else to run);
+    /// `None` when it could not be started.
+    pub fn start() -> Option<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
@@ -203,8 +208,11 @@ impl Prefault {
                     }
                 }
             })
-            .ok();
-        Prefault { stop, thread }
+            .ok()?;
+        Some(Prefault {
+            stop,
+            thread: Some(thread),
+        })
     }
 }
 
