@@ -18,15 +18,36 @@ impl World {
         let (h, guid) = (o.handle, o.guid);
         let n = self.g.add(Node::Ad(o));
         let g = &self.g;
-        self.ad_guids.insert(guid, n, |x| g.ad(x).map(|o| o.guid));
+        // Kept up to date once built; until then nothing reads it (see `ad_by_guid`).
+        if let Some(guids) = self.ad_guids.get_mut() {
+            guids.insert(guid, n, |x| g.ad(x).map(|o| o.guid));
+        }
         self.handles.add_ad(h, n);
         n
     }
 
     /// The live AD object with an objectGUID.
+    ///
+    /// The index by objectGUID is built by the first lookup, from every AD object in the order
+    /// they were added (so a later object with the same GUID wins, as it does when the index
+    /// is kept from the start), and kept up to date from then on: only a VEAD restore looks
+    /// objects up by GUID, and a tenant built without one never pays for a million inserts at
+    /// random places in a table.
     pub(crate) fn ad_by_guid(&self, guid: Guid) -> Option<NodeIx> {
+        let guid_of = |n| self.g.ad(n).map(|o: &AdObject| o.guid);
         self.ad_guids
-            .get(&guid, |n| self.g.ad(n).map(|o| o.guid))
+            .get_or_init(|| {
+                let mut guids = crate::model::idmap::IdMap::default();
+                let ad = self.g.nodes().filter(|n| self.g.ad(*n).is_some()).count();
+                guids.reserve(ad, guid_of);
+                for n in self.g.nodes() {
+                    if let Some(o) = self.g.ad(n) {
+                        guids.insert(o.guid, n, guid_of);
+                    }
+                }
+                guids
+            })
+            .get(&guid, guid_of)
             .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
     }
 

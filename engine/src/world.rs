@@ -385,8 +385,9 @@ pub struct World {
     pub(crate) expiry_seq: u64,
     /// Whether operations return their events.
     pub(crate) detail: bool,
-    /// Live or deleted AD objects by objectGUID.
-    pub(crate) ad_guids: crate::model::idmap::IdMap,
+    /// Live or deleted AD objects by objectGUID, built by the first lookup
+    /// ([`World::ad_by_guid`]).
+    pub(crate) ad_guids: std::sync::OnceLock<crate::model::idmap::IdMap>,
     /// Catalogue nodes (roles, SKUs, apps) by kind and name.
     /// Roles, SKUs and apps (by kind: 0, 1, 2), by name: looked up by `&str` on every relation
     /// written, so without allocating.
@@ -608,7 +609,6 @@ impl World {
         self.handles.reserve(handles);
         self.g.reserve(objects, relations);
         let g = &self.g;
-        self.ad_guids.reserve(handles, |x| g.ad(x).map(|o| o.guid));
         self.entra_ix
             .by_id
             .reserve(handles, |x| g.entra(x).map(|o| o.id));

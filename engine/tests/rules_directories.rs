@@ -1029,6 +1029,47 @@ fn ad_5_memberships_are_restored_only_into_groups_that_exist() {
     }
 }
 
+/// AD-5: a VEAD restore finds the groups and the manager it restores by objectGUID, including
+/// objects created after an earlier restore had looked objects up that way (the index by
+/// objectGUID is built by the first lookup and kept up to date after it).
+#[test]
+fn ad_5_restore_finds_by_guid_objects_created_after_an_earlier_restore() {
+    let mut w = vead_world(Settings::default());
+    delete(&mut w, Kind::User, "alice", Directory::Ad, true);
+    let ev = restore_ad(&mut w, &["alice"], "nightly");
+    event(&ev, EventKind::AdRecreated, RuleId::Ad5);
+    assert_eq!(w.ad_groups(h(&w, "alice")), set(&["Finance", "Sales"]));
+    // Created after the first lookup by objectGUID.
+    ad_group(&mut w, "Projects", "Staff");
+    ad_user(&mut w, "carol", "Staff", &[]);
+    ad_assign(
+        &mut w,
+        "alice",
+        RelationSet {
+            groups: strs(&["Projects"]),
+            manager: Some("carol".into()),
+            ..Default::default()
+        },
+    );
+    backup(&mut w, "later");
+    delete(&mut w, Kind::User, "alice", Directory::Ad, true);
+    let ev = restore_ad(&mut w, &["alice"], "later");
+    event(&ev, EventKind::AdRecreated, RuleId::Ad5);
+    assert!(!has(&ev, EventKind::RelationSkipped, RuleId::Ad5), "{ev:?}");
+    assert_eq!(
+        w.ad_groups(h(&w, "alice")),
+        set(&["Finance", "Sales", "Projects"])
+    );
+    assert_eq!(w.ad_manager(h(&w, "alice")).as_deref(), Some("carol"));
+    // An object deleted since is not found, however the index was built.
+    delete(&mut w, Kind::Group, "Projects", Directory::Ad, true);
+    delete(&mut w, Kind::User, "alice", Directory::Ad, true);
+    let ev = restore_ad(&mut w, &["alice"], "later");
+    event(&ev, EventKind::RelationSkipped, RuleId::Ad5);
+    assert_eq!(w.ad_groups(h(&w, "alice")), set(&["Finance", "Sales"]));
+    w.check_all_invariants().unwrap();
+}
+
 #[test]
 fn ad_6_move_keeps_the_guid_and_moves_in_and_out_of_sync_scope() {
     let mut w = world();
