@@ -65,8 +65,8 @@ impl World {
     /// AD-1: a new object with a new objectGUID and objectSid; `mS-DS-ConsistencyGuid` stays empty
     /// unless the creator sets it. Refused when the handle already has a live AD object.
     pub(crate) fn ad_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Events) {
-        let name = self.name_of(h);
         if self.ad_live_of(h).is_some() {
+            let name = self.name_of(h);
             ev.push_with(|| {
                 Event::new(
                     K::Refused,
@@ -78,8 +78,38 @@ impl World {
             return;
         }
         let kind = self.handles.kind(h).unwrap_or(Kind::User);
-        // The given attributes (the last of a repeated one wins; an empty one is none), then
-        // the defaults of those missing, written in one go.
+        let attrs = self.ad_new_attrs(h, kind, obj);
+        let o = AdObject {
+            kind,
+            handle: h,
+            guid: self.ids.guid(),
+            sid: self.ids.sid(),
+            ou: self.ou_name(obj.ou.as_deref().unwrap_or("Users")),
+            state: AdState::Live,
+            attrs: AdAttrs::new(attrs),
+        };
+        let (ou, guid, sid) = (o.ou.clone(), o.guid, o.sid);
+        let n = self.ad_add(o);
+        self.sync.touch(n);
+        ev.push_with(|| {
+            let name = self.name_of(h);
+            Event::new(
+                K::AdCreated,
+                &name,
+                R::Ad1,
+                format!(
+                    "AD {kind} {name} created in OU {ou} with objectGUID {guid} and objectSid {sid}"
+                ),
+            )
+        });
+    }
+
+    /// The attributes of a new AD object of handle `h`: the given ones (the last of a repeated
+    /// one wins; an empty one is none), then the defaults of those missing, written in one go.
+    /// The handle's name is read in place: a copy of it is taken only where an attribute
+    /// keeps it (a count raised on a string is a locked instruction).
+    fn ad_new_attrs(&self, h: HandleId, kind: Kind, obj: &NewObject) -> PropMap<AdAttr> {
+        let name = self.handles.name_str(h);
         let given = |a: AdAttr| {
             obj.ad_attrs
                 .iter()
@@ -106,7 +136,7 @@ impl World {
                     {
                         mail.clone()
                     }
-                    _ => Value::from(props::concat(&[&name, "@", domain])),
+                    _ => Value::from(props::concat(&[name, "@", domain])),
                 };
                 defaults.push((AdAttr::UserPrincipalName, Some(upn)));
             }
@@ -124,28 +154,7 @@ impl World {
         let mut attrs = PropMap::default();
         let written = obj.ad_attrs.iter().map(|(a, v)| (*a, Some(v.clone())));
         attrs.update(written.chain(defaults));
-        let o = AdObject {
-            kind,
-            handle: h,
-            guid: self.ids.guid(),
-            sid: self.ids.sid(),
-            ou: self.ou_name(obj.ou.as_deref().unwrap_or("Users")),
-            state: AdState::Live,
-            attrs: AdAttrs::new(attrs),
-        };
-        let (ou, guid, sid) = (o.ou.clone(), o.guid, o.sid);
-        let n = self.ad_add(o);
-        self.sync.touch(n);
-        ev.push_with(|| {
-            Event::new(
-                K::AdCreated,
-                &name,
-                R::Ad1,
-                format!(
-                    "AD {kind} {name} created in OU {ou} with objectGUID {guid} and objectSid {sid}"
-                ),
-            )
-        });
+        attrs
     }
 
     /// `update` in AD: attributes change; the next delta cycle processes the object (SYNC-11).

@@ -149,6 +149,11 @@ impl Handles {
         }
         found
     }
+    /// The shared name of `h` (`?` for a handle that does not exist).
+    pub(crate) fn name_str(&self, h: HandleId) -> &Str {
+        static UNKNOWN: Str = arcstr::literal!("?");
+        self.names.get(h.0 as usize).unwrap_or(&UNKNOWN)
+    }
     pub fn name(&self, h: HandleId) -> &str {
         self.names.get(h.0 as usize).map_or("?", Str::as_str)
     }
