@@ -514,7 +514,7 @@ impl World {
         permanently: bool,
         ev: &mut Events,
     ) -> Result<()> {
-        let name = self.name_of(h);
+        let name = self.event_name_of(h, ev);
         match self.entra_live(h)? {
             Some(n) => {
                 self.entra_delete(n, "deleted by the operator", ev);
@@ -604,7 +604,7 @@ impl World {
         self.schedule(n, now, self.settings.entra_retention_days);
         self.release(released.into_iter());
         self.touch_joined(n);
-        let name = self.name_of(o.handle);
+        let name = self.event_name_of(o.handle, ev);
         let rule = if o.kind == Kind::Group {
             R::Entra4
         } else {
@@ -649,7 +649,7 @@ impl World {
         if let Some(x) = self.g.entra_mut(n) {
             x.state = EntraState::Purged;
         }
-        let name = self.name_of(o.handle);
+        let name = self.event_name_of(o.handle, ev);
         ev.push_with(|| {
             Event::new(
                 kind,
@@ -686,7 +686,7 @@ impl World {
         if !matches!(o.state, EntraState::SoftDeleted { .. }) {
             return false;
         }
-        let name = self.name_of(o.handle);
+        let name = self.event_name_of(o.handle, ev);
         let clashes = self.entra_ix.clashes(n, &o.props);
         if !clashes.is_empty() {
             let why = describe_clashes(self, &clashes);

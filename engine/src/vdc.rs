@@ -433,7 +433,7 @@ impl World {
         remap: &mut FxHashMap<Guid, NodeIx>,
         ev: &mut Events,
     ) -> Outcome {
-        let name = self.name_of(b.handle);
+        let name = self.event_name_of(b.handle, ev);
         let mut out = Outcome {
             status: Status::Success,
             reasons: Vec::new(),
@@ -488,7 +488,7 @@ impl World {
         out: &mut Outcome,
         ev: &mut Events,
     ) {
-        let name = self.name_of(b.handle);
+        let name = self.event_name_of(b.handle, ev);
         let mut props = b.props.clone();
         props.retain(vdc_restores);
         for (what, value) in [
@@ -513,7 +513,8 @@ impl World {
                     .map(|o| format!("{} ({})", self.name_of(o.handle), o.id))
                     .unwrap_or_default();
                 let why = format!(
-                    "cannot map {name}: its {what} {value} is held by the live object {by}"
+                    "cannot map {}: its {what} {value} is held by the live object {by}",
+                    self.name_of(b.handle)
                 );
                 ev.push_with(|| {
                     Event::new(
@@ -576,7 +577,7 @@ impl World {
             return;
         };
         let members = members.get(&(at as u32)).map_or(&[][..], Vec::as_slice);
-        let name = self.name_of(b.handle);
+        let name = self.event_name_of(b.handle, ev);
         for (rel, linked) in point.links_of(b) {
             if rel == Rel::Join {
                 continue;
