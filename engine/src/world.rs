@@ -641,11 +641,7 @@ impl World {
     }
 
     pub(crate) fn name_of(&self, h: HandleId) -> Str {
-        self.handles
-            .names
-            .get(h.0 as usize)
-            .cloned()
-            .unwrap_or_else(|| Str::from("?"))
+        self.handles.name_str(h).clone()
     }
 
     /// The live Entra object carrying a handle: `None` when there is none; an error naming the
