@@ -26,7 +26,8 @@ impl World {
         n
     }
 
-    /// The live AD object with an objectGUID.
+    /// The live AD object with an objectGUID: where a VEAD restore puts back memberships and a
+    /// manager (AD-5).
     ///
     /// The index by objectGUID is built by the first lookup, from every AD object in the order
     /// they were added (so a later object with the same GUID wins, as it does when the index
@@ -38,8 +39,8 @@ impl World {
         self.ad_guids
             .get_or_init(|| {
                 let mut guids = crate::model::idmap::IdMap::default();
-                let ad = self.g.nodes().filter(|n| self.g.ad(*n).is_some()).count();
-                guids.reserve(ad, guid_of);
+                // About one AD object a handle, as `World::reserve` counts them.
+                guids.reserve(self.handles.len(), guid_of);
                 for n in self.g.nodes() {
                     if let Some(o) = self.g.ad(n) {
                         guids.insert(o.guid, n, guid_of);
@@ -104,7 +105,7 @@ impl World {
         });
     }
 
-    /// The attributes of a new AD object of handle `h`: the given ones (the last of a repeated
+    /// AD-1: the attributes of a new AD object of handle `h`: the given ones (the last of a repeated
     /// one wins; an empty one is none), then the defaults of those missing, written in one go.
     /// The handle's name is read in place: a copy of it is taken only where an attribute
     /// keeps it (a count raised on a string is a locked instruction).

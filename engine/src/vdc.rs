@@ -10,8 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::entra::Unique;
-use crate::model::props::Str;
-use crate::model::props::{is_ad_mastered, vdc_restores};
+use crate::model::props::{Str, is_ad_mastered, vdc_restores};
 use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;

@@ -155,7 +155,7 @@ impl Handles {
         self.names.get(h.0 as usize).unwrap_or(&UNKNOWN)
     }
     pub fn name(&self, h: HandleId) -> &str {
-        self.names.get(h.0 as usize).map_or("?", Str::as_str)
+        self.name_str(h)
     }
     pub fn kind(&self, h: HandleId) -> Option<Kind> {
         self.kinds.get(h.0 as usize).copied()

@@ -1042,15 +1042,11 @@ fn ad_5_restore_finds_by_guid_objects_created_after_an_earlier_restore() {
     // Created after the first lookup by objectGUID.
     ad_group(&mut w, "Projects", "Staff");
     ad_user(&mut w, "carol", "Staff", &[]);
-    ad_assign(
-        &mut w,
-        "alice",
-        RelationSet {
-            groups: strs(&["Projects"]),
-            manager: Some("carol".into()),
-            ..Default::default()
-        },
-    );
+    let rels = RelationSet {
+        manager: Some("carol".into()),
+        ..groups(&["Projects"])
+    };
+    ad_assign(&mut w, "alice", rels);
     backup(&mut w, "later");
     delete(&mut w, Kind::User, "alice", Directory::Ad, true);
     let ev = restore_ad(&mut w, &["alice"], "later");
