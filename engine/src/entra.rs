@@ -3,9 +3,9 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::hash::{Hash, Hasher};
 
 use crate::model::props::Str;
+use crate::model::valuemap::{Compare, ValueMap};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -47,23 +47,34 @@ pub fn fold(s: &str) -> Cow<'_, str> {
 /// Hashes the case-folded bytes of `s` ([`fold`]) without copying it when it is ASCII, so that a
 /// value and its folded copy hash alike: eight bytes at a time, each word lowered at once and
 /// mixed in by a folded multiply (the high and low halves of a 128-bit product, as foldhash and
-/// rustc-hash mix), the result handed to the map's hasher as one word. Lowered a byte at a time
-/// into a buffer hashed as bytes, this was 6% of a sync's instructions: every UPN and proxy
-/// address is hashed when it is checked against the uniqueness index. (Handing the words to the
-/// map's hasher one by one instead mixes too weakly: keys that differ in a few digits collide.)
-fn hash_folded<H: Hasher>(s: &str, h: &mut H) {
+/// rustc-hash mix). Lowered a byte at a time into a buffer hashed as bytes, this was 6% of a
+/// sync's instructions: every UPN and proxy address is hashed when it is checked against the
+/// uniqueness index. (Handing the words to a map's hasher one by one instead mixes too weakly:
+/// keys that differ in a few digits collide.)
+fn hash_folded(s: &str) -> u64 {
     let (hash, ascii) = hash_lowered(s.as_bytes());
     if ascii {
-        h.write_u64(hash);
+        hash
     } else {
         // Lower-cased whole, it has no ASCII capital left for `ascii_lower` to change, and
         // `ascii_lower` leaves its other bytes (0x80 and above) alone.
-        h.write_u64(hash_lowered(s.to_lowercase().as_bytes()).0);
+        hash_lowered(s.to_lowercase().as_bytes()).0
     }
 }
 
 /// The hash of `bytes` with their ASCII capitals lowered, and whether they are all ASCII.
 fn hash_lowered(bytes: &[u8]) -> (u64, bool) {
+    hash_words(bytes, ascii_lower)
+}
+
+/// The hash of `bytes` as they are (immutableIds, which compare with case).
+fn hash_exact(bytes: &[u8]) -> u64 {
+    hash_words(bytes, |w| w).0
+}
+
+/// `bytes` read as little-endian words of eight, the last padded with zeros, each changed by
+/// `lower` and mixed in; and whether they are all ASCII.
+fn hash_words(bytes: &[u8], lower: impl Fn(u64) -> u64) -> (u64, bool) {
     let mut acc = bytes.len() as u64;
     let mut seen = 0u64;
     let mut words = bytes.chunks_exact(8);
@@ -72,14 +83,14 @@ fn hash_lowered(bytes: &[u8]) -> (u64, bool) {
         w.copy_from_slice(word);
         let w = u64::from_le_bytes(w);
         seen |= w;
-        acc = mix(acc ^ ascii_lower(w));
+        acc = mix(acc ^ lower(w));
     }
     let rest = words.remainder();
     if !rest.is_empty() {
         // Little-endian, as the whole words are read; the missing bytes are zeros.
         let w = rest.iter().rev().fold(0, |w, b| (w << 8) | u64::from(*b));
         seen |= w;
-        acc = mix(acc ^ ascii_lower(w));
+        acc = mix(acc ^ lower(w));
     }
     (acc, seen & 0x8080_8080_8080_8080 == 0)
 }
@@ -117,38 +128,32 @@ pub(crate) fn eq_folded(a: &str, b: &str) -> bool {
     }
 }
 
-/// A unique value (ID-4) that compares without case (UPN, proxy address), kept as written: the index
-/// shares the object's own text instead of holding a lower-cased copy of it.
-#[derive(Clone, Debug)]
-struct Folded(Str);
+/// UPNs and proxy addresses compare without case (ID-4). The index holds each value as written,
+/// the holder's own text, rather than a lower-cased copy.
+#[derive(Debug)]
+struct NoCase;
 
-impl Hash for Folded {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        hash_folded(&self.0, h);
+impl Compare for NoCase {
+    fn hash(value: &str) -> u64 {
+        hash_folded(value)
     }
-}
-impl PartialEq for Folded {
-    fn eq(&self, other: &Self) -> bool {
-        eq_folded(&self.0, &other.0)
-    }
-}
-impl Eq for Folded {}
-
-/// A lookup of a [`Folded`] key by `&str`.
-struct FoldedRef<'a>(&'a str);
-
-impl Hash for FoldedRef<'_> {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        hash_folded(self.0, h);
-    }
-}
-impl hashbrown::Equivalent<Folded> for FoldedRef<'_> {
-    fn equivalent(&self, key: &Folded) -> bool {
-        eq_folded(self.0, &key.0)
+    fn same(a: &str, b: &str) -> bool {
+        eq_folded(a, b)
     }
 }
 
-type FoldedMap = hashbrown::HashMap<Folded, NodeIx, rustc_hash::FxBuildHasher>;
+/// ImmutableIds compare as written (ID-4).
+#[derive(Debug)]
+struct Exact;
+
+impl Compare for Exact {
+    fn hash(value: &str) -> u64 {
+        hash_exact(value.as_bytes())
+    }
+    fn same(a: &str, b: &str) -> bool {
+        a == b
+    }
+}
 
 /// The unique values of an object's properties, as written: UPN and proxies compare without
 /// case (see `Folded`).
@@ -197,9 +202,9 @@ pub struct EntraIndex {
     /// Every Entra object ever created, by object id.
     pub(crate) by_id: crate::model::idmap::IdMap,
     /// Live holders of each kind of unique value; UPNs and proxies without case.
-    upn: FoldedMap,
-    proxy: FoldedMap,
-    anchor: FxHashMap<Str, NodeIx>,
+    upn: ValueMap<NoCase>,
+    proxy: ValueMap<NoCase>,
+    anchor: ValueMap<Exact>,
     deleted_anchor: FxHashMap<Str, Vec<NodeIx>>,
     /// Objects whose value was quarantined (SYNC-9), by the value they wait for (case-folded):
     /// the AD object to process again once it is free.
@@ -216,11 +221,10 @@ impl EntraIndex {
     /// The live holder of a value (UPNs and proxies without case).
     pub fn holder(&self, what: Unique, value: &str) -> Option<NodeIx> {
         match what {
-            Unique::Upn => self.upn.get(&FoldedRef(value)),
-            Unique::Proxy => self.proxy.get(&FoldedRef(value)),
+            Unique::Upn => self.upn.get(value),
+            Unique::Proxy => self.proxy.get(value),
             Unique::ImmutableId => self.anchor.get(value),
         }
-        .copied()
     }
 
     pub fn deleted_with_anchor(&self, anchor: &str) -> &[NodeIx] {
@@ -245,8 +249,8 @@ impl EntraIndex {
     fn insert_keys(&mut self, n: NodeIx, keys: &[(Unique, &Str)]) {
         for (w, v) in keys {
             match w {
-                Unique::Upn => self.upn.insert(Folded((*v).clone()), n),
-                Unique::Proxy => self.proxy.insert(Folded((*v).clone()), n),
+                Unique::Upn => self.upn.insert((*v).clone(), n),
+                Unique::Proxy => self.proxy.insert((*v).clone(), n),
                 Unique::ImmutableId => self.anchor.insert((*v).clone(), n),
             };
         }
@@ -277,9 +281,9 @@ impl EntraIndex {
                 continue;
             }
             match w {
-                Unique::Upn => self.upn.remove(&FoldedRef(v)),
-                Unique::Proxy => self.proxy.remove(&FoldedRef(v)),
-                Unique::ImmutableId => self.anchor.remove(v.as_str()),
+                Unique::Upn => self.upn.remove(v),
+                Unique::Proxy => self.proxy.remove(v),
+                Unique::ImmutableId => self.anchor.remove(v),
             };
             out.push((w, v.clone()));
         }
@@ -1087,12 +1091,6 @@ fn not_live(target: &str, subject: &str) -> Event {
 mod tests {
     use super::*;
 
-    fn hash_of(h: impl Hash) -> u64 {
-        let mut s = rustc_hash::FxHasher::default();
-        h.hash(&mut s);
-        s.finish()
-    }
-
     #[test]
     fn id_4_unique_values_compare_without_case_and_hash_alike() {
         for (a, b) in [
@@ -1106,16 +1104,17 @@ mod tests {
             ),
         ] {
             assert!(eq_folded(a, b), "{a} = {b}");
-            assert_eq!(
-                hash_of(Folded(a.into())),
-                hash_of(FoldedRef(b)),
-                "{a} ~ {b}"
-            );
-            let mut map = FoldedMap::default();
-            map.insert(Folded(a.into()), NodeIx::new(7));
-            assert_eq!(map.get(&FoldedRef(b)), Some(&NodeIx::new(7)));
+            assert_eq!(NoCase::hash(a), NoCase::hash(b), "{a} ~ {b}");
+            let mut map = ValueMap::<NoCase>::default();
+            map.insert(a.into(), NodeIx::new(7));
+            assert_eq!(map.get(b), Some(NodeIx::new(7)));
         }
         assert!(!eq_folded("alice@contoso.com", "alicia@contoso.com"));
+        // An immutableId compares with its case.
+        let mut anchors = ValueMap::<Exact>::default();
+        anchors.insert("AbCd0123==".into(), NodeIx::new(7));
+        assert_eq!(anchors.get("AbCd0123=="), Some(NodeIx::new(7)));
+        assert_eq!(anchors.get("abcd0123=="), None);
     }
 
     /// ID-4's case-blind hash reads a value as whole words of eight lowered bytes, the last

@@ -5,6 +5,7 @@ pub mod idmap;
 pub mod ids;
 pub mod props;
 pub mod value;
+pub mod valuemap;
 
 pub use graph::*;
 pub use ids::{Guid, IdGenerator, Sid, immutable_id};

@@ -1,0 +1,277 @@
+//! The table under the uniqueness index (ID-4): unique value → the live object holding it.
+//!
+//! Open addressing with linear probing, at most half full, one slot of 16 bytes a value (the
+//! value's shared text, the low 32 bits of its hash, the node). A lookup reads one run of
+//! neighbouring slots, mostly one cache line, where a `hashbrown` table reads its control bytes
+//! and then its slot, two places in memory: at a million users these tables are far larger than
+//! the cache, and every UPN, proxy address and immutableId of a synced user is looked up when
+//! it is exported and again when INV-1 is checked. A lookup's line can also be fetched ahead of
+//! it ([`ValueMap::prefetch`]) while the work before it is done.
+//!
+//! The slot's 32 bits of hash place it (their low bits are its home slot) and screen the
+//! comparison of texts, so that neither a lookup of a value that is not there, nor growing, nor
+//! a removal's shifting of the slots after it reads a value's text.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::graph::NodeIx;
+use super::props::Str;
+
+/// How a table's values compare: the hash and the equality must agree.
+pub trait Compare {
+    fn hash(value: &str) -> u64;
+    fn same(a: &str, b: &str) -> bool;
+}
+
+#[derive(Clone)]
+struct Slot {
+    value: Option<Str>,
+    hash: u32,
+    node: NodeIx,
+}
+
+impl Slot {
+    fn empty() -> Slot {
+        Slot {
+            value: None,
+            hash: 0,
+            node: NodeIx::end(),
+        }
+    }
+}
+
+/// Unique value → node, its values compared by `C`.
+pub struct ValueMap<C> {
+    slots: Vec<Slot>,
+    len: usize,
+    compare: PhantomData<C>,
+}
+
+impl<C> Clone for ValueMap<C> {
+    fn clone(&self) -> Self {
+        ValueMap {
+            slots: self.slots.clone(),
+            len: self.len,
+            compare: PhantomData,
+        }
+    }
+}
+
+impl<C> Default for ValueMap<C> {
+    fn default() -> Self {
+        ValueMap {
+            slots: Vec::new(),
+            len: 0,
+            compare: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for ValueMap<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(
+                self.slots
+                    .iter()
+                    .filter_map(|s| Some((s.value.as_ref()?, s.node))),
+            )
+            .finish()
+    }
+}
+
+impl<C: Compare> ValueMap<C> {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    /// The slot holding `value`, or the empty slot where it would go; `None` when the table
+    /// has no slots.
+    fn find(&self, value: &str, hash: u32) -> Option<usize> {
+        let mask = self.mask();
+        let mut at = hash as usize & mask;
+        loop {
+            let slot = self.slots.get(at)?;
+            match &slot.value {
+                None => return Some(at),
+                // The same text (the index holds its holder's own) compares without reading it.
+                Some(v)
+                    if slot.hash == hash
+                        && (std::ptr::eq(v.as_str(), value) || C::same(v, value)) =>
+                {
+                    return Some(at);
+                }
+                Some(_) => at = (at + 1) & mask,
+            }
+        }
+    }
+
+    /// The node holding `value`.
+    pub fn get(&self, value: &str) -> Option<NodeIx> {
+        let at = self.find(value, C::hash(value) as u32)?;
+        self.slots
+            .get(at)
+            .and_then(|s| s.value.as_ref().map(|_| s.node))
+    }
+
+    /// Asks the processor to fetch the line `value`'s lookup starts at, without waiting for it:
+    /// for a lookup soon after, whose wait it shortens or removes.
+    pub fn prefetch(&self, value: &str) {
+        let at = C::hash(value) as u32 as usize & self.mask();
+        if let Some(slot) = self.slots.get(at) {
+            prefetch(slot);
+        }
+    }
+
+    /// Room for `additional` more values without growing.
+    pub fn reserve(&mut self, additional: usize) {
+        let want = (self.len + additional)
+            .saturating_mul(2)
+            .next_power_of_two();
+        if want > self.slots.len() {
+            self.grow_to(want.max(16));
+        }
+    }
+
+    fn grow_to(&mut self, slots: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![Slot::empty(); slots]);
+        let mask = self.mask();
+        for slot in old.into_iter().filter(|s| s.value.is_some()) {
+            let mut at = slot.hash as usize & mask;
+            while self.slots.get(at).is_some_and(|s| s.value.is_some()) {
+                at = (at + 1) & mask;
+            }
+            if let Some(free) = self.slots.get_mut(at) {
+                *free = slot;
+            }
+        }
+    }
+
+    /// Maps `value` to `n`; returns the node it was mapped to. The table keeps `value` (the
+    /// holder's own text) in place of an equal one it held.
+    pub fn insert(&mut self, value: Str, n: NodeIx) -> Option<NodeIx> {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.reserve(self.len.max(8));
+        }
+        let hash = C::hash(&value) as u32;
+        let slot = self
+            .find(&value, hash)
+            .and_then(|at| self.slots.get_mut(at))?;
+        let before = slot.value.as_ref().map(|_| slot.node);
+        if before.is_none() {
+            self.len += 1;
+        }
+        *slot = Slot {
+            value: Some(value),
+            hash,
+            node: n,
+        };
+        before
+    }
+
+    /// Removes `value`; returns the node it was mapped to. The slots after it that would no
+    /// longer be found past the gap it leaves move back into it (no marker is left behind).
+    pub fn remove(&mut self, value: &str) -> Option<NodeIx> {
+        let mut gap = self.find(value, C::hash(value) as u32)?;
+        let removed = self.slots.get_mut(gap)?;
+        removed.value.as_ref()?;
+        let node = removed.node;
+        *removed = Slot::empty();
+        self.len -= 1;
+        let mask = self.mask();
+        let mut at = gap;
+        loop {
+            at = (at + 1) & mask;
+            let Some(slot) = self.slots.get(at) else {
+                break;
+            };
+            if slot.value.is_none() {
+                break;
+            }
+            // The slot stays where it is when its home lies after the gap, up to it (cyclically).
+            let home = slot.hash as usize & mask;
+            let stays = if gap <= at {
+                gap < home && home <= at
+            } else {
+                gap < home || home <= at
+            };
+            if !stays {
+                self.slots.swap(gap, at);
+                gap = at;
+            }
+        }
+        Some(node)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn prefetch<T>(x: &T) {
+    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+    // SAFETY: a prefetch is a hint: it reads nothing the program sees and never faults, and
+    // every x86-64 processor has SSE, the feature the intrinsic asks for.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast()) }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn prefetch<T>(_: &T) {}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use std::collections::HashMap;
+
+    struct NoCase;
+    impl Compare for NoCase {
+        fn hash(value: &str) -> u64 {
+            // Few distinct hashes: long runs of colliding values, wrapping past the end.
+            (value.to_ascii_lowercase().len() as u64 % 5).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                | 0xffff_fff0
+        }
+        fn same(a: &str, b: &str) -> bool {
+            a.eq_ignore_ascii_case(b)
+        }
+    }
+
+    /// ID-4: inserted, replaced and removed in any order, the table answers as a map of the
+    /// lower-cased values does, through long runs of colliding values that wrap around its end.
+    #[test]
+    fn id_4_value_map_answers_as_a_map_does() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+        let mut map: ValueMap<NoCase> = ValueMap::default();
+        let mut model: HashMap<String, NodeIx> = HashMap::new();
+        for step in 0..20_000 {
+            let value = format!(
+                "{}{}",
+                if rng.random() { "U" } else { "u" },
+                rng.random_range(0..400)
+            );
+            let key = value.to_ascii_lowercase();
+            let n = NodeIx::new(step);
+            if rng.random_range(0..3) == 0 {
+                assert_eq!(map.remove(&value), model.remove(&key), "{value}");
+            } else {
+                assert_eq!(
+                    map.insert(Str::from(value.as_str()), n),
+                    model.insert(key, n)
+                );
+            }
+            assert_eq!(map.len(), model.len());
+            if step % 97 == 0 {
+                for i in 0..400 {
+                    let probe = format!("U{i}");
+                    assert_eq!(map.get(&probe), model.get(&probe.to_lowercase()).copied());
+                }
+            }
+        }
+    }
+}
