@@ -156,7 +156,7 @@ impl Compare for Exact {
 }
 
 /// The unique values of an object's properties, as written: UPN and proxies compare without
-/// case (see `Folded`).
+/// case (see [`NoCase`]).
 pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]> {
     let mut v = SmallVec::new();
     if let Some(u) = props.str(EntraProp::UserPrincipalName) {
@@ -224,6 +224,16 @@ impl EntraIndex {
             Unique::Upn => self.upn.get(value),
             Unique::Proxy => self.proxy.get(value),
             Unique::ImmutableId => self.anchor.get(value),
+        }
+    }
+
+    /// Has the processor fetch where a lookup of `value` starts, without waiting for it: for a
+    /// lookup a little later (see [`ValueMap::prefetch`]).
+    pub(crate) fn prefetch(&self, what: Unique, value: &str) {
+        match what {
+            Unique::Upn => self.upn.prefetch(value),
+            Unique::Proxy => self.proxy.prefetch(value),
+            Unique::ImmutableId => self.anchor.prefetch(value),
         }
     }
 

@@ -90,8 +90,20 @@ fn first_error<T>(
         .find_map(|(at, run)| check(run).err().map(|e| (at, e)))
 }
 
+/// How many objects ahead of the one being checked the lookups of INV-1 are fetched: a lookup in
+/// an index larger than the cache waits for memory, and the checks of the objects between give
+/// that time to the fetch.
+const AHEAD: usize = 8;
+
 fn check_nodes(w: &World, nodes: &[NodeIx]) -> Result<()> {
-    for &n in nodes {
+    for (i, &n) in nodes.iter().enumerate() {
+        if let Some(o) = nodes.get(i + AHEAD).and_then(|&next| w.g.entra(next))
+            && o.is_live()
+        {
+            for (what, value) in crate::entra::unique_values(&o.props) {
+                w.entra_ix.prefetch(what, value);
+            }
+        }
         inv_1_unique(w, n)?;
         inv_3_joins(w, n)?;
     }
@@ -99,7 +111,12 @@ fn check_nodes(w: &World, nodes: &[NodeIx]) -> Result<()> {
 }
 
 fn check_links(w: &World, links: &[(NodeIx, NodeIx, Rel)], links_may_be_gone: bool) -> Result<()> {
-    for &(a, b, rel) in links {
+    for (i, &(a, b, rel)) in links.iter().enumerate() {
+        // The relations are in order of their first end; their second (a manager, a group) is
+        // anywhere.
+        if let Some(next) = links.get(i + AHEAD).and_then(|&(_, to, _)| w.g.node(to)) {
+            crate::model::valuemap::prefetch(next);
+        }
         // A relation added, then removed again by the same operation, has no ends to check.
         if !links_may_be_gone || w.g.has(a, b, rel) {
             inv_2_relation(w, a, b, rel)?;

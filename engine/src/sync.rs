@@ -153,6 +153,10 @@ impl std::fmt::Display for OuFilter {
     }
 }
 
+/// How many objects ahead of the one being exported an add's lookups are fetched
+/// ([`World::prefetch_add`]).
+const ADD_AHEAD: usize = 4;
+
 /// What a cycle does with one AD object.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Plan {
@@ -328,8 +332,11 @@ impl World {
         }
         let mut refs: Vec<NodeIx> = Vec::new();
         let total = plan.len();
-        for (i, (n, p)) in plan.into_iter().enumerate() {
+        for (i, &(n, p)) in plan.iter().enumerate() {
             self.progress("export", i, total);
+            if let Some((ahead, Plan::Add { .. })) = plan.get(i + ADD_AHEAD) {
+                self.prefetch_add(*ahead);
+            }
             match p {
                 Plan::Delete(e) => {
                     self.sync_delete(n, e, ev);
@@ -502,6 +509,47 @@ impl World {
             format!("mS-DS-ConsistencyGuid of {name} was empty: Entra Connect wrote its objectGUID {guid} into it"),
         ));
         Some(guid)
+    }
+
+    /// Has the processor fetch where an add of `n` will first look values up in the uniqueness
+    /// index, without waiting for it: its anchor's immutableId for the hard match (SYNC-3), its
+    /// primary SMTP address and UPN for the soft match (SYNC-5). At a million users each of
+    /// these lookups would otherwise wait for memory. A value the add ends up not looking up
+    /// costs a fetch for nothing.
+    fn prefetch_add(&self, n: NodeIx) {
+        let Some(o) = self.g.ad(n) else { return };
+        let anchor =
+            if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
+                o.guid
+            } else {
+                o.consistency_guid().unwrap_or(o.guid)
+            };
+        if let Some(imm) = crate::model::ids::immutable_id_text(anchor) {
+            self.entra_ix.prefetch(Unique::ImmutableId, &imm);
+        }
+        match o.attrs.value(AdAttr::ProxyAddresses).map(Value::as_list) {
+            Some(list) if !list.is_empty() => {
+                for p in list.iter().filter(|p| p.starts_with("SMTP:")) {
+                    self.entra_ix.prefetch(Unique::Proxy, p);
+                }
+            }
+            // The address `desired_proxies` makes of the mail attribute.
+            _ => {
+                if let Some(mail) = o.attrs.text(AdAttr::Mail) {
+                    let mut smtp = arrayvec::ArrayString::<256>::new();
+                    if smtp
+                        .try_push_str("SMTP:")
+                        .and(smtp.try_push_str(mail))
+                        .is_ok()
+                    {
+                        self.entra_ix.prefetch(Unique::Proxy, &smtp);
+                    }
+                }
+            }
+        }
+        if let Some(upn) = o.attrs.str(AdAttr::UserPrincipalName) {
+            self.entra_ix.prefetch(Unique::Upn, upn);
+        }
     }
 
     /// An add: hard match (SYNC-3, SYNC-4), soft match (SYNC-5), else a new object (SYNC-6).

@@ -113,12 +113,21 @@ impl<'de> Deserialize<'de> for Guid {
 /// The `onPremisesImmutableId` for an anchor (ID-2): base64 of the anchor's 16 bytes in AD byte
 /// order. Source: <https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts>
 pub fn immutable_id(anchor: Guid) -> super::props::Str {
-    // 16 bytes are 24 base64 characters: encoded on the stack, then shared.
+    match immutable_id_text(anchor) {
+        Some(text) => super::props::Str::from(text.as_str()),
+        None => super::props::Str::from(
+            base64::engine::general_purpose::STANDARD.encode(anchor.to_ad_bytes()),
+        ),
+    }
+}
+
+/// [`immutable_id`] on the stack: 16 bytes are 24 base64 characters.
+pub fn immutable_id_text(anchor: Guid) -> Option<arrayvec::ArrayString<24>> {
     let mut buf = [0u8; 24];
     let engine = base64::engine::general_purpose::STANDARD;
     match engine.encode_slice(anchor.to_ad_bytes(), &mut buf) {
-        Ok(24) => super::props::Str::from(std::str::from_utf8(&buf).unwrap_or_default()),
-        _ => super::props::Str::from(engine.encode(anchor.to_ad_bytes())),
+        Ok(24) => arrayvec::ArrayString::from_byte_string(&buf).ok(),
+        _ => None,
     }
 }
 

@@ -212,8 +212,11 @@ impl<C: Compare> ValueMap<C> {
     }
 }
 
+/// Asks the processor to fetch the cache line `x` starts in, without waiting for it: for a read
+/// of `x` a little later, while other work is done. The only unsafe code outside
+/// [`super::value`].
 #[cfg(target_arch = "x86_64")]
-fn prefetch<T>(x: &T) {
+pub(crate) fn prefetch<T>(x: &T) {
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
     // SAFETY: a prefetch is a hint: it reads nothing the program sees and never faults, and
     // every x86-64 processor has SSE, the feature the intrinsic asks for.
@@ -221,7 +224,7 @@ fn prefetch<T>(x: &T) {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-fn prefetch<T>(_: &T) {}
+pub(crate) fn prefetch<T>(_: &T) {}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
