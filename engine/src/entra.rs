@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::model::props::Str;
-use crate::model::valuemap::{Compare, ValueMap};
+use crate::model::valuemap::{Compare, Exact, ValueMap, hash_words};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -45,12 +45,10 @@ pub fn fold(s: &str) -> Cow<'_, str> {
 
 /// ID-4: UPNs and proxy addresses are unique without case, so the index hashes them folded.
 /// Hashes the case-folded bytes of `s` ([`fold`]) without copying it when it is ASCII, so that a
-/// value and its folded copy hash alike: eight bytes at a time, each word lowered at once and
-/// mixed in by a folded multiply (the high and low halves of a 128-bit product, as foldhash and
-/// rustc-hash mix). Lowered a byte at a time into a buffer hashed as bytes, this was 6% of a
+/// value and its folded copy hash alike: eight bytes at a time, each word lowered at once
+/// ([`hash_words`]). Lowered a byte at a time into a buffer hashed as bytes, this was 6% of a
 /// sync's instructions: every UPN and proxy address is hashed when it is checked against the
-/// uniqueness index. (Handing the words to a map's hasher one by one instead mixes too weakly:
-/// keys that differ in a few digits collide.)
+/// uniqueness index.
 fn hash_folded(s: &str) -> u64 {
     let (hash, ascii) = hash_lowered(s.as_bytes());
     if ascii {
@@ -65,41 +63,6 @@ fn hash_folded(s: &str) -> u64 {
 /// The hash of `bytes` with their ASCII capitals lowered, and whether they are all ASCII.
 fn hash_lowered(bytes: &[u8]) -> (u64, bool) {
     hash_words(bytes, ascii_lower)
-}
-
-/// The hash of `bytes` as they are (immutableIds, which compare with case).
-fn hash_exact(bytes: &[u8]) -> u64 {
-    hash_words(bytes, |w| w).0
-}
-
-/// `bytes` read as little-endian words of eight, the last padded with zeros, each changed by
-/// `lower` and mixed in; and whether they are all ASCII.
-fn hash_words(bytes: &[u8], lower: impl Fn(u64) -> u64) -> (u64, bool) {
-    let mut acc = bytes.len() as u64;
-    let mut seen = 0u64;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        let w = u64::from_le_bytes(w);
-        seen |= w;
-        acc = mix(acc ^ lower(w));
-    }
-    let rest = words.remainder();
-    if !rest.is_empty() {
-        // Little-endian, as the whole words are read; the missing bytes are zeros.
-        let w = rest.iter().rev().fold(0, |w, b| (w << 8) | u64::from(*b));
-        seen |= w;
-        acc = mix(acc ^ lower(w));
-    }
-    (acc, seen & 0x8080_8080_8080_8080 == 0)
-}
-
-/// A folded multiply by an odd constant (the fractional digits of the golden ratio): every bit
-/// of the word moves every bit of the result.
-fn mix(w: u64) -> u64 {
-    let product = u128::from(w) * 0x9e37_79b9_7f4a_7c15;
-    (product as u64) ^ ((product >> 64) as u64)
 }
 
 /// The eight bytes of `w` with every ASCII capital lowered (the others, bytes of 0x80 and above
@@ -139,19 +102,6 @@ impl Compare for NoCase {
     }
     fn same(a: &str, b: &str) -> bool {
         eq_folded(a, b)
-    }
-}
-
-/// ImmutableIds compare as written (ID-4).
-#[derive(Debug)]
-struct Exact;
-
-impl Compare for Exact {
-    fn hash(value: &str) -> u64 {
-        hash_exact(value.as_bytes())
-    }
-    fn same(a: &str, b: &str) -> bool {
-        a == b
     }
 }
 
@@ -204,6 +154,7 @@ pub struct EntraIndex {
     /// Live holders of each kind of unique value; UPNs and proxies without case.
     upn: ValueMap<NoCase>,
     proxy: ValueMap<NoCase>,
+    /// ImmutableIds compare as written.
     anchor: ValueMap<Exact>,
     deleted_anchor: FxHashMap<Str, Vec<NodeIx>>,
     /// Objects whose value was quarantined (SYNC-9), by the value they wait for (case-folded):
@@ -1138,7 +1089,9 @@ mod tests {
             padded.resize(s.len().div_ceil(8) * 8, 0);
             let mut want = s.len() as u64;
             for word in padded.chunks_exact(8) {
-                want = mix(want ^ u64::from_le_bytes(word.try_into().unwrap()));
+                want = crate::model::valuemap::mix(
+                    want ^ u64::from_le_bytes(word.try_into().unwrap()),
+                );
             }
             assert_eq!(hash_lowered(s.as_bytes()), (want, s.is_ascii()), "{s:?}");
         }

@@ -24,4 +24,4 @@ pub use rules::RuleId;
 pub use settings::{Settings, SettingsPatch, SourceAnchor};
 pub use sync::CycleKind;
 pub use vdc::{Existing, Status};
-pub use world::{EngineError, Names, NewObject, Op, Progress, RelationSet, World};
+pub use world::{Ahead, EngineError, Names, NewObject, Op, Progress, RelationSet, World};

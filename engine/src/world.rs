@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::model::idmap::PerHandle;
 use crate::model::props::Str;
+use crate::model::valuemap::{Compare, Exact, ValueMap};
 
 use crate::entra::EntraIndex;
 use crate::model::*;
@@ -56,9 +57,10 @@ pub struct Handles {
     /// The low 32 bits of each name's hash, to check a [`Finger`]'s guess without reading the
     /// name.
     hashes: Vec<u32>,
-    /// Handles by name, holding only the handle (4 bytes a slot): the name is read back from
-    /// `names`.
-    by_name: hashbrown::HashTable<HandleId>,
+    /// Handles by name. Its slots hold the name too (the handle's own copy), so that a lookup
+    /// by that copy, as operations name handles, reads one place in memory, and so that it
+    /// can be fetched ahead ([`World::prefetch`]).
+    by_name: ValueMap<Exact, HandleId>,
     finger: Finger,
     /// Every AD object that ever carried the handle, oldest first.
     ad: PerHandle<NodeIx>,
@@ -67,13 +69,20 @@ pub struct Handles {
 }
 
 fn hash_name(name: &str) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(name)
+    Exact::hash(name)
 }
 
-/// The hash of a handle's name, read back from `names` (for the table's own rehashing).
-fn rehash(names: &[Str]) -> impl Fn(&HandleId) -> u64 + '_ {
-    |h| hash_name(names.get(h.0 as usize).map_or("", Str::as_str))
+/// A stage of [`World::prefetch`], in the order they are run for an operation.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ahead {
+    Names,
+    Slots,
+    Handles,
+    Objects,
+}
+
+impl Ahead {
+    pub const ALL: [Ahead; 4] = [Ahead::Names, Ahead::Slots, Ahead::Handles, Ahead::Objects];
 }
 
 /// Where the next name is looked for first: the handle found last and the step from the one
@@ -110,14 +119,7 @@ pub(crate) fn joined<T>(t: std::thread::ScopedJoinHandle<'_, T>) -> T {
 
 impl Handles {
     pub fn get(&self, name: &str) -> Option<HandleId> {
-        self.find(hash_name(name), name)
-    }
-
-    /// The handle named `name`, whose hash is `hash`, looked up in the table.
-    fn find(&self, hash: u64, name: &str) -> Option<HandleId> {
-        self.by_name
-            .find(hash, |h| self.is_named(*h, name))
-            .copied()
+        self.by_name.get(name)
     }
 
     /// Whether `h` is named `name`: by address when `name` is the handle's own copy (an
@@ -141,7 +143,7 @@ impl Handles {
         {
             Some(guess)
         } else {
-            self.find(hash, name)
+            self.get(name)
         };
         if let Some(h) = found {
             self.finger.step.store(h.0.wrapping_sub(last), Relaxed);
@@ -173,7 +175,7 @@ impl Handles {
         self.names.reserve(handles);
         self.kinds.reserve(handles);
         self.hashes.reserve(handles);
-        self.by_name.reserve(handles, rehash(&self.names));
+        self.by_name.reserve(handles);
         self.ad.reserve(handles);
         self.entra.reserve(handles);
     }
@@ -198,9 +200,8 @@ impl Handles {
         let h = HandleId(self.names.len() as u32);
         self.names.push(name.clone());
         self.kinds.push(kind);
-        let hash = hash_name(name);
-        self.hashes.push(hash as u32);
-        self.by_name.insert_unique(hash, h, rehash(&self.names));
+        self.hashes.push(hash_name(name) as u32);
+        self.by_name.insert(name.clone(), h);
         Ok(h)
     }
     pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {
@@ -466,6 +467,39 @@ impl World {
     }
     pub fn handles(&self) -> &Handles {
         &self.handles
+    }
+
+    /// Has the processor fetch what applying `op` will read, without waiting for it: for a
+    /// caller that knows its next operations, as the bench applies a generated tenant's a batch
+    /// at a time. At a million users each of these reads would otherwise wait for memory. In
+    /// stages, a few operations apart, each reading what the one before fetched: the text of the
+    /// handles `op` names (a create's new handle, an assignment's subject and manager), where
+    /// each is looked up, then for a manager (anywhere in the tenant, where the subject is the
+    /// next user) its handle's AD objects and its live AD object. A hint: nothing changes.
+    pub fn prefetch(&self, op: &Op, stage: Ahead) {
+        let (subject, manager) = match op {
+            Op::Create { handle, .. } => (handle, None),
+            Op::Assign { handle, rels, .. } => (handle, rels.manager.as_ref()),
+            _ => return,
+        };
+        let names = std::iter::once(subject).chain(manager);
+        match stage {
+            Ahead::Names => names.for_each(|n| crate::model::valuemap::prefetch(n.as_bytes())),
+            Ahead::Slots => names.for_each(|n| self.handles.by_name.prefetch(n)),
+            Ahead::Handles => {
+                if let Some(h) = manager.and_then(|m| self.handles.get(m)) {
+                    self.handles.ad.prefetch(h);
+                }
+            }
+            Ahead::Objects => {
+                let objects = manager
+                    .and_then(|m| self.handles.get(m))
+                    .map(|h| self.handles.ad_objects(h));
+                if let Some(&n) = objects.and_then(<[NodeIx]>::first) {
+                    self.g.prefetch(n);
+                }
+            }
+        }
     }
 
     /// Applies one operation and returns the events it caused; then checks the invariants.

@@ -24,7 +24,7 @@ pub type NodeIx = NodeIndex<u32>;
 pub type Time = i64;
 
 /// Index of a handle in [`Handles`](crate::world::Handles).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct HandleId(pub u32);
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
@@ -528,6 +528,15 @@ impl DirGraph {
         }
         if self.linked.capacity() > KEPT {
             self.linked = Vec::new();
+        }
+    }
+
+    /// Has the processor fetch node `n`: the start of its object, and where its lists of
+    /// relations start, just after it (see [`World::prefetch`](crate::World::prefetch)).
+    pub fn prefetch(&self, n: NodeIx) {
+        if let Some(x) = self.g.node_weight(n) {
+            super::valuemap::prefetch(x);
+            super::valuemap::prefetch(std::ptr::from_ref(x).wrapping_add(1));
         }
     }
 

@@ -96,6 +96,13 @@ impl<T: Copy + PartialEq> PerHandle<T> {
             .map(std::slice::from_ref)
     }
 
+    /// Has the processor fetch the first entry of `h` (see [`World::prefetch`](crate::World::prefetch)).
+    pub fn prefetch(&self, h: HandleId) {
+        if let Some(first) = self.first.get(h.0 as usize) {
+            super::valuemap::prefetch(first);
+        }
+    }
+
     /// The handles with entries, in handle order.
     pub fn iter(&self) -> impl Iterator<Item = (HandleId, &[T])> {
         (0u32..)

@@ -1,11 +1,12 @@
-//! The table under the uniqueness index (ID-4): unique value → the live object holding it.
+//! The table under the uniqueness index (ID-4), unique value → the live object holding it, and
+//! under the handles, name → handle.
 //!
 //! Open addressing with linear probing, at most half full, one slot of 16 bytes a value (the
-//! value's shared text, the low 32 bits of its hash, the node). A lookup reads one run of
+//! value's shared text, the low 32 bits of its hash, the node or handle). A lookup reads one run of
 //! neighbouring slots, mostly one cache line, where a `hashbrown` table reads its control bytes
 //! and then its slot, two places in memory: at a million users these tables are far larger than
 //! the cache, and every UPN, proxy address and immutableId of a synced user is looked up when
-//! it is exported and again when INV-1 is checked. A lookup's line can also be fetched ahead of
+//! it is exported and again when INV-1 is checked, as is every handle named by an operation. A lookup's line can also be fetched ahead of
 //! it ([`ValueMap::prefetch`]) while the work before it is done.
 //!
 //! The slot's 32 bits of hash place it (their low bits are its home slot) and screen the
@@ -24,31 +25,77 @@ pub trait Compare {
     fn same(a: &str, b: &str) -> bool;
 }
 
-#[derive(Clone)]
-struct Slot {
-    value: Option<Str>,
-    hash: u32,
-    node: NodeIx,
+/// Values compared as they are written, hashed as [`hash_words`] reads them.
+#[derive(Debug)]
+pub struct Exact;
+
+impl Compare for Exact {
+    fn hash(value: &str) -> u64 {
+        hash_words(value.as_bytes(), |w| w).0
+    }
+    fn same(a: &str, b: &str) -> bool {
+        a == b
+    }
 }
 
-impl Slot {
-    fn empty() -> Slot {
+/// The hash of `bytes` read as little-endian words of eight, the last padded with zeros, each
+/// changed by `lower` (a case-blind hash lowers it) and mixed in by a folded multiply (the
+/// high and low halves of a 128-bit product, as foldhash and rustc-hash mix); and whether the
+/// bytes are all ASCII. (Handing the words to a map's hasher one by one instead mixes too
+/// weakly: keys that differ in a few digits collide.)
+pub fn hash_words(bytes: &[u8], lower: impl Fn(u64) -> u64) -> (u64, bool) {
+    let mut acc = bytes.len() as u64;
+    let mut seen = 0u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        let w = u64::from_le_bytes(w);
+        seen |= w;
+        acc = mix(acc ^ lower(w));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        // Little-endian, as the whole words are read; the missing bytes are zeros.
+        let w = rest.iter().rev().fold(0, |w, b| (w << 8) | u64::from(*b));
+        seen |= w;
+        acc = mix(acc ^ lower(w));
+    }
+    (acc, seen & 0x8080_8080_8080_8080 == 0)
+}
+
+/// A folded multiply by an odd constant (the fractional digits of the golden ratio): every bit
+/// of the word moves every bit of the result.
+pub fn mix(w: u64) -> u64 {
+    let product = u128::from(w) * 0x9e37_79b9_7f4a_7c15;
+    (product as u64) ^ ((product >> 64) as u64)
+}
+
+#[derive(Clone)]
+struct Slot<V> {
+    value: Option<Str>,
+    hash: u32,
+    node: V,
+}
+
+impl<V: Default> Slot<V> {
+    fn empty() -> Slot<V> {
         Slot {
             value: None,
             hash: 0,
-            node: NodeIx::end(),
+            node: V::default(),
         }
     }
 }
 
-/// Unique value → node, its values compared by `C`.
-pub struct ValueMap<C> {
-    slots: Vec<Slot>,
+/// Unique value → node (or another small `V`), its values compared by `C`.
+pub struct ValueMap<C, V = NodeIx> {
+    slots: Vec<Slot<V>>,
     len: usize,
     compare: PhantomData<C>,
 }
 
-impl<C> Clone for ValueMap<C> {
+impl<C, V: Clone> Clone for ValueMap<C, V> {
     fn clone(&self) -> Self {
         ValueMap {
             slots: self.slots.clone(),
@@ -58,7 +105,7 @@ impl<C> Clone for ValueMap<C> {
     }
 }
 
-impl<C> Default for ValueMap<C> {
+impl<C, V> Default for ValueMap<C, V> {
     fn default() -> Self {
         ValueMap {
             slots: Vec::new(),
@@ -68,19 +115,19 @@ impl<C> Default for ValueMap<C> {
     }
 }
 
-impl<C> fmt::Debug for ValueMap<C> {
+impl<C, V: fmt::Debug> fmt::Debug for ValueMap<C, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map()
             .entries(
                 self.slots
                     .iter()
-                    .filter_map(|s| Some((s.value.as_ref()?, s.node))),
+                    .filter_map(|s| Some((s.value.as_ref()?, &s.node))),
             )
             .finish()
     }
 }
 
-impl<C: Compare> ValueMap<C> {
+impl<C: Compare, V: Copy + Default> ValueMap<C, V> {
     pub fn len(&self) -> usize {
         self.len
     }
@@ -115,7 +162,7 @@ impl<C: Compare> ValueMap<C> {
     }
 
     /// The node holding `value`.
-    pub fn get(&self, value: &str) -> Option<NodeIx> {
+    pub fn get(&self, value: &str) -> Option<V> {
         let at = self.find(value, C::hash(value) as u32)?;
         self.slots
             .get(at)
@@ -157,7 +204,7 @@ impl<C: Compare> ValueMap<C> {
 
     /// Maps `value` to `n`; returns the node it was mapped to. The table keeps `value` (the
     /// holder's own text) in place of an equal one it held.
-    pub fn insert(&mut self, value: Str, n: NodeIx) -> Option<NodeIx> {
+    pub fn insert(&mut self, value: Str, n: V) -> Option<V> {
         if (self.len + 1) * 2 > self.slots.len() {
             self.reserve(self.len.max(8));
         }
@@ -179,7 +226,7 @@ impl<C: Compare> ValueMap<C> {
 
     /// Removes `value`; returns the node it was mapped to. The slots after it that would no
     /// longer be found past the gap it leaves move back into it (no marker is left behind).
-    pub fn remove(&mut self, value: &str) -> Option<NodeIx> {
+    pub fn remove(&mut self, value: &str) -> Option<V> {
         let mut gap = self.find(value, C::hash(value) as u32)?;
         let removed = self.slots.get_mut(gap)?;
         removed.value.as_ref()?;
@@ -212,19 +259,19 @@ impl<C: Compare> ValueMap<C> {
     }
 }
 
-/// Asks the processor to fetch the cache line `x` starts in, without waiting for it: for a read
-/// of `x` a little later, while other work is done. The only unsafe code outside
+/// Asks the processor to fetch the cache line at `x`, without waiting for it: for a read of it a
+/// little later, while other work is done. `x` need not point at anything. The only unsafe code outside
 /// [`super::value`].
 #[cfg(target_arch = "x86_64")]
-pub(crate) fn prefetch<T>(x: &T) {
+pub(crate) fn prefetch<T: ?Sized>(x: *const T) {
     use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-    // SAFETY: a prefetch is a hint: it reads nothing the program sees and never faults, and
-    // every x86-64 processor has SSE, the feature the intrinsic asks for.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(x).cast()) }
+    // SAFETY: a prefetch is a hint: it reads nothing the program sees and never faults, at any
+    // address; and every x86-64 processor has SSE, the feature the intrinsic asks for.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(x.cast()) }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
-pub(crate) fn prefetch<T>(_: &T) {}
+pub(crate) fn prefetch<T: ?Sized>(_: *const T) {}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
