@@ -156,6 +156,11 @@ impl AdAttrs {
         }
     }
 
+    /// Has the processor fetch the values (see [`PropMap::prefetch`]).
+    pub fn prefetch(&self) {
+        self.values.prefetch();
+    }
+
     /// The value of an attribute other than mS-DS-ConsistencyGuid.
     pub fn value(&self, a: AdAttr) -> Option<&Value> {
         debug_assert!(a != AdAttr::ConsistencyGuid, "read with AdAttrs::get");
@@ -740,6 +745,13 @@ impl DirGraph {
     }
 
     /// The Entra object an AD object is joined to, if any.
+    /// Has the processor fetch where [`DirGraph::joined_entra`] reads `ad`'s join.
+    pub fn prefetch_joined(&self, ad: NodeIx) {
+        if let Some(to) = self.joined.0.get(ad.index()) {
+            super::valuemap::prefetch(to);
+        }
+    }
+
     pub fn joined_entra(&self, ad: NodeIx) -> Option<NodeIx> {
         self.joined.get(ad)
     }

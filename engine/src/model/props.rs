@@ -292,6 +292,12 @@ impl<K: PropKey> PropMap<K> {
         self.vals.slice.get(rank(self.mask, i))
     }
 
+    /// Has the processor fetch the start of the values, without waiting for it (see
+    /// [`World::prefetch`](crate::World::prefetch)).
+    pub fn prefetch(&self) {
+        super::valuemap::prefetch(self.vals.ptr());
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (K, &Value)> {
         set_bits(self.mask)
             .zip(self.vals.slice.iter())
