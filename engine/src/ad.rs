@@ -33,20 +33,15 @@ impl World {
     /// they were added (so a later object with the same GUID wins, as it does when the index
     /// is kept from the start), and kept up to date from then on: only a VEAD restore looks
     /// objects up by GUID, and a tenant built without one never pays for a million inserts at
-    /// random places in a table.
+    /// random places in a table ([`IdMap::build`](crate::model::idmap::IdMap::build) builds it
+    /// front to back).
     pub(crate) fn ad_by_guid(&self, guid: Guid) -> Option<NodeIx> {
         let guid_of = |n| self.g.ad(n).map(|o: &AdObject| o.guid);
         self.ad_guids
             .get_or_init(|| {
-                let mut guids = crate::model::idmap::IdMap::default();
+                let objects = self.g.nodes().filter_map(|n| Some((self.g.ad(n)?.guid, n)));
                 // About one AD object a handle, as `World::reserve` counts them.
-                guids.reserve(self.handles.len(), guid_of);
-                for n in self.g.nodes() {
-                    if let Some(o) = self.g.ad(n) {
-                        guids.insert(o.guid, n, guid_of);
-                    }
-                }
-                guids
+                crate::model::idmap::IdMap::build(objects, self.handles.len(), guid_of)
             })
             .get(&guid, guid_of)
             .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))

@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
+use crate::model::idmap::IdMap;
 use crate::model::props::Str;
 use crate::model::valuemap::{Compare, Exact, ValueMap, hash_words};
 use rustc_hash::FxHashMap;
@@ -150,7 +151,7 @@ pub fn proxy_key(p: &str) -> Cow<'_, str> {
 #[derive(Clone, Debug, Default)]
 pub struct EntraIndex {
     /// Every Entra object ever created, by object id.
-    pub(crate) by_id: crate::model::idmap::IdMap,
+    pub(crate) by_id: std::sync::OnceLock<IdMap>,
     /// Live holders of each kind of unique value; UPNs and proxies without case.
     upn: ValueMap<NoCase>,
     proxy: ValueMap<NoCase>,
@@ -305,9 +306,10 @@ impl World {
         };
         let n = self.g.add(Node::Entra(o));
         let g = &self.g;
-        self.entra_ix
-            .by_id
-            .insert(id, n, |x| g.entra(x).map(|o| o.id));
+        // Kept up to date once built; until then nothing reads it (see `entra_by_id`).
+        if let Some(ids) = self.entra_ix.by_id.get_mut() {
+            ids.insert(id, n, |x| g.entra(x).map(|o| o.id));
+        }
         if let Some(o) = self.g.entra(n) {
             self.entra_ix.insert_live(n, &o.props);
         }
@@ -315,11 +317,26 @@ impl World {
         n
     }
 
-    /// The Entra object with an object id, live or not.
+    /// The Entra object with an object id (ID-1), live or not.
+    ///
+    /// The index by object id is built by the first lookup, from every Entra object in the
+    /// order they were added, and kept up to date from then on: only a VDC restore looks
+    /// objects up by id, and an initial cycle that creates a million objects no longer waits
+    /// for memory at a random place in the table for each of them ([`IdMap::build`] builds it
+    /// front to back).
     pub(crate) fn entra_by_id(&self, id: &Guid) -> Option<NodeIx> {
+        let id_of = |n| self.g.entra(n).map(|o: &EntraObject| o.id);
         self.entra_ix
             .by_id
-            .get(id, |n| self.g.entra(n).map(|o| o.id))
+            .get_or_init(|| {
+                let objects = self
+                    .g
+                    .nodes()
+                    .filter_map(|n| Some((self.g.entra(n)?.id, n)));
+                // About one Entra object a handle, as `World::reserve` counts them.
+                IdMap::build(objects, self.handles.len(), id_of)
+            })
+            .get(id, id_of)
     }
 
     /// Writes properties of a live object through the uniqueness index. A write whose value is

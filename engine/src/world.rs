@@ -647,10 +647,6 @@ impl World {
     pub fn reserve(&mut self, handles: usize, objects: usize, relations: usize) {
         self.handles.reserve(handles);
         self.g.reserve(objects, relations);
-        let g = &self.g;
-        self.entra_ix
-            .by_id
-            .reserve(handles, |x| g.entra(x).map(|o| o.id));
         self.entra_ix.reserve(handles);
     }
 

@@ -814,6 +814,44 @@ fn vdc_4_keep_relationships_restores_every_relation_kind_to_existing_targets() {
     w.check_all_invariants().unwrap();
 }
 
+/// VDC-4 (and VDC-2's stage 1, ID-1): a restore finds objects by object id through an index
+/// built by the first lookup. Objects created after that lookup (a group, a manager, the
+/// re-created user itself, with a new id) are found by the next session as well.
+#[test]
+fn vdc_4_restore_finds_by_id_objects_created_after_an_earlier_restore() {
+    let mut w = cloud_world();
+    backup(&mut w, "nightly");
+    delete(&mut w, Kind::User, "erin", Directory::Entra, true);
+    let ev = restore(&mut w, &["erin"], "nightly", true, Existing::Skip, true);
+    assert_eq!(facts(&w, "erin"), erin_facts(), "{ev:#?}");
+    let recreated = id(&w, "erin").unwrap();
+    // Created after the first lookup by id.
+    cloud_group(&mut w, "Later", GroupType::Security);
+    cloud_user(&mut w, "frank", &[("displayName", "Frank Later")]);
+    let rels = RelationSet {
+        manager: Some("frank".into()),
+        ..groups(&["Later"])
+    };
+    assign(&mut w, Kind::User, "erin", rels);
+    backup(&mut w, "later");
+    // Soft-deleted: stage 1 finds the re-created user by its id in the recycle bin.
+    delete(&mut w, Kind::User, "erin", Directory::Entra, false);
+    let ev = restore(&mut w, &["erin"], "later", true, Existing::Skip, true);
+    assert_eq!(id(&w, "erin"), Some(recreated), "{ev:#?}");
+    assert!(rel(&w, "erin", "groups").contains("Later"), "{ev:#?}");
+    // Purged: re-created again, its relations to the later objects found by their ids.
+    delete(&mut w, Kind::User, "erin", Directory::Entra, true);
+    let ev = restore(&mut w, &["erin"], "later", true, Existing::Skip, true);
+    assert_ne!(id(&w, "erin"), Some(recreated));
+    assert!(
+        about(&ev, EventKind::RelationSkipped, RuleId::Vdc4, "erin").is_empty(),
+        "{ev:#?}"
+    );
+    assert_eq!(rel(&w, "erin", "manager"), set(&["frank"]));
+    assert!(rel(&w, "erin", "groups").contains("Later"));
+    w.check_all_invariants().unwrap();
+}
+
 #[test]
 fn vdc_4_skips_a_purged_target_and_synced_group_membership_with_warning() {
     let mut w = runbook_world(Settings::default());

@@ -40,6 +40,41 @@ impl IdMap {
         }
     }
 
+    /// A map of `pairs`, of two nodes with the same id the one added later (the higher index)
+    /// winning, as inserting them one by one in node order makes it; `id_of` reads a node's id.
+    /// The pairs are inserted in about the order of their places in the table (sorted in place
+    /// by the top 12 bits of their place), so that building it walks the table from front to
+    /// back: inserted in node order, a million ids each wait for memory at a random place in a
+    /// table larger than the cache.
+    pub fn build(
+        pairs: impl Iterator<Item = (Guid, NodeIx)>,
+        capacity: usize,
+        id_of: impl Fn(NodeIx) -> Option<Guid>,
+    ) -> IdMap {
+        let mut map = IdMap::default();
+        map.reserve(capacity, &id_of);
+        let mut hashed: Vec<(u64, NodeIx)> = pairs.map(|(id, n)| (hash(&id), n)).collect();
+        if hashed.len() > map.0.capacity() {
+            map.reserve(hashed.len(), &id_of);
+        }
+        // hashbrown's capacity is 7/8 of its slots, and a hash's place starts at its low bits.
+        let slots = (map.0.capacity() / 7 * 8).max(1);
+        let place_bits = slots.trailing_zeros();
+        let shift = place_bits.saturating_sub(12);
+        sort_by_bucket(&mut hashed, 1 << place_bits.min(12), |h| {
+            ((h & (slots as u64 - 1)) >> shift) as usize
+        });
+        for (h, n) in hashed {
+            match map.0.find_mut(h, |x| id_of(*x) == id_of(n)) {
+                Some(slot) => *slot = (*slot).max(n),
+                None => {
+                    map.0.insert_unique(h, n, rehash(&id_of));
+                }
+            }
+        }
+        map
+    }
+
     pub fn reserve(&mut self, additional: usize, id_of: impl Fn(NodeIx) -> Option<Guid>) {
         self.0.reserve(additional, rehash(id_of));
     }
@@ -50,6 +85,41 @@ impl IdMap {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// Sorts `items` in place by `bucket` of their hash (below `buckets`), not keeping the order of
+/// items in the same bucket: a count of each bucket, then each item swapped into its bucket's
+/// next free place (an American flag sort's single pass).
+fn sort_by_bucket(items: &mut [(u64, NodeIx)], buckets: usize, bucket: impl Fn(u64) -> usize) {
+    let bucket = |h| bucket(h).min(buckets.saturating_sub(1));
+    let mut next = vec![0usize; buckets + 1];
+    for (h, _) in items.iter() {
+        if let Some(c) = next.get_mut(bucket(*h) + 1) {
+            *c += 1;
+        }
+    }
+    for b in 1..next.len() {
+        let before = next.get(b - 1).copied().unwrap_or(0);
+        if let Some(c) = next.get_mut(b) {
+            *c += before;
+        }
+    }
+    // `next[b]` is the next place to fill in bucket b, which ends where bucket b + 1 starts.
+    let ends: Vec<usize> = next.iter().skip(1).copied().collect();
+    for (b, &end) in ends.iter().enumerate() {
+        while let Some(&at) = next.get(b).filter(|at| **at < end) {
+            let Some(&(h, _)) = items.get(at) else { break };
+            let to = bucket(h);
+            if to == b {
+                if let Some(at) = next.get_mut(b) {
+                    *at += 1;
+                }
+            } else if let Some(dest) = next.get_mut(to) {
+                items.swap(at, *dest);
+                *dest += 1;
+            }
+        }
     }
 }
 
@@ -126,6 +196,57 @@ impl<T: Copy + PartialEq> PerHandle<T> {
             *first = x;
         } else {
             self.more.entry(h).or_insert_with(|| vec![*first]).push(x);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// The build's sort leaves every item in bucket order, and the same items.
+    #[test]
+    fn items_sorted_by_bucket_in_place() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        for len in [0, 1, 2, 17, 5000] {
+            let mut items: Vec<(u64, NodeIx)> =
+                (0..len).map(|i| (rng.random(), NodeIx::new(i))).collect();
+            let mut want = items.clone();
+            sort_by_bucket(&mut items, 16, |h| (h >> 60) as usize);
+            assert!(items.windows(2).all(|w| w[0].0 >> 60 <= w[1].0 >> 60));
+            items.sort_unstable();
+            want.sort_unstable();
+            assert_eq!(items, want);
+        }
+    }
+
+    /// ID-1, AD-5: built at once, a map answers as one built an insert at a time: every id
+    /// found, and of two nodes with the same id, the later.
+    #[test]
+    fn id_1_map_built_at_once_answers_as_one_built_an_insert_at_a_time() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+        // Node i carries ids[i]; a few ids are carried again by later nodes.
+        let mut ids: Vec<Guid> = (0..20_000).map(|_| Guid(rng.random())).collect();
+        for i in 0..200 {
+            let again = ids[i * 7];
+            ids.push(again);
+        }
+        let id_of = |n: NodeIx| ids.get(n.index()).copied();
+        let pairs = || (0..ids.len()).map(|i| (ids[i], NodeIx::new(i)));
+        for capacity in [0, 100, ids.len()] {
+            let built = IdMap::build(pairs(), capacity, id_of);
+            let mut one_by_one = IdMap::default();
+            for (id, n) in pairs() {
+                one_by_one.insert(id, n, id_of);
+            }
+            assert_eq!(built.len(), one_by_one.len());
+            for id in &ids {
+                assert_eq!(built.get(id, id_of), one_by_one.get(id, id_of));
+            }
+            assert_eq!(built.get(&ids[7], id_of), Some(NodeIx::new(20_001)));
+            assert_eq!(built.get(&Guid([0; 16]), id_of), None);
         }
     }
 }
