@@ -473,32 +473,39 @@ impl World {
     /// caller that knows its next operations, as the bench applies a generated tenant's a batch
     /// at a time. At a million users each of these reads would otherwise wait for memory. In
     /// stages, a few operations apart, each reading what the one before fetched: the text of the
-    /// handles `op` names (a create's new handle, an assignment's subject and manager), where
-    /// each is looked up, then for a manager (anywhere in the tenant, where the subject is the
-    /// next user) its handle's AD objects and its live AD object. A hint: nothing changes.
+    /// handles `op` names (a create's new handle, an assignment's subject and the targets of its
+    /// relations), where each is looked up, then for the targets (anywhere in the tenant, where
+    /// the subject is next to the one before) their handles' objects and their current object.
+    /// A hint: nothing changes.
     pub fn prefetch(&self, op: &Op, stage: Ahead) {
-        let (subject, manager) = match op {
-            Op::Create { handle, .. } => (handle, None),
-            Op::Assign { handle, rels, .. } => (handle, rels.manager.as_ref()),
+        let (subject, dir, rels) = match op {
+            Op::Create { handle, dir, .. } => (handle, *dir, None),
+            Op::Assign {
+                handle, dir, rels, ..
+            } => (handle, *dir, Some(rels)),
             _ => return,
         };
-        let names = std::iter::once(subject).chain(manager);
+        let targets = rels
+            .into_iter()
+            .flat_map(|r| r.groups.iter().chain(&r.owns).chain(&r.manager));
+        let per_handle = match dir {
+            Directory::Ad => &self.handles.ad,
+            Directory::Entra => &self.handles.entra,
+        };
+        let fetch = crate::model::valuemap::prefetch::<[u8]>;
         match stage {
-            Ahead::Names => names.for_each(|n| crate::model::valuemap::prefetch(n.as_bytes())),
-            Ahead::Slots => names.for_each(|n| self.handles.by_name.prefetch(n)),
-            Ahead::Handles => {
-                if let Some(h) = manager.and_then(|m| self.handles.get(m)) {
-                    self.handles.ad.prefetch(h);
-                }
-            }
-            Ahead::Objects => {
-                let objects = manager
-                    .and_then(|m| self.handles.get(m))
-                    .map(|h| self.handles.ad_objects(h));
-                if let Some(&n) = objects.and_then(<[NodeIx]>::first) {
-                    self.g.prefetch(n);
-                }
-            }
+            Ahead::Names => std::iter::once(subject)
+                .chain(targets)
+                .for_each(|n| fetch(n.as_bytes())),
+            Ahead::Slots => std::iter::once(subject)
+                .chain(targets)
+                .for_each(|n| self.handles.by_name.prefetch(n)),
+            Ahead::Handles => targets
+                .filter_map(|t| self.handles.get(t))
+                .for_each(|h| per_handle.prefetch(h)),
+            Ahead::Objects => targets
+                .filter_map(|t| per_handle.get(&self.handles.get(t)?)?.first())
+                .for_each(|&n| self.g.prefetch(n)),
         }
     }
 
