@@ -151,7 +151,7 @@ pub fn proxy_key(p: &str) -> Cow<'_, str> {
 #[derive(Clone, Debug, Default)]
 pub struct EntraIndex {
     /// Every Entra object ever created, by object id.
-    pub(crate) by_id: std::sync::OnceLock<IdMap>,
+    pub(crate) by_id: IdMap,
     /// Live holders of each kind of unique value; UPNs and proxies without case.
     upn: ValueMap<NoCase>,
     proxy: ValueMap<NoCase>,
@@ -305,11 +305,8 @@ impl World {
             errors: thin_vec::ThinVec::new(),
         };
         let n = self.g.add(Node::Entra(o));
-        let g = &self.g;
-        // Kept up to date once built; until then nothing reads it (see `entra_by_id`).
-        if let Some(ids) = self.entra_ix.by_id.get_mut() {
-            ids.insert(id, n, |x| g.entra(x).map(|o| o.id));
-        }
+        // Inserted with the others the operation adds, once it is done (see `entra_by_id`).
+        self.entra_ix.by_id.defer(&id, n);
         if let Some(o) = self.g.entra(n) {
             self.entra_ix.insert_live(n, &o.props);
         }
@@ -319,24 +316,23 @@ impl World {
 
     /// The Entra object with an object id (ID-1), live or not.
     ///
-    /// The index by object id is built by the first lookup, from every Entra object in the
-    /// order they were added, and kept up to date from then on: only a VDC restore looks
-    /// objects up by id, and an initial cycle that creates a million objects no longer waits
-    /// for memory at a random place in the table for each of them ([`IdMap::build`] builds it
-    /// front to back).
-    pub(crate) fn entra_by_id(&self, id: &Guid) -> Option<NodeIx> {
-        let id_of = |n| self.g.entra(n).map(|o: &EntraObject| o.id);
+    /// New objects' ids are inserted into the index together, once the operation that adds
+    /// them is done or before a lookup ([`World::flush_ids`]), front to back ([`IdMap::flush`]):
+    /// an initial cycle that creates a million objects no longer waits for memory at a random
+    /// place in the table for each of them.
+    pub(crate) fn entra_by_id(&mut self, id: &Guid) -> Option<NodeIx> {
+        self.flush_ids();
         self.entra_ix
             .by_id
-            .get_or_init(|| {
-                let objects = self
-                    .g
-                    .nodes()
-                    .filter_map(|n| Some((self.g.entra(n)?.id, n)));
-                // About one Entra object a handle, as `World::reserve` counts them.
-                IdMap::build(objects, self.handles.len(), id_of)
-            })
-            .get(id, id_of)
+            .get(id, |n| self.g.entra(n).map(|o: &EntraObject| o.id))
+    }
+
+    /// Inserts into the index by object id the ids of the objects added since the last flush.
+    pub(crate) fn flush_ids(&mut self) {
+        let g = &self.g;
+        self.entra_ix
+            .by_id
+            .flush(|n| g.entra(n).map(|o: &EntraObject| o.id));
     }
 
     /// Writes properties of a live object through the uniqueness index. A write whose value is

@@ -89,10 +89,10 @@ impl Ahead {
 /// found before it. Bulk operations name handles in the order they were created, at a steady
 /// step (a generated tenant's relations one user after the other, a mass deletion or a restore
 /// list of every tenth user), and a right guess, checked against `hashes` (read in order),
-/// saves a hash table lookup's two reads at random places in memory and the read of a name
-/// that is not the one looked for: 7% of a 1M-user bench run was those lookups. A wrong guess
-/// costs a comparison of two numbers. Atomic so that the world can still be read from several
-/// threads at once; a race only spoils a guess, which is always checked.
+/// saves a lookup in the table of names, a read at a random place in memory (two and the read
+/// of a name before the table held the names): 7% of a 1M-user bench run was those lookups. A
+/// wrong guess costs a comparison of two numbers. Atomic so that the world can still be read
+/// from several threads at once; a race only spoils a guess, which is always checked.
 #[derive(Debug, Default)]
 struct Finger {
     last: AtomicU32,
@@ -492,7 +492,7 @@ impl World {
             Directory::Ad => &self.handles.ad,
             Directory::Entra => &self.handles.entra,
         };
-        let fetch = crate::model::valuemap::prefetch::<[u8]>;
+        let fetch = crate::model::prefetch::<[u8]>;
         match stage {
             Ahead::Names => std::iter::once(subject)
                 .chain(targets)
@@ -597,6 +597,7 @@ impl World {
             Op::Settings(patch) => self.settings.apply(patch),
             Op::Wait(secs) => self.wait(*secs, &mut ev)?,
         }
+        self.flush_ids();
         self.check_invariants()?;
         Ok(ev.into_vec())
     }
@@ -654,6 +655,10 @@ impl World {
     pub fn reserve(&mut self, handles: usize, objects: usize, relations: usize) {
         self.handles.reserve(handles);
         self.g.reserve(objects, relations);
+        let g = &self.g;
+        self.entra_ix
+            .by_id
+            .reserve(handles, |x| g.entra(x).map(|o| o.id));
         self.entra_ix.reserve(handles);
     }
 

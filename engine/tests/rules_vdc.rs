@@ -815,8 +815,9 @@ fn vdc_4_keep_relationships_restores_every_relation_kind_to_existing_targets() {
 }
 
 /// VDC-4 (and VDC-2's stage 1, ID-1): a restore finds objects by object id through an index
-/// built by the first lookup. Objects created after that lookup (a group, a manager, the
-/// re-created user itself, with a new id) are found by the next session as well.
+/// whose new ids are inserted together after each operation. Objects created after a first
+/// session (a group, a manager, the re-created user itself, with a new id) are found by the
+/// next session as well.
 #[test]
 fn vdc_4_restore_finds_by_id_objects_created_after_an_earlier_restore() {
     let mut w = cloud_world();

@@ -540,8 +540,8 @@ impl DirGraph {
     /// relations start, just after it (see [`World::prefetch`](crate::World::prefetch)).
     pub fn prefetch(&self, n: NodeIx) {
         if let Some(x) = self.g.node_weight(n) {
-            super::valuemap::prefetch(x);
-            super::valuemap::prefetch(std::ptr::from_ref(x).wrapping_add(1));
+            super::prefetch(x);
+            super::prefetch(std::ptr::from_ref(x).wrapping_add(1));
         }
     }
 
@@ -748,7 +748,7 @@ impl DirGraph {
     /// Has the processor fetch where [`DirGraph::joined_entra`] reads `ad`'s join.
     pub fn prefetch_joined(&self, ad: NodeIx) {
         if let Some(to) = self.joined.0.get(ad.index()) {
-            super::valuemap::prefetch(to);
+            super::prefetch(to);
         }
     }
 

@@ -9,8 +9,17 @@ use rustc_hash::FxBuildHasher;
 use super::graph::{HandleId, NodeIx};
 use super::ids::Guid;
 
+/// Id → node. Ids are mapped one at a time ([`IdMap::insert`]) or many at once
+/// ([`IdMap::defer`], then [`IdMap::flush`]), which inserts them in about the order of their
+/// places in the table (sorted in place by the top 12 bits of their place), so that it walks
+/// the table from front to back: inserted one at a time, a million new ids each wait for
+/// memory at a random place in a table larger than the cache.
 #[derive(Clone, Debug, Default)]
-pub struct IdMap(hashbrown::HashTable<NodeIx>);
+pub struct IdMap {
+    table: hashbrown::HashTable<NodeIx>,
+    /// Mapped by [`IdMap::defer`] and not in the table yet: the hash of the id, the node.
+    pending: Vec<(u64, NodeIx)>,
+}
 
 fn hash(id: &Guid) -> u64 {
     FxBuildHasher.hash_one(id)
@@ -22,30 +31,70 @@ fn rehash(id_of: impl Fn(NodeIx) -> Option<Guid>) -> impl Fn(&NodeIx) -> u64 {
 }
 
 impl IdMap {
-    /// The node carrying `id`; `id_of` reads a node's id.
+    /// The node carrying `id`; `id_of` reads a node's id. Ids deferred and not flushed yet are
+    /// looked for one by one (their owner flushes them before it looks ids up).
     pub fn get(&self, id: &Guid, id_of: impl Fn(NodeIx) -> Option<Guid>) -> Option<NodeIx> {
-        self.0
-            .find(hash(id), |n| id_of(*n).as_ref() == Some(id))
-            .copied()
+        let h = hash(id);
+        let deferred = self
+            .pending
+            .iter()
+            .filter(|(ph, n)| *ph == h && id_of(*n).as_ref() == Some(id))
+            .map(|(_, n)| *n)
+            .max();
+        let mapped = self
+            .table
+            .find(h, |n| id_of(*n).as_ref() == Some(id))
+            .copied();
+        mapped.max(deferred)
     }
 
     /// Maps `id` to `n`, which carries it (replacing the node it was mapped to).
     pub fn insert(&mut self, id: Guid, n: NodeIx, id_of: impl Fn(NodeIx) -> Option<Guid>) {
         let h = hash(&id);
-        match self.0.find_mut(h, |x| id_of(*x) == Some(id)) {
+        match self.table.find_mut(h, |x| id_of(*x) == Some(id)) {
             Some(slot) => *slot = n,
             None => {
-                self.0.insert_unique(h, n, rehash(&id_of));
+                self.table.insert_unique(h, n, rehash(&id_of));
             }
         }
     }
 
-    /// A map of `pairs`, of two nodes with the same id the one added later (the higher index)
-    /// winning, as inserting them one by one in node order makes it; `id_of` reads a node's id.
-    /// The pairs are inserted in about the order of their places in the table (sorted in place
-    /// by the top 12 bits of their place), so that building it walks the table from front to
-    /// back: inserted in node order, a million ids each wait for memory at a random place in a
-    /// table larger than the cache.
+    /// Maps `id` to `n`, which carries it, at the next [`IdMap::flush`]: of two nodes with the
+    /// same id, the one added later (the higher index) wins, as inserting them one by one in
+    /// node order makes it.
+    pub fn defer(&mut self, id: &Guid, n: NodeIx) {
+        self.pending.push((hash(id), n));
+    }
+
+    /// Inserts the ids deferred since the last flush, front to back.
+    pub fn flush(&mut self, id_of: impl Fn(NodeIx) -> Option<Guid>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        self.reserve(pending.len(), &id_of);
+        // hashbrown's capacity is 7/8 of its slots, and a hash's place starts at its low bits.
+        let slots = (self.table.capacity() / 7 * 8).max(1);
+        let place_bits = slots.trailing_zeros().min(12);
+        // A few ids (a restore session flushes each re-created object's before its next
+        // lookup) are inserted as they come: sorting them would cost the 4,096 buckets.
+        if pending.len() >= 1 << place_bits {
+            let shift = slots.trailing_zeros() - place_bits;
+            sort_by_bucket(&mut pending, 1 << place_bits, |h| {
+                ((h & (slots as u64 - 1)) >> shift) as usize
+            });
+        }
+        for (h, n) in pending {
+            match self.table.find_mut(h, |x| id_of(*x) == id_of(n)) {
+                Some(slot) => *slot = (*slot).max(n),
+                None => {
+                    self.table.insert_unique(h, n, rehash(&id_of));
+                }
+            }
+        }
+    }
+
+    /// A map of `pairs` (see [`IdMap::defer`]) with room for `capacity` ids.
     pub fn build(
         pairs: impl Iterator<Item = (Guid, NodeIx)>,
         capacity: usize,
@@ -53,38 +102,24 @@ impl IdMap {
     ) -> IdMap {
         let mut map = IdMap::default();
         map.reserve(capacity, &id_of);
-        let mut hashed: Vec<(u64, NodeIx)> = pairs.map(|(id, n)| (hash(&id), n)).collect();
-        if hashed.len() > map.0.capacity() {
-            map.reserve(hashed.len(), &id_of);
+        for (id, n) in pairs {
+            map.defer(&id, n);
         }
-        // hashbrown's capacity is 7/8 of its slots, and a hash's place starts at its low bits.
-        let slots = (map.0.capacity() / 7 * 8).max(1);
-        let place_bits = slots.trailing_zeros();
-        let shift = place_bits.saturating_sub(12);
-        sort_by_bucket(&mut hashed, 1 << place_bits.min(12), |h| {
-            ((h & (slots as u64 - 1)) >> shift) as usize
-        });
-        for (h, n) in hashed {
-            match map.0.find_mut(h, |x| id_of(*x) == id_of(n)) {
-                Some(slot) => *slot = (*slot).max(n),
-                None => {
-                    map.0.insert_unique(h, n, rehash(&id_of));
-                }
-            }
-        }
+        map.flush(id_of);
         map
     }
 
     pub fn reserve(&mut self, additional: usize, id_of: impl Fn(NodeIx) -> Option<Guid>) {
-        self.0.reserve(additional, rehash(id_of));
+        self.table.reserve(additional, rehash(id_of));
     }
 
+    /// The ids in the table (deferred ones count once flushed).
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.table.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.table.is_empty()
     }
 }
 
@@ -169,7 +204,7 @@ impl<T: Copy + PartialEq> PerHandle<T> {
     /// Has the processor fetch the first entry of `h` (see [`World::prefetch`](crate::World::prefetch)).
     pub fn prefetch(&self, h: HandleId) {
         if let Some(first) = self.first.get(h.0 as usize) {
-            super::valuemap::prefetch(first);
+            super::prefetch(first);
         }
     }
 
@@ -223,7 +258,8 @@ mod tests {
     }
 
     /// ID-1, AD-5: built at once, a map answers as one built an insert at a time: every id
-    /// found, and of two nodes with the same id, the later.
+    /// found, and of two nodes with the same id, the later; and so does one with ids deferred
+    /// and not flushed.
     #[test]
     fn id_1_map_built_at_once_answers_as_one_built_an_insert_at_a_time() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
@@ -247,6 +283,35 @@ mod tests {
             }
             assert_eq!(built.get(&ids[7], id_of), Some(NodeIx::new(20_001)));
             assert_eq!(built.get(&Guid([0; 16]), id_of), None);
+        }
+        // Deferred and not flushed yet, half of them: found all the same.
+        let mut half = IdMap::default();
+        for (id, n) in pairs() {
+            if n.index() % 2 == 0 {
+                half.insert(id, n, id_of);
+            } else {
+                half.defer(&id, n);
+            }
+        }
+        let check = |map: &IdMap| {
+            for (i, id) in ids.iter().enumerate().step_by(13) {
+                let want = (0..ids.len()).rev().find(|j| ids[*j] == *id).unwrap();
+                assert!(want >= i);
+                assert_eq!(map.get(id, id_of), Some(NodeIx::new(want)));
+            }
+        };
+        check(&half);
+        // Flushed: many at once (sorted), then a few (inserted as they come).
+        half.flush(id_of);
+        check(&half);
+        let more: Vec<Guid> = (0..3).map(|_| Guid(rng.random())).collect();
+        let more_of = |n: NodeIx| id_of(n).or_else(|| more.get(n.index() - ids.len()).copied());
+        for (i, id) in more.iter().enumerate() {
+            half.defer(id, NodeIx::new(ids.len() + i));
+        }
+        half.flush(more_of);
+        for (i, id) in more.iter().enumerate() {
+            assert_eq!(half.get(id, more_of), Some(NodeIx::new(ids.len() + i)));
         }
     }
 }

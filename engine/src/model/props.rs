@@ -295,7 +295,7 @@ impl<K: PropKey> PropMap<K> {
     /// Has the processor fetch the start of the values, without waiting for it (see
     /// [`World::prefetch`](crate::World::prefetch)).
     pub fn prefetch(&self) {
-        super::valuemap::prefetch(self.vals.ptr());
+        super::prefetch(self.vals.ptr());
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (K, &Value)> {

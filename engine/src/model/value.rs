@@ -6,8 +6,9 @@
 //! The kind is kept in the two low bits of the word, which the pointers leave free: a text is
 //! an [`ArcStr`](arcstr::ArcStr) (aligned to 8 bytes, held as [`Str::into_raw`] gives it, tag
 //! 0), a list a [`triomphe::ThinArc`] of texts, its count, length and items in one allocation
-//! (aligned to 8, tag 1), a boolean no pointer at all (tag 2, the value in bit 2). This is the
-//! engine's only unsafe code; [`Value::view`] is how the rest of it reads a value.
+//! (aligned to 8, tag 1), a boolean no pointer at all (tag 2, the value in bit 2). With
+//! [`prefetch`](super::prefetch), the engine's only unsafe code; [`Value::view`] is how the rest
+//! of it reads a value.
 
 use std::ffi::c_void;
 use std::fmt;

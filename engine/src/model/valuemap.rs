@@ -2,21 +2,24 @@
 //! under the handles, name → handle.
 //!
 //! Open addressing with linear probing, at most half full, one slot of 16 bytes a value (the
-//! value's shared text, the low 32 bits of its hash, the node or handle). A lookup reads one run of
-//! neighbouring slots, mostly one cache line, where a `hashbrown` table reads its control bytes
-//! and then its slot, two places in memory: at a million users these tables are far larger than
-//! the cache, and every UPN, proxy address and immutableId of a synced user is looked up when
-//! it is exported and again when INV-1 is checked, as is every handle named by an operation. A lookup's line can also be fetched ahead of
-//! it ([`ValueMap::prefetch`]) while the work before it is done.
+//! value's shared text, the low 32 bits of its hash, the node or handle). A lookup reads one
+//! run of neighbouring slots, mostly one cache line, where a `hashbrown` table reads its control
+//! bytes and then its slot, two places in memory: at a million users these tables are far
+//! larger than the cache, and every UPN, proxy address and immutableId of a synced user is
+//! looked up when it is exported and again when INV-1 is checked, as is every handle an
+//! operation names. A lookup's line can also be fetched ahead of it ([`ValueMap::prefetch`])
+//! while the work before it is done.
 //!
-//! The slot's 32 bits of hash place it (their low bits are its home slot) and screen the
-//! comparison of texts, so that neither a lookup of a value that is not there, nor growing, nor
-//! a removal's shifting of the slots after it reads a value's text.
+//! The slot's 32 bits of hash place it (their low bits are its home slot, so a table has at
+//! most 2^32 slots) and screen the comparison of texts, so that neither a lookup of a value
+//! that is not there, nor growing, nor a removal's shifting of the slots after it reads a
+//! value's text.
 
 use std::fmt;
 use std::marker::PhantomData;
 
 use super::graph::NodeIx;
+use super::prefetch;
 use super::props::Str;
 
 /// How a table's values compare: the hash and the equality must agree.
@@ -258,20 +261,6 @@ impl<C: Compare, V: Copy + Default> ValueMap<C, V> {
         Some(node)
     }
 }
-
-/// Asks the processor to fetch the cache line at `x`, without waiting for it: for a read of it a
-/// little later, while other work is done. `x` need not point at anything. The only unsafe code outside
-/// [`super::value`].
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn prefetch<T: ?Sized>(x: *const T) {
-    use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-    // SAFETY: a prefetch is a hint: it reads nothing the program sees and never faults, at any
-    // address; and every x86-64 processor has SSE, the feature the intrinsic asks for.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(x.cast()) }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-pub(crate) fn prefetch<T: ?Sized>(_: *const T) {}
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
