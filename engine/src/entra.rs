@@ -107,7 +107,7 @@ impl Compare for NoCase {
 }
 
 /// The unique values of an object's properties, as written: UPN and proxies compare without
-/// case (see [`NoCase`]).
+/// case (see `NoCase`).
 pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]> {
     let mut v = SmallVec::new();
     if let Some(u) = props.str(EntraProp::UserPrincipalName) {

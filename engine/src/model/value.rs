@@ -7,7 +7,7 @@
 //! an [`ArcStr`](arcstr::ArcStr) (aligned to 8 bytes, held as [`Str::into_raw`] gives it, tag
 //! 0), a list a [`triomphe::ThinArc`] of texts, its count, length and items in one allocation
 //! (aligned to 8, tag 1), a boolean no pointer at all (tag 2, the value in bit 2). With
-//! [`prefetch`](super::prefetch), the engine's only unsafe code; [`Value::view`] is how the rest
+//! `model::prefetch`, the engine's only unsafe code; [`Value::view`] is how the rest
 //! of it reads a value.
 
 use std::ffi::c_void;
