@@ -512,13 +512,10 @@ impl World {
     /// mS-DS-ConsistencyGuid gets the objectGUID written into it first.
     fn anchor(&mut self, n: NodeIx, ev: &mut Events) -> Option<Guid> {
         let o = self.g.ad(n)?;
-        if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
-            return Some(o.guid);
+        let (guid, to_write) = self.anchor_of(o);
+        if !to_write {
+            return Some(guid);
         }
-        if let Some(cg) = o.consistency_guid() {
-            return Some(cg);
-        }
-        let guid = o.guid;
         let name = self.event_name_of(o.handle, ev);
         if let Some(o) = self.g.ad_mut(n) {
             o.attrs.write_owner_guid_as_consistency_guid();
@@ -532,6 +529,18 @@ impl World {
         Some(guid)
     }
 
+    /// The anchor of an AD object (SYNC-1) and whether its objectGUID, the anchor, is still to be
+    /// written into an empty mS-DS-ConsistencyGuid ([`World::anchor`] writes it).
+    fn anchor_of(&self, o: &AdObject) -> (Guid, bool) {
+        if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
+            return (o.guid, false);
+        }
+        match o.consistency_guid() {
+            Some(cg) => (cg, false),
+            None => (o.guid, true),
+        }
+    }
+
     /// Has the processor fetch where an add of `n` will first look values up in the uniqueness
     /// index, without waiting for it: its anchor's immutableId for the hard match (SYNC-3), its
     /// primary SMTP address and UPN for the soft match (SYNC-5). At a million users each of
@@ -539,13 +548,7 @@ impl World {
     /// costs a fetch for nothing.
     fn prefetch_add(&self, n: NodeIx) {
         let Some(o) = self.g.ad(n) else { return };
-        let anchor =
-            if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
-                o.guid
-            } else {
-                o.consistency_guid().unwrap_or(o.guid)
-            };
-        if let Some(imm) = crate::model::ids::immutable_id_text(anchor) {
+        if let Some(imm) = crate::model::ids::immutable_id_text(self.anchor_of(o).0) {
             self.entra_ix.prefetch(Unique::ImmutableId, &imm);
         }
         match o.attrs.value(AdAttr::ProxyAddresses).map(Value::as_list) {
