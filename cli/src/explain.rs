@@ -151,7 +151,8 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
     out
 }
 
-/// `hysim explain FILE`: exit 0 when every check passed, 1 when one failed, 2 on an input error.
+/// `hysim explain FILE`: exit 0 when every check passed, 1 when one failed, 2 on an input error,
+/// 3 on an engine defect.
 pub fn command(file: &Path) -> u8 {
     let s = match scenario::load(file) {
         Ok(s) => s,
@@ -162,10 +163,7 @@ pub fn command(file: &Path) -> u8 {
     };
     let (report, world) = match scenario::run::run_until(&s, None) {
         Ok(r) => r,
-        Err(e) => {
-            crate::report_errors(&[e.0]);
-            return EXIT_INPUT_ERROR;
-        }
+        Err(e) => return crate::report_stopped(&[e]),
     };
     let verdict = world.verdict();
     let text = render(&s, &report, verdict.as_ref(), Style::detect());

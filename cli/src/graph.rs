@@ -13,7 +13,7 @@ use std::path::Path;
 use clap::ValueEnum;
 use hysim_engine::World;
 use hysim_engine::model::{AdState, DirGraph, EntraState, GroupType, Kind, Node, NodeIx, Rel};
-use hysim_engine::scenario::{self, InputError, Scenario};
+use hysim_engine::scenario::{self, InputError, RunError, Scenario};
 
 use crate::{EXIT_INPUT_ERROR, EXIT_OK};
 
@@ -391,11 +391,7 @@ pub fn dot(w: &World, caption: &str) -> String {
 }
 
 /// Runs the scenario to step `after` and draws the world.
-pub fn render(
-    s: &Scenario,
-    after: Option<usize>,
-    format: GraphFormat,
-) -> Result<String, InputError> {
+pub fn render(s: &Scenario, after: Option<usize>, format: GraphFormat) -> Result<String, RunError> {
     let total = s.steps.len();
     let error = |message: String| InputError {
         file: s.file.clone(),
@@ -407,13 +403,13 @@ pub fn render(
     if let Some(n) = after
         && n > total
     {
-        return Err(error(format!(
+        return Err(RunError::Input(error(format!(
             "--after {n} is out of range: the scenario has {total} step{} (use 0 for the world before step 1, up to {total})",
             if total == 1 { "" } else { "s" }
-        )));
+        ))));
     }
     let n = after.unwrap_or(total);
-    let (_, world) = scenario::run::run_until(s, Some(n)).map_err(|e| e.0)?;
+    let (_, world) = scenario::run::run_until(s, Some(n))?;
     let step = match n.checked_sub(1).and_then(|i| s.steps.get(i)) {
         Some(step) => format!("after step {n} of {total}: {}", step.text),
         None => format!("the world before step 1 (of {total})"),
@@ -425,7 +421,8 @@ pub fn render(
     })
 }
 
-/// `hysim graph FILE [--after N] [--format mermaid|dot]`: exit 0, or 2 on an input error.
+/// `hysim graph FILE [--after N] [--format mermaid|dot]`: exit 0, 2 on an input error, 3 on an
+/// engine defect.
 pub fn command(file: &Path, after: Option<usize>, format: GraphFormat) -> u8 {
     let s = match scenario::load(file) {
         Ok(s) => s,
@@ -441,9 +438,6 @@ pub fn command(file: &Path, after: Option<usize>, format: GraphFormat) -> u8 {
             let _ = out.write_all(text.as_bytes());
             EXIT_OK
         }
-        Err(e) => {
-            crate::report_errors(&[e]);
-            EXIT_INPUT_ERROR
-        }
+        Err(e) => crate::report_stopped(&[e]),
     }
 }

@@ -34,6 +34,8 @@ const EXIT_OK: u8 = 0;
 const EXIT_CHECK_FAILED: u8 = 1;
 /// An input error: a file could not be read, parsed or validated.
 const EXIT_INPUT_ERROR: u8 = 2;
+/// An engine defect: an invariant broke while a scenario ran. Never an outcome of a scenario.
+const EXIT_ENGINE_DEFECT: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -205,6 +207,25 @@ fn main() -> ExitCode {
     })
 }
 
+/// Reports a run that stopped, and returns its exit code: 3 for an engine defect (with a request
+/// for a bug report naming the file), 2 for an input error found while running.
+fn report_stopped(stopped: &[scenario::RunError]) -> u8 {
+    let mut err = std::io::stderr().lock();
+    let mut code = EXIT_INPUT_ERROR;
+    for e in stopped {
+        let _ = writeln!(err, "error: {e}");
+        if e.is_defect() {
+            code = EXIT_ENGINE_DEFECT;
+            let _ = writeln!(
+                err,
+                "hysim stopped on a defect of its own: please report it, with the scenario file {}",
+                e.error().file
+            );
+        }
+    }
+    code
+}
+
 fn report_errors(errors: &[InputError]) {
     let mut err = std::io::stderr().lock();
     for e in errors {
@@ -279,7 +300,7 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
     };
     let mut reports = Vec::new();
     let mut verdicts = Vec::new();
-    let mut errors = Vec::new();
+    let mut stopped = Vec::new();
     for s in &scenarios {
         // A bar for a run that lasts: none for the bundled scenarios, a few milliseconds each.
         let name = std::path::Path::new(&s.file)
@@ -298,11 +319,12 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
                         .flatten(),
                 );
             }
-            Err(e) => errors.push(e.0),
+            Err(e) => stopped.push(e),
         }
     }
+    let errors: Vec<InputError> = stopped.iter().map(|e| e.error().clone()).collect();
     let report = Report {
-        passed: reports.iter().all(|r| r.passed) && errors.is_empty(),
+        passed: reports.iter().all(|r| r.passed) && stopped.is_empty(),
         scenarios: reports,
     };
     let mut out = std::io::stdout().lock();
@@ -320,12 +342,42 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
         }
     }
     drop(out);
-    if !errors.is_empty() {
-        report_errors(&errors);
-        EXIT_INPUT_ERROR
+    if !stopped.is_empty() {
+        report_stopped(&stopped)
     } else if report.passed {
         EXIT_OK
     } else {
         EXIT_CHECK_FAILED
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stopped(defect: bool) -> scenario::RunError {
+        let e = InputError {
+            file: "x.yaml".into(),
+            line: None,
+            column: None,
+            path: Some("steps[0]".into()),
+            message: "m".into(),
+        };
+        if defect {
+            scenario::RunError::Defect(e)
+        } else {
+            scenario::RunError::Input(e)
+        }
+    }
+
+    /// A broken invariant is a defect of hysim (exit 3), whatever input errors stopped other
+    /// files; an input error found while running stays exit 2.
+    #[test]
+    fn inv_a_broken_invariant_exits_3_an_input_error_2() {
+        assert_eq!(report_stopped(&[stopped(false)]), EXIT_INPUT_ERROR);
+        assert_eq!(
+            report_stopped(&[stopped(false), stopped(true)]),
+            EXIT_ENGINE_DEFECT
+        );
     }
 }

@@ -16,26 +16,42 @@ use crate::report::{Check, ScenarioReport, StepReport};
 use crate::sync::Export;
 use crate::world::{EngineError, Progress, World};
 
-/// Why a run stopped: an input error found while running (e.g. an ambiguous handle) or an engine
-/// defect (a broken invariant).
+/// Why a run stopped.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct RunError(pub InputError);
+pub enum RunError {
+    /// Something the scenario asks that the engine cannot carry out as asked, found while
+    /// running (a step on an ambiguous handle): an input error.
+    #[error("{0}")]
+    Input(InputError),
+    /// A broken invariant: a defect of hysim, never an outcome of the scenario.
+    #[error("{0} (this is a defect of hysim, not of the scenario)")]
+    Defect(InputError),
+}
+
+impl RunError {
+    /// Where the run stopped and why.
+    pub fn error(&self) -> &InputError {
+        match self {
+            RunError::Input(e) | RunError::Defect(e) => e,
+        }
+    }
+    pub fn is_defect(&self) -> bool {
+        matches!(self, RunError::Defect(_))
+    }
+}
 
 fn stop(s: &Scenario, path: &str, e: EngineError) -> RunError {
-    let message = match &e {
-        EngineError::Invariant { .. } => {
-            format!("{e} (this is a defect of hysim, not of the scenario)")
-        }
-        _ => e.to_string(),
-    };
-    RunError(InputError {
+    let error = InputError {
         file: s.file.clone(),
         line: None,
         column: None,
         path: Some(path.to_string()),
-        message,
-    })
+        message: e.to_string(),
+    };
+    match e {
+        EngineError::Invariant { .. } => RunError::Defect(error),
+        _ => RunError::Input(error),
+    }
 }
 
 /// Builds the world of a scenario (SCENARIO_FORMAT.md 1.2) and returns it with the events.
@@ -415,4 +431,29 @@ pub fn evaluate(w: &World, e: &Expect, step: Option<usize>) -> Vec<Check> {
         }
     }
     c.out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod stop_tests {
+    use super::*;
+
+    /// INV-4: the clock going back is a broken invariant, which stops the run as a defect of the
+    /// engine, not as an input error.
+    #[test]
+    fn inv_4_a_broken_invariant_stops_the_run_as_a_defect() {
+        let s = super::super::parse(
+            "x.yaml",
+            "x",
+            b"title: t\nworld: {ad: {domain: contoso.com}}\nsteps: [sync]\n",
+        )
+        .unwrap();
+        let mut w = World::new(s.settings.clone(), s.names.clone(), s.start);
+        let e = w.apply(&crate::Op::Wait(-1)).unwrap_err();
+        let stopped = stop(&s, "steps[0]", e);
+        assert!(stopped.is_defect(), "{stopped}");
+        assert!(stopped.to_string().contains("defect of hysim"), "{stopped}");
+        let e = EngineError::UnknownHandle("x".into());
+        assert!(!stop(&s, "steps[0]", e).is_defect());
+    }
 }
