@@ -222,7 +222,7 @@ pub fn bench(
         kind: hysim_engine::Kind::User,
         handle: one,
         set: vec![(
-            hysim_engine::model::AdAttr::Department,
+            hysim_engine::store::AdAttr::Department,
             Some(hysim_engine::Value::text("Changed")),
         )],
     })

@@ -12,8 +12,9 @@ use std::path::Path;
 
 use clap::ValueEnum;
 use hysim_engine::World;
-use hysim_engine::model::{AdState, DirGraph, EntraState, GroupType, Kind, Node, NodeIx, Rel};
 use hysim_engine::scenario::{self, InputError, RunError, Scenario};
+use hysim_engine::store::{AdState, DirGraph, EntraState, GroupType, Kind, Node, NodeIx, Rel};
+use hysim_engine::sync::ErrorCode;
 
 use crate::{EXIT_INPUT_ERROR, EXIT_OK};
 
@@ -130,7 +131,11 @@ fn item(w: &World, ix: NodeIx) -> Option<Item> {
                 format!("id {}", o.id.short()),
             ];
             if !o.errors.is_empty() {
-                let codes: Vec<&str> = o.errors.iter().map(|e| e.code.name()).collect();
+                let codes: Vec<&str> = o
+                    .errors
+                    .iter()
+                    .map(|e| ErrorCode::of_recorded(e).name())
+                    .collect();
                 lines.push(codes.join(", "));
             }
             lines.extend(state.map(str::to_string));

@@ -10,8 +10,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hysim_engine::generate::{Incident, Tenant};
-use hysim_engine::model::AdAttr;
-use hysim_engine::model::props::Str;
+use hysim_engine::store::AdAttr;
+use hysim_engine::store::propmap::Str;
 use hysim_engine::{
     CycleKind, Directory, Existing, Kind, Names, NewObject, Op, RelationSet, Settings, Value, World,
 };

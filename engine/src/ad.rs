@@ -1,9 +1,9 @@
 //! On-premises Active Directory: objects and OUs (AD-1, AD-6), the Recycle Bin and tombstones
 //! (AD-2, AD-3) and native undelete (AD-4).
 
-use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
+use crate::store::*;
 use crate::world::{EngineError, NewObject, RelationSet, Result, World};
 
 /// The attributes a tombstone or recycled object keeps (AD-3): objectGUID and objectSid are
@@ -33,7 +33,7 @@ impl World {
     /// they were added (so a later object with the same GUID wins, as it does when the index
     /// is kept from the start), and kept up to date from then on: only a VEAD restore looks
     /// objects up by GUID, and a tenant built without one never pays for a million inserts at
-    /// random places in a table ([`IdMap::build`](crate::model::idmap::IdMap::build) builds it
+    /// random places in a table ([`IdMap::build`](crate::store::idmap::IdMap::build) builds it
     /// front to back).
     pub(crate) fn ad_by_guid(&self, guid: Guid) -> Option<NodeIx> {
         let guid_of = |n| self.g.ad(n).map(|o: &AdObject| o.guid);
@@ -41,16 +41,16 @@ impl World {
             .get_or_init(|| {
                 let objects = self.g.nodes().filter_map(|n| Some((self.g.ad(n)?.guid, n)));
                 // About one AD object a handle, as `World::reserve` counts them.
-                crate::model::idmap::IdMap::build(objects, self.handles.len(), guid_of)
+                crate::store::idmap::IdMap::build(objects, self.handles.len(), guid_of)
             })
             .get(&guid, guid_of)
             .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
     }
 
     /// The distinguished name of an AD object, e.g. `CN=Alice Jones,OU=Staff,DC=contoso,DC=com`.
-    pub fn distinguished_name(&self, o: &AdObject) -> props::Str {
+    pub fn distinguished_name(&self, o: &AdObject) -> Str {
         let cn = o.attrs.text(AdAttr::Cn).or(o.sam()).unwrap_or("?");
-        props::concat(&["CN=", cn, ",OU=", &o.ou, &self.names.dn_suffix])
+        crate::store::concat(&["CN=", cn, ",OU=", &o.ou, &self.names.dn_suffix])
     }
 
     fn ad_live_of(&self, h: HandleId) -> Option<NodeIx> {
@@ -132,7 +132,7 @@ impl World {
                     {
                         mail.clone()
                     }
-                    _ => Value::from(props::concat(&[name, "@", domain])),
+                    _ => Value::from(crate::store::concat(&[name, "@", domain])),
                 };
                 defaults.push((AdAttr::UserPrincipalName, Some(upn)));
             }

@@ -10,9 +10,9 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use smallvec::{SmallVec, smallvec};
 
-use crate::model::props::{Str, concat};
-use crate::model::{AdAttr, Value};
 use crate::settings::Settings;
+use crate::store::propmap::{Str, concat};
+use crate::store::{AdAttr, Value};
 use crate::sync::CycleKind;
 use crate::vdc::Existing;
 use crate::world::{Names, NewObject, Op, RelationSet, World};

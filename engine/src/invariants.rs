@@ -1,8 +1,8 @@
 //! The invariants of BEHAVIOUR.md section 8, as named properties checked after every operation.
 //! A broken invariant is a defect of the engine: the run stops with an error.
 
-use crate::model::*;
 use crate::rules::RuleId;
+use crate::store::*;
 use crate::world::{EngineError, Result, World};
 
 fn broken(rule: RuleId, message: String) -> EngineError {
@@ -115,7 +115,7 @@ fn check_links(w: &World, links: &[(NodeIx, NodeIx, Rel)], links_may_be_gone: bo
         // The relations are in order of their first end; their second (a manager, a group) is
         // anywhere.
         if let Some(next) = links.get(i + AHEAD).and_then(|&(_, to, _)| w.g.node(to)) {
-            crate::model::prefetch(next);
+            crate::store::prefetch(next);
         }
         // A relation added, then removed again by the same operation, has no ends to check.
         if !links_may_be_gone || w.g.has(a, b, rel) {

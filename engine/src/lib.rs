@@ -4,24 +4,25 @@
 //! comment. Nothing here prints.
 
 pub mod ad;
+pub mod catalogue;
 pub mod entra;
 pub mod generate;
 mod invariants;
-pub mod model;
 pub mod query;
 pub mod report;
 pub mod rules;
 pub mod scenario;
 pub mod settings;
+pub mod store;
 pub mod sync;
 pub mod vdc;
 pub mod vead;
 pub mod world;
 
-pub use model::{Directory, GroupType, Kind, Value};
 pub use report::{Event, EventKind};
 pub use rules::RuleId;
 pub use settings::{Settings, SettingsPatch, SourceAnchor};
+pub use store::{Directory, GroupType, Kind, Value};
 pub use sync::CycleKind;
 pub use vdc::{Existing, Status};
 pub use world::{Ahead, EngineError, Names, NewObject, Op, Progress, RelationSet, World};

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::model::*;
+use crate::store::*;
 use crate::vdc::Linked;
 use crate::world::{Result, World};
 

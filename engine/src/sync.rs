@@ -7,13 +7,13 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::{Source, USER_PROPS};
 use crate::entra::{Unique, proxy_key};
-use crate::model::props::Str;
-use crate::model::props::USER_PROPS;
-use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
 use crate::settings::{SoftMatchConflict, SourceAnchor};
+use crate::store::propmap::Str;
+use crate::store::*;
 use crate::world::World;
 use thin_vec::ThinVec;
 
@@ -42,6 +42,54 @@ impl Export {
             Export::Completed => "completed",
             Export::StoppedDeletionThresholdExceeded => "stopped-deletion-threshold-exceeded",
         }
+    }
+}
+
+/// The error codes of Entra Connect, named as Microsoft names them.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
+pub enum ErrorCode {
+    InvalidHardMatch,
+    InvalidSoftMatch,
+    AttributeValueMustBeUnique,
+    QuarantinedAttributeValueMustBeUnique,
+    ExistingAdminRoleConflict,
+}
+
+impl ErrorCode {
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::InvalidHardMatch,
+        ErrorCode::InvalidSoftMatch,
+        ErrorCode::AttributeValueMustBeUnique,
+        ErrorCode::QuarantinedAttributeValueMustBeUnique,
+        ErrorCode::ExistingAdminRoleConflict,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidHardMatch => "InvalidHardMatch",
+            ErrorCode::InvalidSoftMatch => "InvalidSoftMatch",
+            ErrorCode::AttributeValueMustBeUnique => "AttributeValueMustBeUnique",
+            ErrorCode::QuarantinedAttributeValueMustBeUnique => {
+                "QuarantinedAttributeValueMustBeUnique"
+            }
+            ErrorCode::ExistingAdminRoleConflict => "ExistingAdminRoleConflict",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<ErrorCode> {
+        Self::ALL.iter().copied().find(|c| c.name() == s)
+    }
+}
+
+impl ErrorCode {
+    /// The code Entra Connect reports for a conflict recorded on an object: every one is a
+    /// quarantined value (SYNC-9).
+    pub fn of_recorded(_: &ProvisioningError) -> ErrorCode {
+        ErrorCode::QuarantinedAttributeValueMustBeUnique
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -548,7 +596,7 @@ impl World {
     /// costs a fetch for nothing.
     fn prefetch_add(&self, n: NodeIx) {
         let Some(o) = self.g.ad(n) else { return };
-        if let Some(imm) = crate::model::ids::immutable_id_text(self.anchor_of(o).0) {
+        if let Some(imm) = crate::store::ids::immutable_id_text(self.anchor_of(o).0) {
             self.entra_ix.prefetch(Unique::ImmutableId, &imm);
         }
         match o.attrs.value(AdAttr::ProxyAddresses).map(Value::as_list) {
@@ -716,7 +764,7 @@ impl World {
                 }
                 let id = o.id;
                 let shown = || {
-                    let folded = crate::entra::fold(&value);
+                    let folded = crate::store::valuemap::fold(&value);
                     folded.trim_start_matches("smtp:").to_string()
                 };
                 if let Some(other) = o.immutable_id() {
@@ -882,7 +930,7 @@ impl World {
             _ => o
                 .attrs
                 .text(AdAttr::Mail)
-                .map(|m| Value::from_iter([crate::model::props::concat(&["SMTP:", m])])),
+                .map(|m| Value::from_iter([crate::store::propmap::concat(&["SMTP:", m])])),
         }
     }
 
@@ -1069,18 +1117,19 @@ impl World {
             .get(EntraProp::ProxyAddresses)
             .filter(|_| live)
             .map_or(&[][..], Value::as_list);
-        let owns_upn = |upn: &str| own_upn.is_some_and(|own| crate::entra::eq_folded(own, upn));
+        let owns_upn =
+            |upn: &str| own_upn.is_some_and(|own| crate::store::valuemap::eq_folded(own, upn));
         let owns_proxy = |p: &str| {
             own_proxies
                 .iter()
-                .any(|own| crate::entra::eq_folded(own, p))
+                .any(|own| crate::store::valuemap::eq_folded(own, p))
         };
         for (p, v) in want.iter_mut() {
             let quarantined = match (*p, v.as_ref().map(Value::view)) {
                 (EntraProp::UserPrincipalName, Some(ValueRef::Text(upn)))
                     if !owns_upn(upn) && other(self.entra_ix.holder(Unique::Upn, upn)) =>
                 {
-                    let key = crate::entra::fold(upn).into_owned();
+                    let key = crate::store::valuemap::fold(upn).into_owned();
                     let placeholder = old_errors
                         .iter()
                         .find(|x| x.prop == EntraProp::UserPrincipalName && x.value == *upn)
@@ -1092,7 +1141,6 @@ impl World {
                         .filter(|cur| !cur.eq_ignore_ascii_case(upn))
                         .unwrap_or_else(|| self.placeholder_upn(upn));
                     new_errors.push(ProvisioningError {
-                        code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
                         prop: EntraProp::UserPrincipalName,
                         value: upn.clone(),
                     });
@@ -1114,7 +1162,6 @@ impl World {
                         if !owns_proxy(p) && other(self.entra_ix.holder(Unique::Proxy, p)) {
                             let key = proxy_key(p);
                             new_errors.push(ProvisioningError {
-                                code: ErrorCode::QuarantinedAttributeValueMustBeUnique,
                                 prop: EntraProp::ProxyAddresses,
                                 value: p.clone(),
                             });
@@ -1159,7 +1206,7 @@ impl World {
             written,
         } = flow;
         for x in &new_errors {
-            errors.insert(x.code);
+            errors.insert(ErrorCode::of_recorded(x));
             if !old_errors.contains(x) {
                 let what = match x.prop {
                     EntraProp::UserPrincipalName => format!(

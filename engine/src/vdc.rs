@@ -9,14 +9,47 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::catalogue::is_ad_mastered;
 use crate::entra::Unique;
-use crate::model::props::{Str, is_ad_mastered, vdc_restores};
-use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
+use crate::store::propmap::Str;
+use crate::store::*;
 use crate::world::{EngineError, Result, World};
 
 /// What stage 2 does with an object that exists (VDC-2).
+/// VDC-1, VDC-6: the user properties a VDC backup holds and a restore writes, in the order of the
+/// property catalogue; a re-created user lacks the others until a sync fills them. Source:
+/// <https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html>
+pub const RESTORED_PROPS: &[EntraProp] = {
+    use EntraProp as P;
+    &[
+        P::UserPrincipalName,
+        P::DisplayName,
+        P::GivenName,
+        P::Surname,
+        P::Mail,
+        P::MailNickname,
+        P::Department,
+        P::JobTitle,
+        P::CompanyName,
+        P::OfficeLocation,
+        P::City,
+        P::Country,
+        P::BusinessPhones,
+        P::MobilePhone,
+        P::EmployeeId,
+        P::AccountEnabled,
+        P::UsageLocation,
+        P::OnPremisesImmutableId,
+    ]
+};
+
+/// Whether VDC restores `prop` from a backup (VDC-1, VDC-6).
+pub fn vdc_restores(prop: EntraProp) -> bool {
+    RESTORED_PROPS.contains(&prop)
+}
+
 #[derive(
     Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
@@ -96,7 +129,7 @@ pub struct RestorePoint {
     /// The role, SKU and app names the relations point to, each once.
     pub catalogue: Vec<Str>,
     /// Positions in `objects` by handle.
-    pub by_handle: crate::model::idmap::PerHandle<usize>,
+    pub by_handle: crate::store::idmap::PerHandle<usize>,
 }
 
 /// What a backed-up relation points to, read from its restore point: an object of the point,
@@ -250,7 +283,7 @@ impl World {
                 .nodes()
                 .filter(|n| self.g.entra(*n).is_some_and(EntraObject::is_live))
         };
-        let (position, count) = crate::model::graph::positions(self.g.node_bound(), live());
+        let (position, count) = crate::store::graph::positions(self.g.node_bound(), live());
         point.objects.reserve(count as usize);
         let mut names: FxHashMap<Str, u32> = FxHashMap::default();
         let catalogue = &mut point.catalogue;
@@ -691,16 +724,15 @@ impl World {
             return;
         };
         let synced = cur.is_synced();
-        let props: Vec<EntraProp> = crate::model::props::USER_PROPS
+        let props: Vec<EntraProp> = RESTORED_PROPS
             .iter()
-            .map(|r| r.prop)
+            .copied()
             .filter(|p| {
-                vdc_restores(*p)
-                    && (b.kind == Kind::User
-                        || matches!(
-                            p,
-                            EntraProp::DisplayName | EntraProp::Mail | EntraProp::MailNickname
-                        ))
+                b.kind == Kind::User
+                    || matches!(
+                        p,
+                        EntraProp::DisplayName | EntraProp::Mail | EntraProp::MailNickname
+                    )
             })
             .collect();
         let mut writes = Vec::new();
@@ -825,5 +857,38 @@ impl World {
                 )
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::USER_PROPS;
+
+    #[test]
+    fn vdc_6_lacking_properties_are_the_catalogue_rows_vdc_does_not_restore() {
+        let lacking: Vec<&str> = USER_PROPS
+            .iter()
+            .filter(|r| !vdc_restores(r.prop))
+            .map(|r| r.prop.name())
+            .collect();
+        assert_eq!(
+            lacking,
+            [
+                "proxyAddresses",
+                "onPremisesSamAccountName",
+                "onPremisesSecurityIdentifier",
+                "onPremisesDistinguishedName",
+                "onPremisesDomainName",
+                "onPremisesSyncEnabled"
+            ]
+        );
+        // In the catalogue's order, so that an overwrite writes them as it always did.
+        let restored: Vec<EntraProp> = USER_PROPS
+            .iter()
+            .map(|r| r.prop)
+            .filter(|p| vdc_restores(*p))
+            .collect();
+        assert_eq!(restored, RESTORED_PROPS);
     }
 }

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::model::props::Str;
-use crate::model::*;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
+use crate::store::propmap::Str;
+use crate::store::*;
 use crate::world::{EngineError, Result, World};
 
 /// An AD object in a backup: identifiers, attributes and memberships (VEAD-1).
@@ -32,7 +32,7 @@ pub struct AdBackedUp {
 pub struct AdBackup {
     pub objects: Vec<AdBackedUp>,
     /// Positions in `objects` by handle.
-    pub by_handle: crate::model::idmap::PerHandle<usize>,
+    pub by_handle: crate::store::idmap::PerHandle<usize>,
     /// The memberships of every object, object after object, each the group's position in
     /// `objects`: one list for the backup rather than one per object, 4 bytes a membership
     /// rather than the 16 of an objectGUID (a member's groups and manager are live, so backed
@@ -80,7 +80,7 @@ impl World {
                 .nodes()
                 .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
         };
-        let (position, _) = crate::model::graph::positions(bound, live());
+        let (position, _) = crate::store::graph::positions(bound, live());
         let at = |x: NodeIx| position.get(x.index()).copied().filter(|p| *p != u32::MAX);
         for n in live() {
             self.progress("AD objects", n.index(), bound);

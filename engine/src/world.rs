@@ -8,15 +8,15 @@ use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rustc_hash::FxHashMap;
 
-use crate::model::idmap::PerHandle;
-use crate::model::props::Str;
-use crate::model::valuemap::{Compare, Exact, ValueMap};
+use crate::store::idmap::PerHandle;
+use crate::store::propmap::Str;
+use crate::store::valuemap::{Compare, Exact, ValueMap};
 
 use crate::entra::EntraIndex;
-use crate::model::*;
 use crate::report::{Event, Events};
 use crate::rules::RuleId;
 use crate::settings::{Settings, SettingsPatch};
+use crate::store::*;
 use crate::sync::{CycleKind, SyncState};
 use crate::vdc::{Existing, Vdc};
 use crate::vead::AdBackups;
@@ -393,7 +393,7 @@ pub struct World {
     pub(crate) detail: bool,
     /// Live or deleted AD objects by objectGUID, built by the first lookup
     /// ([`World::ad_by_guid`]).
-    pub(crate) ad_guids: std::sync::OnceLock<crate::model::idmap::IdMap>,
+    pub(crate) ad_guids: std::sync::OnceLock<crate::store::idmap::IdMap>,
     /// Catalogue nodes (roles, SKUs, apps) by kind and name.
     /// Roles, SKUs and apps (by kind: 0, 1, 2), by name: looked up by `&str` on every relation
     /// written, so without allocating.
@@ -492,7 +492,7 @@ impl World {
             Directory::Ad => &self.handles.ad,
             Directory::Entra => &self.handles.entra,
         };
-        let fetch = crate::model::prefetch::<[u8]>;
+        let fetch = crate::store::prefetch::<[u8]>;
         match stage {
             Ahead::Names => std::iter::once(subject)
                 .chain(targets)

@@ -9,11 +9,11 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use hysim_engine::model::{
+use hysim_engine::query::{AdPresence, EntraPresence};
+use hysim_engine::store::{
     AdAttr, AdObject, AdState, EntraObject, EntraProp, EntraState, Guid, Node, NodeIx, Rel,
     immutable_id,
 };
-use hysim_engine::query::{AdPresence, EntraPresence};
 use hysim_engine::*;
 
 const DAY: i64 = 86_400;

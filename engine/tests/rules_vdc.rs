@@ -10,9 +10,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::*;
-use hysim_engine::model::props::vdc_restores;
-use hysim_engine::model::{AdAttr, EntraProp, EntraState, Guid, Rel, Value};
 use hysim_engine::query::{EntraPresence, RelFact};
+use hysim_engine::store::{AdAttr, EntraProp, EntraState, Guid, Rel, Value};
+use hysim_engine::vdc::vdc_restores;
 use hysim_engine::vdc::{BackedUp, Target};
 use hysim_engine::*;
 

@@ -10,7 +10,7 @@ use hysim_engine::query::RelFact;
 use hysim_engine::*;
 
 /// The end state all three runbooks must reach.
-fn assert_restored(w: &World, original: hysim_engine::model::Guid) {
+fn assert_restored(w: &World, original: hysim_engine::store::Guid) {
     assert!(hybrid(w, "alice"), "alice is hybrid again");
     let now = id(w, "alice").unwrap();
     assert_ne!(now, original, "alice has a new object id");
@@ -162,7 +162,7 @@ fn assert_blocked(w: &World, ev: &[Event]) {
         w.last_cycle()
             .unwrap()
             .errors
-            .contains(&hysim_engine::model::ErrorCode::InvalidHardMatch)
+            .contains(&hysim_engine::sync::ErrorCode::InvalidHardMatch)
     );
     assert!(!hybrid(w, "alice"), "alice stays cloud-managed");
     assert_eq!(prop(w, "alice", "onPremisesSyncEnabled"), None);

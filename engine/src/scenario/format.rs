@@ -9,9 +9,10 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AdAttr, EntraProp, ErrorCode};
 use crate::settings::SettingsPatch;
+use crate::store::{AdAttr, EntraProp};
 use crate::sync::CycleKind;
+use crate::sync::ErrorCode;
 use crate::vdc::{Existing, Status};
 
 /// A map that keeps the document's order and refuses a key written twice.

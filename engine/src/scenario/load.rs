@@ -9,11 +9,11 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::format::*;
-use crate::model::props::Str;
-use crate::model::{AdAttr, EntraProp, GroupType, Guid, Kind, Value};
 use crate::settings::{Settings, SettingsPatch};
+use crate::store::propmap::Str;
+use crate::store::{AdAttr, EntraProp, GroupType, Guid, Kind, Value};
 use crate::world::{Names, NewObject, Op, RESERVED_HANDLES, RelationSet};
-use crate::{Directory, model::ErrorCode};
+use crate::{Directory, sync::ErrorCode};
 
 /// The largest scenario file read (bytes).
 pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;

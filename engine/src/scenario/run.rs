@@ -10,9 +10,9 @@ use super::format::{
     AdStateSpec, EntraState, Expect, ExportSpec, HandleChecks, Kept, Origin, Scalar,
 };
 use super::load::{Action, InputError, Scenario, to_value};
-use crate::model::{AdAttr, EntraProp, HandleId};
 use crate::query::{AdPresence, EntraPresence, same_value};
 use crate::report::{Check, ScenarioReport, StepReport};
+use crate::store::{AdAttr, EntraProp, HandleId};
 use crate::sync::Export;
 use crate::world::{EngineError, Progress, World};
 

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeSet;
 
-use hysim_engine::model::{AdAttr, EntraProp};
 use hysim_engine::query::{AdPresence, EntraPresence};
+use hysim_engine::store::{AdAttr, EntraProp};
 use hysim_engine::*;
 
 pub const START: i64 = 1_767_603_600; // 2026-01-05T09:00:00Z
@@ -236,7 +236,7 @@ pub fn wait_days(w: &mut World, days: i64) -> Vec<Event> {
     apply(w, Op::Wait(days * 86_400))
 }
 
-pub fn h(w: &World, name: &str) -> hysim_engine::model::HandleId {
+pub fn h(w: &World, name: &str) -> hysim_engine::store::HandleId {
     w.handle_id(name)
         .unwrap_or_else(|| panic!("no handle {name}"))
 }
@@ -264,7 +264,7 @@ pub fn ad_state(w: &World, name: &str) -> AdPresence {
     w.ad_presence(h(w, name))
 }
 
-pub fn id(w: &World, name: &str) -> Option<hysim_engine::model::Guid> {
+pub fn id(w: &World, name: &str) -> Option<hysim_engine::store::Guid> {
     w.object_id(h(w, name)).unwrap()
 }
 

@@ -15,12 +15,13 @@
 //! that is not there, nor growing, nor a removal's shifting of the slots after it reads a
 //! value's text.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
-use super::graph::NodeIx;
+use super::objects::NodeIx;
 use super::prefetch;
-use super::props::Str;
+use super::propmap::Str;
 
 /// How a table's values compare: the hash and the equality must agree.
 pub trait Compare {
@@ -262,6 +263,75 @@ impl<C: Compare, V: Copy + Default> ValueMap<C, V> {
     }
 }
 
+/// A value that compares without case (UPN, proxy address), lower-cased; not copied when it has
+/// no upper case.
+pub fn fold(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() && !s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
+    }
+}
+
+/// Hashes the case-folded bytes of `s` ([`fold`]) without copying it when it is ASCII, so that a
+/// value and its folded copy hash alike: eight bytes at a time, each word lowered at once
+/// ([`hash_words`]), since every UPN and proxy address is hashed when it is looked up.
+fn hash_folded(s: &str) -> u64 {
+    let (hash, ascii) = hash_lowered(s.as_bytes());
+    if ascii {
+        hash
+    } else {
+        // Lower-cased whole, it has no ASCII capital left for `ascii_lower` to change, and
+        // `ascii_lower` leaves its other bytes (0x80 and above) alone.
+        hash_lowered(s.to_lowercase().as_bytes()).0
+    }
+}
+
+/// The hash of `bytes` with their ASCII capitals lowered, and whether they are all ASCII.
+fn hash_lowered(bytes: &[u8]) -> (u64, bool) {
+    hash_words(bytes, ascii_lower)
+}
+
+/// The eight bytes of `w` with every ASCII capital lowered (the others, bytes of 0x80 and above
+/// included, unchanged): a byte is a capital when adding 0x3f sets its top bit (it is `A` or
+/// above) and adding 0x25 does not (it is `Z` or below). Bytes are masked to seven bits first so
+/// that the additions never carry into the next byte.
+fn ascii_lower(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low = w & (0x7f * ONES);
+    let from_a = low + (0x3f * ONES);
+    let past_z = low + (0x25 * ONES);
+    let capital = from_a & !past_z & !w & (0x80 * ONES);
+    w | (capital >> 2)
+}
+
+pub fn eq_folded(a: &str, b: &str) -> bool {
+    // The same text: the index holds the object's own value, so a lookup of an object's own
+    // value (the invariants, a flow into a synced object) compares without reading it again.
+    if std::ptr::eq(a, b) {
+        return true;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        fold(a) == fold(b)
+    }
+}
+
+/// Values compared without case, as UPNs and proxy addresses are (ID-4). A table holds each
+/// value as written, the holder's own text, rather than a lower-cased copy.
+#[derive(Debug)]
+pub struct NoCase;
+
+impl Compare for NoCase {
+    fn hash(value: &str) -> u64 {
+        hash_folded(value)
+    }
+    fn same(a: &str, b: &str) -> bool {
+        eq_folded(a, b)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
@@ -269,8 +339,9 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use std::collections::HashMap;
 
-    struct NoCase;
-    impl Compare for NoCase {
+    /// Few distinct hashes, so that values collide.
+    struct Colliding;
+    impl Compare for Colliding {
         fn hash(value: &str) -> u64 {
             // Few distinct hashes: long runs of colliding values, wrapping past the end.
             (value.to_ascii_lowercase().len() as u64 % 5).wrapping_mul(0x9e37_79b9_7f4a_7c15)
@@ -286,7 +357,7 @@ mod tests {
     #[test]
     fn id_4_value_map_answers_as_a_map_does() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
-        let mut map: ValueMap<NoCase> = ValueMap::default();
+        let mut map: ValueMap<Colliding> = ValueMap::default();
         let mut model: HashMap<String, NodeIx> = HashMap::new();
         for step in 0..20_000 {
             let value = format!(
@@ -310,6 +381,66 @@ mod tests {
                     let probe = format!("U{i}");
                     assert_eq!(map.get(&probe), model.get(&probe.to_lowercase()).copied());
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn id_4_unique_values_compare_without_case_and_hash_alike() {
+        for (a, b) in [
+            ("SMTP:Alice@Contoso.com", "smtp:alice@contoso.com"),
+            ("ÉLODIE@contoso.com", "élodie@CONTOSO.COM"),
+            // The Kelvin sign lower-cases to an ASCII k.
+            ("\u{212A}im@contoso.com", "kim@contoso.com"),
+            (
+                "a-value-longer-than-one-hashing-block@contoso.com",
+                "A-VALUE-LONGER-THAN-ONE-HASHING-BLOCK@CONTOSO.COM",
+            ),
+        ] {
+            assert!(eq_folded(a, b), "{a} = {b}");
+            assert_eq!(NoCase::hash(a), NoCase::hash(b), "{a} ~ {b}");
+            let mut map = ValueMap::<NoCase>::default();
+            map.insert(a.into(), NodeIx::new(7));
+            assert_eq!(map.get(b), Some(NodeIx::new(7)));
+        }
+        assert!(!eq_folded("alice@contoso.com", "alicia@contoso.com"));
+        // An immutableId compares with its case.
+        let mut anchors = ValueMap::<Exact>::default();
+        anchors.insert("AbCd0123==".into(), NodeIx::new(7));
+        assert_eq!(anchors.get("AbCd0123=="), Some(NodeIx::new(7)));
+        assert_eq!(anchors.get("abcd0123=="), None);
+    }
+
+    /// ID-4's case-blind hash reads a value as whole words of eight lowered bytes, the last
+    /// padded with zeros, whatever its length: the same as a plain reading of the padded copy.
+    #[test]
+    fn id_4_hash_reads_every_length_as_padded_words() {
+        let text = "SMTP:Élodie.Dupont-0123456789@Contoso.COM-and-more";
+        for end in 0..=text.len() {
+            let Some(s) = text.get(..end) else { continue };
+            let mut padded = s.as_bytes().to_ascii_lowercase();
+            padded.resize(s.len().div_ceil(8) * 8, 0);
+            let mut want = s.len() as u64;
+            for word in padded.chunks_exact(8) {
+                want = mix(want ^ u64::from_le_bytes(word.try_into().unwrap()));
+            }
+            assert_eq!(hash_lowered(s.as_bytes()), (want, s.is_ascii()), "{s:?}");
+        }
+    }
+
+    /// ID-4's case-blind hash lowers eight bytes at once: every pair of neighbouring byte values
+    /// comes out as lowering each byte alone would (a carry between bytes would show here).
+    #[test]
+    fn id_4_words_lower_as_their_bytes_do() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let word = [a, b, b, a, a, b, b, a];
+                let want = word.map(|x| x.to_ascii_lowercase());
+                assert_eq!(
+                    ascii_lower(u64::from_le_bytes(word)).to_le_bytes(),
+                    want,
+                    "{a:#x} {b:#x}"
+                );
             }
         }
     }

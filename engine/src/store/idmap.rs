@@ -6,8 +6,8 @@ use std::hash::BuildHasher;
 
 use rustc_hash::FxBuildHasher;
 
-use super::graph::{HandleId, NodeIx};
 use super::ids::Guid;
+use super::objects::{HandleId, NodeIx};
 
 /// Id → node. Ids are mapped one at a time ([`IdMap::insert`]) or many at once
 /// ([`IdMap::defer`], then [`IdMap::flush`]), which inserts them in about the order of their

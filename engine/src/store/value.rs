@@ -19,7 +19,7 @@ use std::ptr::NonNull;
 use serde::{Serialize, Serializer};
 use smallvec::SmallVec;
 
-use super::props::Str;
+use super::propmap::Str;
 
 /// A value, borrowed: what [`Value::view`] returns to match on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

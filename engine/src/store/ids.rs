@@ -52,9 +52,9 @@ impl Guid {
 
     /// The text form as a shared string, without the formatting machinery: the sync writes one
     /// into every user's mS-DS-ConsistencyGuid.
-    pub fn text(&self) -> super::props::Str {
+    pub fn text(&self) -> super::propmap::Str {
         let hex = self.hex();
-        super::props::Str::from(std::str::from_utf8(&hex).unwrap_or_default())
+        super::propmap::Str::from(std::str::from_utf8(&hex).unwrap_or_default())
     }
 }
 
@@ -112,10 +112,10 @@ impl<'de> Deserialize<'de> for Guid {
 
 /// The `onPremisesImmutableId` for an anchor (ID-2): base64 of the anchor's 16 bytes in AD byte
 /// order. Source: <https://learn.microsoft.com/entra/identity/hybrid/connect/plan-connect-design-concepts>
-pub fn immutable_id(anchor: Guid) -> super::props::Str {
+pub fn immutable_id(anchor: Guid) -> super::propmap::Str {
     match immutable_id_text(anchor) {
-        Some(text) => super::props::Str::from(text.as_str()),
-        None => super::props::Str::from(
+        Some(text) => super::propmap::Str::from(text.as_str()),
+        None => super::propmap::Str::from(
             base64::engine::general_purpose::STANDARD.encode(anchor.to_ad_bytes()),
         ),
     }
@@ -141,11 +141,11 @@ pub struct Sid {
 impl Sid {
     /// The text form, as [`fmt::Display`] writes it, as a shared string: the sync writes one
     /// per user and cycle, so without the formatting machinery or a temporary `String`.
-    pub fn text(&self) -> super::props::Str {
+    pub fn text(&self) -> super::propmap::Str {
         let [a, b, c] = self.domain;
         let mut digits = [(); 4].map(|_| itoa::Buffer::new());
         let [da, db, dc, dr] = &mut digits;
-        super::props::concat(&[
+        super::propmap::concat(&[
             "S-1-5-21-",
             da.format(a),
             "-",
