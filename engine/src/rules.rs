@@ -1,5 +1,6 @@
-//! The catalogue of behaviour rules (BEHAVIOUR.md): each rule's ID, one-line statement and public
-//! source. Events name the rule that produced them; explanations and the README read from here.
+//! The catalogue of behaviour rules: each rule's ID, one-line statement and public source.
+//! Events name the rule that produced them; `explain` and the rule catalogue in `docs/rules.md`
+//! (rendered by [`catalogue_markdown`]) read from here.
 
 use std::fmt;
 
@@ -7,13 +8,14 @@ use serde::{Serialize, Serializer};
 
 macro_rules! rules {
     ($($variant:ident = $id:literal, $statement:literal, $source:literal;)*) => {
-        /// A rule of BEHAVIOUR.md.
+        /// A behaviour rule of the catalogue.
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
         pub enum RuleId { $($variant),* }
 
         impl RuleId {
+            /// Every rule, in catalogue order (grouped by system).
             pub const ALL: &'static [RuleId] = &[$(RuleId::$variant),*];
-            /// The ID as BEHAVIOUR.md writes it, e.g. `SYNC-3`.
+            /// The rule's ID, e.g. `SYNC-3`: the system's prefix and a number.
             pub fn id(self) -> &'static str { match self { $(RuleId::$variant => $id),* } }
             /// The rule in one sentence.
             pub fn statement(self) -> &'static str { match self { $(RuleId::$variant => $statement),* } }
@@ -65,9 +67,74 @@ rules! {
 }
 
 impl RuleId {
+    /// The rule with this ID, e.g. `SYNC-3`.
     pub fn from_id(s: &str) -> Option<RuleId> {
         Self::ALL.iter().copied().find(|r| r.id() == s)
     }
+
+    /// The system the rule belongs to: its ID without the number (`SYNC` for `SYNC-3`).
+    pub fn prefix(self) -> &'static str {
+        let id = self.id();
+        id.rsplit_once('-').map_or(id, |(prefix, _)| prefix)
+    }
+}
+
+/// The heading of the catalogue's section for a rule prefix.
+fn system_name(prefix: &str) -> &str {
+    match prefix {
+        "ID" => "Identifiers and relations",
+        "AD" => "Active Directory",
+        "ENTRA" => "Microsoft Entra ID",
+        "SYNC" => "Microsoft Entra Connect Sync",
+        "VDC" => "Veeam Data Cloud for Microsoft Entra ID",
+        "VEAD" => "Veeam Explorer for Active Directory",
+        "INV" => "Invariants (checked after every operation)",
+        other => other,
+    }
+}
+
+/// A table cell: a `|` would end the cell, a line break the row.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The whole of `docs/rules.md`: a heading, how the file is made, then one section per system
+/// (the ID prefixes in catalogue order) with a table of each rule's ID, statement and source.
+/// Deterministic: the same catalogue gives the same bytes.
+pub fn catalogue_markdown() -> String {
+    let mut out = String::new();
+    out.push_str("# Behaviour rules\n\n");
+    out.push_str(
+        "This file is generated from the rule catalogue in `engine/src/rules.rs` \
+         (`hysim_engine::rules::catalogue_markdown`); do not edit it by hand, regenerate it with \
+         `UPDATE_DOCS=1 cargo test -p hysim-tests --test docs`.\n\n",
+    );
+    out.push_str(
+        "Every event of a report names the rule that produced it; `hysim explain` prints the \
+         statement and source of each rule it cites. A rule's ID is the system it belongs to and \
+         a number.\n",
+    );
+    let mut prefixes: Vec<&str> = Vec::new();
+    for r in RuleId::ALL {
+        if !prefixes.contains(&r.prefix()) {
+            prefixes.push(r.prefix());
+        }
+    }
+    for prefix in prefixes {
+        out.push_str(&format!("\n## {} ({prefix})\n\n", system_name(prefix)));
+        out.push_str("| ID | rule | source |\n|---|---|---|\n");
+        for r in RuleId::ALL.iter().filter(|r| r.prefix() == prefix) {
+            let source = r.source();
+            let shown = source.strip_prefix("https://").unwrap_or(source);
+            out.push_str(&format!(
+                "| {} | {} | [{}]({source}) |\n",
+                r.id(),
+                cell(r.statement()),
+                cell(shown)
+            ));
+        }
+    }
+    out
 }
 
 impl fmt::Display for RuleId {
