@@ -2,6 +2,9 @@
 //! anchors, scope, hard and soft matching, provisioning, attribute flow, deletes and the deletion
 //! threshold, duplicate attribute resiliency, re-adds of cloud-deleted users, and delta against
 //! initial cycles. Every setting a rule depends on is tested with both values.
+//!
+//! What a scenario can express (SYNC-2 to SYNC-6, SYNC-8 to SYNC-10) is tested by the scenario files
+//! `tests/rules/sync-*.yaml`; the tests here are the rest.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod common;

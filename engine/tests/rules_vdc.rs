@@ -3,6 +3,9 @@
 //! id (VDC-3), Keep Relationships (VDC-4), per-object statuses (VDC-5) and the properties VDC
 //! does not restore (VDC-6). Seeds: "How Entra ID Restore Works" and "Restoring Synchronized
 //! Users (Hybrid Identity)".
+//!
+//! What a scenario can express is tested by the scenario files `tests/rules/vdc-*.yaml`; the tests
+//! here are the rest.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod common;
