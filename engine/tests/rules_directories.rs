@@ -2,6 +2,8 @@
 //! and relations (ID-1..4), Active Directory (AD-1..6), Entra ID (ENTRA-1..6), the AD side of a
 //! backup (VEAD-1) and the invariants (INV-1..4). Every setting a rule depends on is tested with
 //! both values.
+//!
+//! Some ENTRA rules are tested by the scenario files `tests/rules/entra-*.yaml`.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 mod common;
@@ -1190,28 +1192,6 @@ fn entra_1_delete_is_a_soft_delete_keeping_id_properties_and_relations() {
 }
 
 #[test]
-fn entra_1_recycle_bin_keeps_a_user_for_entra_retention_days() {
-    assert_eq!(Settings::default().entra_retention_days, 30);
-    for days in [30u32, 7] {
-        let mut w = world_with(settings(|s| s.entra_retention_days = days));
-        cloud_user(&mut w, "carol", &[]);
-        let ev = delete(&mut w, Kind::User, "carol", Directory::Entra, false);
-        let e = event(&ev, EventKind::SoftDeleted, RuleId::Entra1);
-        assert!(e.message.contains(&format!("{days} days")), "{}", e.message);
-        let ev = wait_days(&mut w, i64::from(days) - 1);
-        assert!(no_expiry(&ev), "{ev:#?}");
-        assert_eq!(entra_state(&w, "carol"), EntraPresence::SoftDeleted);
-        let ev = apply(&mut w, Op::Wait(DAY - 1));
-        assert!(no_expiry(&ev), "{ev:#?}");
-        assert_eq!(entra_state(&w, "carol"), EntraPresence::SoftDeleted);
-        let ev = apply(&mut w, Op::Wait(1));
-        let e = event(&ev, EventKind::Purged, RuleId::Entra2);
-        assert_eq!(e.subject, "carol");
-        assert_eq!(entra_state(&w, "carol"), EntraPresence::Absent);
-    }
-}
-
-#[test]
 fn entra_2_permanent_delete_is_gone_for_good_with_its_relations() {
     let mut w = entra_world(Settings::default());
     let px = live_entra(&w, "Project X");
@@ -1313,68 +1293,6 @@ fn entra_3_restore_brings_back_same_id_properties_and_relations_that_still_exist
         set(&["Microsoft 365 E3", "Microsoft 365 E5"])
     );
     w.check_all_invariants().unwrap();
-}
-
-#[test]
-fn entra_3_restore_fails_while_a_live_object_holds_the_upn_or_immutable_id() {
-    let mut w = world();
-    cloud_user(&mut w, "carol", &[]);
-    let carol_id = id(&w, "carol").unwrap();
-    delete(&mut w, Kind::User, "carol", Directory::Entra, false);
-    cloud_user(
-        &mut w,
-        "carol2",
-        &[("userPrincipalName", "carol@contoso.com")],
-    );
-    let ev = undelete(&mut w, Kind::User, "carol", Directory::Entra);
-    let e = event(&ev, EventKind::Refused, RuleId::Entra3);
-    assert!(e.message.contains("userPrincipalName"), "{}", e.message);
-    assert!(
-        !ev.iter()
-            .any(|e| e.kind == EventKind::RestoredFromRecycleBin)
-    );
-    assert_eq!(entra_state(&w, "carol"), EntraPresence::SoftDeleted);
-    // Once the clash is gone the restore works.
-    delete(&mut w, Kind::User, "carol2", Directory::Entra, false);
-    let ev = undelete(&mut w, Kind::User, "carol", Directory::Entra);
-    event(&ev, EventKind::RestoredFromRecycleBin, RuleId::Entra3);
-    assert_eq!(id(&w, "carol"), Some(carol_id));
-
-    // The immutableId.
-    cloud_user(&mut w, "erin", &[("onPremisesImmutableId", "AAAAAAAA")]);
-    delete(&mut w, Kind::User, "erin", Directory::Entra, false);
-    cloud_user(&mut w, "frank", &[("onPremisesImmutableId", "AAAAAAAA")]);
-    let ev = undelete(&mut w, Kind::User, "erin", Directory::Entra);
-    let e = event(&ev, EventKind::Refused, RuleId::Entra3);
-    assert!(e.message.contains("onPremisesImmutableId"), "{}", e.message);
-    assert_eq!(entra_state(&w, "erin"), EntraPresence::SoftDeleted);
-    w.check_all_invariants().unwrap();
-}
-
-#[test]
-fn entra_4_microsoft_365_group_is_soft_deleted_whatever_the_setting() {
-    for soft in [true, false] {
-        let mut w = entra_world(settings(|s| s.security_groups_soft_delete = soft));
-        let px_id = id(&w, "Project X").unwrap();
-        let ev = delete(&mut w, Kind::Group, "Project X", Directory::Entra, false);
-        event(&ev, EventKind::SoftDeleted, RuleId::Entra4);
-        assert_eq!(entra_state(&w, "Project X"), EntraPresence::SoftDeleted);
-        assert!(!rel(&w, "carol", "groups").contains("Project X"));
-        assert!(rel(&w, "carol", "owns").is_empty());
-        let ev = undelete(&mut w, Kind::Group, "Project X", Directory::Entra);
-        event(&ev, EventKind::RestoredFromRecycleBin, RuleId::Entra3);
-        assert_eq!(id(&w, "Project X"), Some(px_id));
-        assert_eq!(rel(&w, "carol", "groups"), set(&["Project X"]));
-        assert_eq!(rel(&w, "carol", "owns"), set(&["Project X"]));
-        assert!(rel(&w, "alice", "groups").contains("Project X"));
-        // Like a user, it is purged at the end of the retention period (ENTRA-2).
-        delete(&mut w, Kind::Group, "Project X", Directory::Entra, false);
-        let ev = wait_days(&mut w, 30);
-        let e = event(&ev, EventKind::Purged, RuleId::Entra2);
-        assert_eq!(e.subject, "Project X");
-        assert_eq!(entra_state(&w, "Project X"), EntraPresence::Absent);
-        assert!(rel(&w, "carol", "groups").is_empty());
-    }
 }
 
 #[test]
