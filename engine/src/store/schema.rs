@@ -1,5 +1,5 @@
 //! The names of the directories' properties: AD attributes (LDAP names) and Entra properties
-//! (Graph names), each a key of a [`PropMap`](super::propmap::PropMap).
+//! (Graph names), each a key of a [`PropMap`].
 
 use std::fmt;
 
