@@ -10,8 +10,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use hysim_engine::generate::{Incident, Tenant};
-use hysim_engine::store::AdAttr;
 use hysim_engine::store::propmap::Str;
+use hysim_engine::store::{AdAttr, HandleId};
 use hysim_engine::{
     CycleKind, Directory, Existing, Kind, Names, NewObject, Op, RelationSet, Settings, Value, World,
 };
@@ -50,29 +50,32 @@ fn empty_world() -> World {
         settings,
         Names::new("contoso.com", None, None),
         1_767_603_600,
+        Default::default(),
     );
     w.set_detail(false);
     w
 }
 
-fn create(kind: Kind, handle: Str, dir: Directory) -> Op {
-    Op::Create {
+/// Creates the object of a new handle `name`.
+fn create(w: &mut World, kind: Kind, name: &str, dir: Directory) -> HandleId {
+    let handle = w.intern(name, kind).unwrap();
+    w.apply(&Op::Create {
         kind,
         handle,
         dir,
         object: NewObject::default(),
-    }
+    })
+    .unwrap();
+    handle
 }
 
 /// A tenant whose users are all direct members of one synced AD group, "All Staff".
 fn flat_group_world(users: usize) -> World {
     let mut w = empty_world();
     let ad = Directory::Ad;
-    w.apply(&create(Kind::Group, "All Staff".into(), ad))
-        .unwrap();
+    create(&mut w, Kind::Group, "All Staff", ad);
     for i in 0..users {
-        w.apply(&create(Kind::User, format!("u{i}").into(), ad))
-            .unwrap();
+        create(&mut w, Kind::User, &format!("u{i}"), ad);
         w.apply(&member(i, true)).unwrap();
     }
     w.apply(&Op::Sync(CycleKind::Initial)).unwrap();
@@ -84,33 +87,34 @@ fn flat_group_world(users: usize) -> World {
 fn wide_user_world(groups: usize) -> World {
     let mut w = empty_world();
     let cloud = Directory::Entra;
-    let assign = |names: Vec<Str>| Op::Assign {
+    let carol = create(&mut w, Kind::User, "carol", cloud);
+    let assign = |groups: Vec<HandleId>| Op::Assign {
         kind: Kind::User,
-        handle: "carol".into(),
+        handle: carol,
         dir: Directory::Entra,
         rels: RelationSet {
-            groups: names,
+            groups,
             ..Default::default()
         },
     };
-    w.apply(&create(Kind::User, "carol".into(), cloud)).unwrap();
-    let (before, after): (Vec<Str>, Vec<Str>) = (0..groups)
-        .map(|i| (format!("g{i}").into(), format!("h{i}").into()))
-        .unzip();
-    for g in before.iter().chain(&after) {
-        w.apply(&create(Kind::Group, g.clone(), cloud)).unwrap();
-    }
+    let before: Vec<HandleId> = (0..groups)
+        .map(|i| create(&mut w, Kind::Group, &format!("g{i}"), cloud))
+        .collect();
+    let after: Vec<HandleId> = (0..groups)
+        .map(|i| create(&mut w, Kind::Group, &format!("h{i}"), cloud))
+        .collect();
     w.apply(&assign(before)).unwrap();
     w.apply(&Op::Backup("monday".into())).unwrap();
     w.apply(&assign(after)).unwrap();
     w
 }
 
-/// User `i` added to or removed from "All Staff" in AD.
+/// User `i` added to or removed from "All Staff" in AD (handles numbered as
+/// [`flat_group_world`] makes them: the group first).
 fn member(i: usize, add: bool) -> Op {
-    let (kind, handle, dir) = (Kind::User, Str::from(format!("u{i}")), Directory::Ad);
+    let (kind, handle, dir) = (Kind::User, HandleId(i as u32 + 1), Directory::Ad);
     let rels = RelationSet {
-        groups: vec!["All Staff".into()],
+        groups: vec![HandleId(0)],
         ..Default::default()
     };
     match add {
@@ -132,7 +136,8 @@ fn member(i: usize, add: bool) -> Op {
 fn benches(c: &mut Criterion) {
     for users in [10_000, 100_000] {
         let (t, w) = tenant_world(users);
-        let one = t.users[0].handle.clone();
+        let id = |name: &Str| w.handles().get(name).unwrap();
+        let one = id(&t.users[0].handle);
         let mut g = c.benchmark_group(format!("{users} users"));
         g.sample_size(10);
         g.bench_function("delta sync after one change", |b| {
@@ -141,7 +146,7 @@ fn benches(c: &mut Criterion) {
                     let mut w = fresh(&w);
                     w.apply(&Op::UpdateAd {
                         kind: Kind::User,
-                        handle: one.clone(),
+                        handle: one,
                         set: vec![(AdAttr::Department, Some(Value::text("Changed")))],
                     })
                     .unwrap();
@@ -155,18 +160,13 @@ fn benches(c: &mut Criterion) {
                 BatchSize::LargeInput,
             )
         });
-        let purged: Vec<Str> = t
-            .users
-            .iter()
-            .take(1_000)
-            .map(|u| u.handle.clone())
-            .collect();
+        let purged: Vec<HandleId> = t.users.iter().take(1_000).map(|u| id(&u.handle)).collect();
         let mut after = w.clone();
-        for h in &purged {
+        for &h in &purged {
             after
                 .apply(&Op::Delete {
                     kind: Kind::User,
-                    handle: h.clone(),
+                    handle: h,
                     from: Directory::Entra,
                     permanently: true,
                 })
@@ -192,12 +192,7 @@ fn benches(c: &mut Criterion) {
         });
         // Overwrite with Keep Relationships over 2,000 users, the 1,000 purged ones re-created:
         // the relations stage of the overwritten ones must not cost the re-created ones again.
-        let mixed: Vec<Str> = t
-            .users
-            .iter()
-            .take(2_000)
-            .map(|u| u.handle.clone())
-            .collect();
+        let mixed: Vec<HandleId> = t.users.iter().take(2_000).map(|u| id(&u.handle)).collect();
         g.bench_function("overwrite session of 2000 users, 1000 purged", |b| {
             b.iter_batched(
                 || fresh(&after),
@@ -227,7 +222,7 @@ fn benches(c: &mut Criterion) {
                     || fresh(&wide),
                     |mut w| {
                         w.apply(&Op::Restore {
-                            users: vec!["carol".into()],
+                            users: vec![wide.handles().get("carol").unwrap()],
                             groups: vec![],
                             from: "monday".into(),
                             recycle_bin: true,

@@ -22,7 +22,7 @@ impl World {
         if let Some(guids) = self.ad_guids.get_mut() {
             guids.insert(guid, n, |x| g.ad(x).map(|o| o.guid));
         }
-        self.handles.add_ad(h, n);
+        self.objects.add_ad(h, n);
         n
     }
 
@@ -402,10 +402,10 @@ impl World {
         } else {
             K::AdRelationRemoved
         };
-        for gname in &rels.groups {
-            let gh = self.handle(gname, Kind::Group)?;
+        for &gh in &rels.groups {
+            self.handle(gh, Kind::Group)?;
             let Some(gn) = self.ad_live_of(gh) else {
-                ev.push(not_live(gname, R::Id3));
+                ev.push(not_live(self.handles.name(gh), R::Id3));
                 continue;
             };
             let changed = if add {
@@ -420,20 +420,20 @@ impl World {
                         kind,
                         &name,
                         R::Id3,
-                        format!("{name} {verb} AD group {gname}"),
+                        format!("{name} {verb} AD group {}", self.handles.name(gh)),
                     )
                 });
             }
         }
-        if let Some(mname) = &rels.manager {
+        if let Some(mh) = rels.manager {
             let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
             for o in old {
                 self.g.unlink(n, o, Rel::Manager);
             }
             if add {
-                let mh = self.handle(mname, Kind::User)?;
+                self.handle(mh, Kind::User)?;
                 let Some(m) = self.ad_live_of(mh) else {
-                    ev.push(not_live(mname, R::Id3));
+                    ev.push(not_live(self.handles.name(mh), R::Id3));
                     return Ok(());
                 };
                 self.g.link(n, m, Rel::Manager);
@@ -441,7 +441,7 @@ impl World {
             self.sync.touch(n);
             ev.push_with(|| {
                 let what = if add {
-                    format!("set to {mname}")
+                    format!("set to {}", self.handles.name(mh))
                 } else {
                     "cleared".to_string()
                 };

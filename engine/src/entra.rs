@@ -238,7 +238,7 @@ impl World {
         if let Some(o) = self.g.entra(n) {
             self.entra_ix.insert_live(n, &o.props);
         }
-        self.handles.add_entra(h, n);
+        self.objects.add_entra(h, n);
         n
     }
 
@@ -465,8 +465,8 @@ impl World {
     }
 
     pub(crate) fn soft_deleted_of(&self, h: HandleId) -> Vec<NodeIx> {
-        self.handles
-            .entra_objects(h)
+        self.objects
+            .entra(h)
             .iter()
             .copied()
             .filter(|n| {
@@ -726,9 +726,8 @@ impl World {
     }
 
     /// The live Entra object of a handle, as a target of a relation.
-    fn target(&self, name: &str, kind: Kind) -> Result<Option<NodeIx>> {
-        let h = self.handle(name, kind)?;
-        self.entra_live(h)
+    fn target(&self, h: HandleId, kind: Kind) -> Result<Option<NodeIx>> {
+        self.entra_live(self.handle(h, kind)?)
     }
 
     /// `assign`/`unassign` in Entra (ID-3): memberships, ownerships, roles, licences, apps and
@@ -759,9 +758,9 @@ impl World {
         } else {
             K::RelationRemoved
         };
-        for gname in &rels.groups {
-            let Some(gn) = self.target(gname, Kind::Group)? else {
-                ev.push(not_live(gname, &name));
+        for &gh in &rels.groups {
+            let Some(gn) = self.target(gh, Kind::Group)? else {
+                ev.push(not_live(self.handles.name(gh), &name));
                 continue;
             };
             if self.g.entra(gn).is_some_and(EntraObject::is_synced) {
@@ -771,7 +770,8 @@ impl World {
                         &name,
                         R::Entra5,
                         format!(
-                            "{gname} is synced from AD: its members cannot be changed in the cloud"
+                            "{} is synced from AD: its members cannot be changed in the cloud",
+                            self.handles.name(gh)
                         ),
                     )
                 });
@@ -783,15 +783,15 @@ impl World {
                         kind,
                         &name,
                         R::Id3,
-                        format!("{name} {verb} as member of {gname}"),
+                        format!("{name} {verb} as member of {}", self.handles.name(gh)),
                     )
                 });
                 self.licence_events(n, gn, add, ev);
             }
         }
-        for gname in &rels.owns {
-            let Some(gn) = self.target(gname, Kind::Group)? else {
-                ev.push(not_live(gname, &name));
+        for &gh in &rels.owns {
+            let Some(gn) = self.target(gh, Kind::Group)? else {
+                ev.push(not_live(self.handles.name(gh), &name));
                 continue;
             };
             if self.set_rel(n, gn, Rel::Owner, add) {
@@ -800,7 +800,7 @@ impl World {
                         kind,
                         &name,
                         R::Id3,
-                        format!("{name} {verb} as owner of {gname}"),
+                        format!("{name} {verb} as owner of {}", self.handles.name(gh)),
                     )
                 });
             }
@@ -853,7 +853,7 @@ impl World {
                 }
             }
         }
-        if let Some(mname) = &rels.manager {
+        if let Some(mh) = rels.manager {
             if self.g.entra(n).is_some_and(EntraObject::is_synced) {
                 ev.push_with(|| Event::new(
                     K::WriteRefused,
@@ -864,8 +864,8 @@ impl World {
                     ),
                 ));
             } else if add {
-                let Some(m) = self.target(mname, Kind::User)? else {
-                    ev.push(not_live(mname, &name));
+                let Some(m) = self.target(mh, Kind::User)? else {
+                    ev.push(not_live(self.handles.name(mh), &name));
                     return Ok(());
                 };
                 let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
@@ -878,7 +878,7 @@ impl World {
                         kind,
                         &name,
                         R::Id3,
-                        format!("manager of {name} set to {mname}"),
+                        format!("manager of {name} set to {}", self.handles.name(mh)),
                     )
                 });
             } else {

@@ -12,7 +12,7 @@ use smallvec::{SmallVec, smallvec};
 
 use crate::settings::Settings;
 use crate::store::propmap::{Str, concat};
-use crate::store::{AdAttr, Value};
+use crate::store::{AdAttr, HandleId, Handles, Value};
 use crate::sync::CycleKind;
 use crate::vdc::Existing;
 use crate::world::{Names, NewObject, Op, RelationSet, World};
@@ -234,32 +234,63 @@ impl Tenant {
             .collect()
     }
 
+    /// The handle of AD group `i`: handles are numbered in the order the world creates them,
+    /// AD groups, then users, then cloud groups.
+    fn ad_group_id(&self, i: usize) -> HandleId {
+        HandleId(i as u32)
+    }
+    fn user_id(&self, i: usize) -> HandleId {
+        HandleId((self.ad_groups.len() + i) as u32)
+    }
+    fn cloud_group_id(&self, i: usize) -> HandleId {
+        HandleId((self.ad_groups.len() + self.users.len() + i) as u32)
+    }
+
+    /// The tenant's handles, numbered in the order the world creates them: AD groups, users,
+    /// cloud groups.
+    pub fn handles(&self) -> Handles {
+        let mut hs = Handles::default();
+        hs.reserve(self.ad_groups.len() + self.users.len() + self.cloud_groups.len());
+        let names = (self.ad_groups.iter().map(|g| (&g.0, Kind::Group)))
+            .chain(self.users.iter().map(|u| (&u.handle, Kind::User)))
+            .chain(self.cloud_groups.iter().map(|g| (&g.0, Kind::Group)));
+        for (name, kind) in names {
+            // Generated names are distinct and never reserved words.
+            let _ = hs.intern(name, kind);
+        }
+        hs
+    }
+
     /// The operations that build AD (before the initial cycle).
     pub fn ad_ops(&self) -> impl Iterator<Item = Op> + '_ {
-        let groups = self.ad_groups.iter().map(|(name, _)| Op::Create {
+        let groups = (0..self.ad_groups.len()).map(|i| Op::Create {
             kind: Kind::Group,
-            handle: name.clone(),
+            handle: self.ad_group_id(i),
             dir: Directory::Ad,
             object: NewObject {
                 ou: Some("Groups".into()),
                 ..NewObject::default()
             },
         });
-        let nesting = self.ad_groups.iter().filter_map(|(name, parent)| {
-            let parent = parent.and_then(|p| self.ad_groups.get(p))?;
-            Some(Op::Assign {
-                kind: Kind::Group,
-                handle: name.clone(),
-                dir: Directory::Ad,
-                rels: RelationSet {
-                    groups: vec![parent.0.clone()],
-                    ..RelationSet::default()
-                },
-            })
-        });
-        let users = self.users.iter().map(|u| Op::Create {
+        let nesting = self
+            .ad_groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, parent))| {
+                let parent = (*parent)?;
+                Some(Op::Assign {
+                    kind: Kind::Group,
+                    handle: self.ad_group_id(i),
+                    dir: Directory::Ad,
+                    rels: RelationSet {
+                        groups: vec![self.ad_group_id(parent)],
+                        ..RelationSet::default()
+                    },
+                })
+            });
+        let users = self.users.iter().enumerate().map(|(i, u)| Op::Create {
             kind: Kind::User,
-            handle: u.handle.clone(),
+            handle: self.user_id(i),
             dir: Directory::Ad,
             object: NewObject {
                 ou: self.ous.get(usize::from(u.ou)).cloned(),
@@ -267,20 +298,13 @@ impl Tenant {
                 ..NewObject::default()
             },
         });
-        let relations = self.users.iter().map(|u| Op::Assign {
+        let relations = self.users.iter().enumerate().map(|(i, u)| Op::Assign {
             kind: Kind::User,
-            handle: u.handle.clone(),
+            handle: self.user_id(i),
             dir: Directory::Ad,
             rels: RelationSet {
-                groups: u
-                    .ad_groups
-                    .iter()
-                    .filter_map(|g| self.ad_groups.get(*g).map(|x| x.0.clone()))
-                    .collect(),
-                manager: u
-                    .manager
-                    .and_then(|m| self.users.get(m as usize))
-                    .map(|m| m.handle.clone()),
+                groups: u.ad_groups.iter().map(|g| self.ad_group_id(*g)).collect(),
+                manager: u.manager.map(|m| self.user_id(m as usize)),
                 ..RelationSet::default()
             },
         });
@@ -309,35 +333,43 @@ impl Tenant {
 
     /// The cloud objects and relations (after the initial cycle).
     pub fn cloud_ops(&self) -> impl Iterator<Item = Op> + '_ {
-        let groups = self.cloud_groups.iter().map(|(name, t, _)| Op::Create {
-            kind: Kind::Group,
-            handle: name.clone(),
-            dir: Directory::Entra,
-            object: NewObject {
-                group_type: Some(*t),
-                ..NewObject::default()
-            },
-        });
-        let licences = self.cloud_groups.iter().filter_map(|(name, _, l)| {
-            l.as_ref().map(|l| Op::Assign {
+        let groups = self
+            .cloud_groups
+            .iter()
+            .enumerate()
+            .map(|(i, (_, t, _))| Op::Create {
                 kind: Kind::Group,
-                handle: name.clone(),
+                handle: self.cloud_group_id(i),
                 dir: Directory::Entra,
-                rels: RelationSet {
-                    licenses: vec![l.clone()],
-                    ..RelationSet::default()
+                object: NewObject {
+                    group_type: Some(*t),
+                    ..NewObject::default()
                 },
-            })
-        });
-        let users = self.users.iter().map(|u| Op::Assign {
+            });
+        let licences = self
+            .cloud_groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, _, l))| {
+                l.as_ref().map(|l| Op::Assign {
+                    kind: Kind::Group,
+                    handle: self.cloud_group_id(i),
+                    dir: Directory::Entra,
+                    rels: RelationSet {
+                        licenses: vec![l.clone()],
+                        ..RelationSet::default()
+                    },
+                })
+            });
+        let users = self.users.iter().enumerate().map(|(i, u)| Op::Assign {
             kind: Kind::User,
-            handle: u.handle.clone(),
+            handle: self.user_id(i),
             dir: Directory::Entra,
             rels: RelationSet {
                 groups: u
                     .cloud_groups
                     .iter()
-                    .filter_map(|g| self.cloud_groups.get(*g).map(|x| x.0.clone()))
+                    .map(|g| self.cloud_group_id(*g))
                     .collect(),
                 roles: u
                     .role
@@ -357,6 +389,10 @@ impl Tenant {
         groups.chain(licences).chain(users)
     }
 
+    fn touched_ids(&self) -> Vec<HandleId> {
+        self.touched.iter().map(|i| self.user_id(*i)).collect()
+    }
+
     fn touched_handles(&self) -> Vec<Str> {
         self.touched
             .iter()
@@ -369,7 +405,7 @@ impl Tenant {
     pub fn incident_ops(&self) -> Vec<Op> {
         match self.incident {
             Incident::Purge => self
-                .touched_handles()
+                .touched_ids()
                 .into_iter()
                 .map(|h| Op::Delete {
                     kind: Kind::User,
@@ -387,7 +423,7 @@ impl Tenant {
             ],
             Incident::AdDelete => {
                 let mut ops: Vec<Op> = self
-                    .touched_handles()
+                    .touched_ids()
                     .into_iter()
                     .map(|h| Op::Delete {
                         kind: Kind::User,
@@ -410,7 +446,7 @@ impl Tenant {
     pub fn restore_ops(&self) -> Vec<Op> {
         match self.incident {
             Incident::Purge => vec![Op::Restore {
-                users: self.touched_handles(),
+                users: self.touched_ids(),
                 groups: vec![],
                 from: "nightly".into(),
                 recycle_bin: true,
@@ -422,7 +458,7 @@ impl Tenant {
                 remove: vec![],
             }],
             Incident::AdDelete => vec![Op::RestoreAd {
-                users: self.touched_handles(),
+                users: self.touched_ids(),
                 from: "nightly".into(),
             }],
         }
@@ -465,7 +501,12 @@ impl Tenant {
     /// An empty world with the tenant's settings.
     pub fn world(&self) -> World {
         // 2026-01-05T09:00:00Z, the default start of a scenario.
-        let mut w = World::new(self.settings(), self.names(), 1_767_603_600);
+        let mut w = World::new(
+            self.settings(),
+            self.names(),
+            1_767_603_600,
+            std::sync::Arc::new(self.handles()),
+        );
         w.set_sync_ous(Some(self.ous.iter().map(Str::to_string).collect()));
         let handles = self.users.len() + self.ad_groups.len() + self.cloud_groups.len();
         // A purge's restore re-creates the touched users as new objects with their relations.

@@ -22,6 +22,7 @@ pub mod world;
 pub use report::{Event, EventKind};
 pub use rules::RuleId;
 pub use settings::{Settings, SettingsPatch, SourceAnchor};
+pub use store::handles::RESERVED_HANDLES;
 pub use store::{Directory, GroupType, Kind, Value};
 pub use sync::CycleKind;
 pub use vdc::{Existing, Status};

@@ -98,8 +98,8 @@ impl World {
 
     /// The id of the handle's first Entra object.
     pub fn original_object_id(&self, h: HandleId) -> Option<Guid> {
-        self.handles
-            .entra_objects(h)
+        self.objects
+            .entra(h)
             .first()
             .and_then(|n| self.g.entra(*n))
             .map(|o| o.id)
@@ -115,8 +115,8 @@ impl World {
 
     /// The objectGUID of the handle's first AD object, and of its current one.
     pub fn original_object_guid(&self, h: HandleId) -> Option<Guid> {
-        self.handles
-            .ad_objects(h)
+        self.objects
+            .ad(h)
             .first()
             .and_then(|n| self.g.ad(*n))
             .map(|o| o.guid)
@@ -189,8 +189,8 @@ impl World {
 
     /// How many live Entra objects carry the handle.
     pub fn count(&self, h: HandleId) -> usize {
-        self.handles
-            .entra_objects(h)
+        self.objects
+            .entra(h)
             .iter()
             .filter(|n| self.g.is_live(**n))
             .count()

@@ -353,8 +353,8 @@ impl World {
     /// reach groups re-created in the same session.
     pub(crate) fn vdc_restore(
         &mut self,
-        users: &[Str],
-        groups: &[Str],
+        users: &[HandleId],
+        groups: &[HandleId],
         from: &str,
         opts: RestoreOptions,
         ev: &mut Events,
@@ -368,16 +368,20 @@ impl World {
         let mut session = RestoreSession::default();
         // Objects re-created by this session: backed-up id → new node.
         let mut remap: FxHashMap<Guid, NodeIx> = FxHashMap::default();
-        let selected: Vec<(Kind, &Str)> = groups
+        let selected: Vec<(Kind, HandleId)> = groups
             .iter()
-            .map(|g| (Kind::Group, g))
-            .chain(users.iter().map(|u| (Kind::User, u)))
+            .map(|g| (Kind::Group, *g))
+            .chain(users.iter().map(|u| (Kind::User, *u)))
             .collect();
+        // The names are read from the handles the session started with, however many it
+        // restores.
+        let handles = std::sync::Arc::clone(&self.handles);
         let mut restored = Vec::new();
         let total = selected.len();
-        for (done, (kind, name)) in selected.into_iter().enumerate() {
+        for (done, (kind, h)) in selected.into_iter().enumerate() {
             self.progress("objects", done, total);
-            let h = self.handle_in_order(name, kind)?;
+            let h = self.handle(h, kind)?;
+            let name = handles.name_str(h);
             let idx = point.by_handle.get(&h).unwrap_or_default();
             if idx.is_empty() {
                 ev.push_with(|| {

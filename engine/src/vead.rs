@@ -125,7 +125,7 @@ impl World {
     /// `vead_copies_consistency_guid`). Memberships go only to groups that exist.
     pub(crate) fn vead_restore(
         &mut self,
-        users: &[Str],
+        users: &[HandleId],
         from: &str,
         ev: &mut Events,
     ) -> Result<()> {
@@ -141,9 +141,12 @@ impl World {
                     .join(", "),
             }
         })?;
-        for (done, name) in users.iter().enumerate() {
+        // The names are read from the handles the restore started with.
+        let handles = std::sync::Arc::clone(&self.handles);
+        for (done, &h) in users.iter().enumerate() {
             self.progress("AD objects", done, users.len());
-            let h = self.handle_in_order(name, Kind::User)?;
+            let h = self.handle(h, Kind::User)?;
+            let name = handles.name_str(h);
             let Some(b) = backup.get(h) else {
                 ev.push_with(|| {
                     Event::new(
@@ -157,7 +160,7 @@ impl World {
             };
             // AD keeps sAMAccountName unique among live objects: a restore beside another live
             // object of the same identity is refused.
-            let other_live = self.handles.ad_objects(h).iter().copied().find(|n| {
+            let other_live = self.objects.ad(h).iter().copied().find(|n| {
                 self.g
                     .ad(*n)
                     .is_some_and(|o| o.is_live() && o.guid != b.guid)
@@ -173,8 +176,8 @@ impl World {
                 continue;
             }
             let existing = self
-                .handles
-                .ad_objects(h)
+                .objects
+                .ad(h)
                 .iter()
                 .copied()
                 .find(|n| self.g.ad(*n).is_some_and(|o| o.guid == b.guid));

@@ -4,13 +4,10 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
 
 use rustc_hash::FxHashMap;
 
-use crate::store::idmap::PerHandle;
 use crate::store::propmap::Str;
-use crate::store::valuemap::{Compare, Exact, ValueMap};
 
 use crate::entra::EntraIndex;
 use crate::report::{Event, Events};
@@ -25,8 +22,10 @@ use crate::vead::AdBackups;
 /// an operation the engine cannot carry out as asked, or a defect of the engine itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EngineError {
-    #[error("unknown handle '{0}'")]
-    UnknownHandle(String),
+    /// An operation named a handle the world was not given (handles are numbered when a
+    /// scenario is loaded).
+    #[error("no handle numbered {}", .0.0)]
+    UnknownHandle(HandleId),
     #[error("'{handle}' is a {actual}, not a {expected}")]
     WrongKind {
         handle: String,
@@ -48,67 +47,16 @@ pub enum EngineError {
 
 pub type Result<T> = std::result::Result<T, EngineError>;
 
-/// Handles that name identities across both directories (SCENARIO_FORMAT.md 1.2).
-#[derive(Clone, Debug, Default)]
-pub struct Handles {
-    /// Shared: an event or a message names a handle without copying it.
-    names: Vec<Str>,
-    kinds: Vec<Kind>,
-    /// The low 32 bits of each name's hash, to check a [`Finger`]'s guess without reading the
-    /// name.
-    hashes: Vec<u32>,
-    /// Handles by name. Its slots hold the name too (the handle's own copy), so that a lookup
-    /// by that copy, as operations name handles, reads one place in memory, and so that it
-    /// can be fetched ahead ([`World::prefetch`]).
-    by_name: ValueMap<Exact, HandleId>,
-    finger: Finger,
-    /// Every AD object that ever carried the handle, oldest first.
-    ad: PerHandle<NodeIx>,
-    /// Every Entra object that ever carried the handle, oldest first.
-    entra: PerHandle<NodeIx>,
-}
-
-fn hash_name(name: &str) -> u64 {
-    Exact::hash(name)
-}
-
 /// A stage of [`World::prefetch`], in the order they are run for an operation.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Ahead {
-    Names,
-    Slots,
     Handles,
     Objects,
 }
 
 impl Ahead {
-    pub const ALL: [Ahead; 4] = [Ahead::Names, Ahead::Slots, Ahead::Handles, Ahead::Objects];
+    pub const ALL: [Ahead; 2] = [Ahead::Handles, Ahead::Objects];
 }
-
-/// Where the next name is looked for first: the handle found last and the step from the one
-/// found before it. Bulk operations name handles in the order they were created, at a steady
-/// step (a generated tenant's relations one user after the other, a mass deletion or a restore
-/// list of every tenth user), and a right guess, checked against `hashes` (read in order),
-/// saves a lookup in the table of names, a read at a random place in memory (two and the read
-/// of a name before the table held the names): 7% of a 1M-user bench run was those lookups. A
-/// wrong guess costs a comparison of two numbers. Atomic so that the world can still be read
-/// from several threads at once; a race only spoils a guess, which is always checked.
-#[derive(Debug, Default)]
-struct Finger {
-    last: AtomicU32,
-    step: AtomicU32,
-}
-
-impl Clone for Finger {
-    fn clone(&self) -> Self {
-        Finger {
-            last: AtomicU32::new(self.last.load(Relaxed)),
-            step: AtomicU32::new(self.step.load(Relaxed)),
-        }
-    }
-}
-
-pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
 
 /// The result of a scoped thread that reads the world (the invariant checks, a backup); a panic
 /// in it carries on in the caller, as if the work had run there.
@@ -117,118 +65,17 @@ pub(crate) fn joined<T>(t: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-impl Handles {
-    pub fn get(&self, name: &str) -> Option<HandleId> {
-        self.by_name.get(name)
-    }
-
-    /// Whether `h` is named `name`: by address when `name` is the handle's own copy (an
-    /// operation built with the handle's name, as a generated tenant's and a loaded scenario's
-    /// are), else by comparing the text.
-    fn is_named(&self, h: HandleId, name: &str) -> bool {
-        self.names
-            .get(h.0 as usize)
-            .is_some_and(|own| std::ptr::eq(own.as_str(), name) || own.as_str() == name)
-    }
-
-    /// [`Handles::get`] for the next name of a run that names handles in the order they were
-    /// created: looked for first where the `Finger` points, one step on from the last name
-    /// the run found.
-    pub fn get_in_order(&self, name: &str) -> Option<HandleId> {
-        let hash = hash_name(name);
-        let last = self.finger.last.load(Relaxed);
-        let guess = HandleId(last.wrapping_add(self.finger.step.load(Relaxed)));
-        let found = if self.hashes.get(guess.0 as usize) == Some(&(hash as u32))
-            && self.is_named(guess, name)
-        {
-            Some(guess)
-        } else {
-            self.get(name)
-        };
-        if let Some(h) = found {
-            self.finger.step.store(h.0.wrapping_sub(last), Relaxed);
-            self.finger.last.store(h.0, Relaxed);
-        }
-        found
-    }
-    /// The shared name of `h` (`?` for a handle that does not exist).
-    pub(crate) fn name_str(&self, h: HandleId) -> &Str {
-        static UNKNOWN: Str = arcstr::literal!("?");
-        self.names.get(h.0 as usize).unwrap_or(&UNKNOWN)
-    }
-    pub fn name(&self, h: HandleId) -> &str {
-        self.name_str(h)
-    }
-    pub fn kind(&self, h: HandleId) -> Option<Kind> {
-        self.kinds.get(h.0 as usize).copied()
-    }
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-    pub fn all(&self) -> impl Iterator<Item = HandleId> + '_ {
-        (0..self.names.len() as u32).map(HandleId)
-    }
-    fn reserve(&mut self, handles: usize) {
-        self.names.reserve(handles);
-        self.kinds.reserve(handles);
-        self.hashes.reserve(handles);
-        self.by_name.reserve(handles);
-        self.ad.reserve(handles);
-        self.entra.reserve(handles);
-    }
-
-    /// The handle named `name`, made if it is new; a new handle keeps `name` itself, so that
-    /// operations holding the same copy are matched to it by address.
-    pub(crate) fn intern(&mut self, name: &Str, kind: Kind) -> Result<HandleId> {
-        if let Some(h) = self.get(name) {
-            let actual = self.kind(h).unwrap_or(kind);
-            if actual != kind {
-                return Err(EngineError::WrongKind {
-                    handle: name.to_string(),
-                    expected: kind,
-                    actual,
-                });
-            }
-            return Ok(h);
-        }
-        if RESERVED_HANDLES.contains(&name.as_str()) {
-            return Err(EngineError::ReservedHandle(name.to_string()));
-        }
-        let h = HandleId(self.names.len() as u32);
-        self.names.push(name.clone());
-        self.kinds.push(kind);
-        self.hashes.push(hash_name(name) as u32);
-        self.by_name.insert(name.clone(), h);
-        Ok(h)
-    }
-    pub(crate) fn ad_objects(&self, h: HandleId) -> &[NodeIx] {
-        self.ad.get(&h).unwrap_or_default()
-    }
-    pub(crate) fn entra_objects(&self, h: HandleId) -> &[NodeIx] {
-        self.entra.get(&h).unwrap_or_default()
-    }
-    pub(crate) fn add_ad(&mut self, h: HandleId, n: NodeIx) {
-        self.ad.push(h, n);
-    }
-    pub(crate) fn add_entra(&mut self, h: HandleId, n: NodeIx) {
-        self.entra.push(h, n);
-    }
-}
-
-/// Relations to add or remove in one `assign`/`unassign` step. Users and groups are named by
-/// handle, roles, licences and apps by name.
+/// Relations to add or remove in one `assign`/`unassign` step. Users and groups are handles,
+/// roles, licences and apps names.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RelationSet {
-    pub groups: Vec<Str>,
-    pub owns: Vec<Str>,
+    pub groups: Vec<HandleId>,
+    pub owns: Vec<HandleId>,
     pub roles: Vec<Str>,
     pub licenses: Vec<Str>,
     pub apps: Vec<Str>,
-    /// `Some(None)` in `assign` is meaningless; in `unassign` any value removes the manager.
-    pub manager: Option<Str>,
+    /// In `unassign` any value removes the manager.
+    pub manager: Option<HandleId>,
 }
 
 /// The attributes of a new object. AD objects take LDAP names, Entra objects Graph names.
@@ -240,65 +87,66 @@ pub struct NewObject {
     pub entra_props: Vec<(EntraProp, Value)>,
 }
 
-/// One operation: a step of a runbook (SCENARIO_FORMAT.md 1.3), resolved to engine types.
+/// One operation: a step of a runbook, resolved to engine types: identities are handles,
+/// numbered when the scenario was loaded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
     Sync(CycleKind),
     Backup(String),
     Delete {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         from: Directory,
         permanently: bool,
     },
     Restore {
-        users: Vec<Str>,
-        groups: Vec<Str>,
+        users: Vec<HandleId>,
+        groups: Vec<HandleId>,
         from: String,
         recycle_bin: bool,
         keep_relationships: bool,
         existing: Existing,
     },
     RestoreAd {
-        users: Vec<Str>,
+        users: Vec<HandleId>,
         from: String,
     },
     Undelete {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         dir: Directory,
     },
     Create {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         dir: Directory,
         object: NewObject,
     },
     UpdateAd {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         set: Vec<(AdAttr, Option<Value>)>,
     },
     UpdateEntra {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         set: Vec<(EntraProp, Option<Value>)>,
     },
     Assign {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         dir: Directory,
         rels: RelationSet,
     },
     Unassign {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         dir: Directory,
         rels: RelationSet,
     },
     Move {
         kind: Kind,
-        handle: Str,
+        handle: HandleId,
         to: String,
     },
     Scope {
@@ -378,7 +226,10 @@ impl Names {
 #[derive(Clone, Debug)]
 pub struct World {
     pub(crate) g: DirGraph,
-    pub(crate) handles: Handles,
+    /// The handles' names, shared with the scenario that numbered them.
+    pub(crate) handles: std::sync::Arc<Handles>,
+    /// The objects that ever carried each handle.
+    pub(crate) objects: HandleObjects,
     pub(crate) settings: Settings,
     pub(crate) names: Names,
     pub(crate) now: Time,
@@ -430,11 +281,17 @@ impl std::fmt::Debug for Watcher {
 pub(crate) const DAY: i64 = 86_400;
 
 impl World {
-    /// An empty world: no objects, the clock at `start`.
-    pub fn new(settings: Settings, names: Names, start: Time) -> World {
+    /// An empty world: no objects, the clock at `start`, and the handles its operations name.
+    pub fn new(
+        settings: Settings,
+        names: Names,
+        start: Time,
+        handles: std::sync::Arc<Handles>,
+    ) -> World {
         World {
             g: DirGraph::default(),
-            handles: Handles::default(),
+            handles,
+            objects: HandleObjects::default(),
             ids: IdGenerator::new(settings.seed),
             sync: SyncState::default(),
             settings,
@@ -470,41 +327,22 @@ impl World {
     }
 
     /// Has the processor fetch what applying `op` will read, without waiting for it: for a
-    /// caller that knows its next operations, as the bench applies a generated tenant's a batch
-    /// at a time. At a million users each of these reads would otherwise wait for memory. In
-    /// stages, a few operations apart, each reading what the one before fetched: the text of the
-    /// handles `op` names (a create's new handle, an assignment's subject and the targets of its
-    /// relations), where each is looked up, then for the targets (anywhere in the tenant, where
-    /// the subject is next to the one before) their handles' objects and their current object.
-    /// A hint: nothing changes.
+    /// caller that knows its next operations (the bench applies a generated tenant's a batch at
+    /// a time). In stages, a few operations apart, each reading what the one before fetched: the
+    /// lists of objects of the handles an assignment's relations point to, then their current
+    /// object. A hint: nothing changes.
     pub fn prefetch(&self, op: &Op, stage: Ahead) {
-        let (subject, dir, rels) = match op {
-            Op::Create { handle, dir, .. } => (handle, *dir, None),
-            Op::Assign {
-                handle, dir, rels, ..
-            } => (handle, *dir, Some(rels)),
-            _ => return,
+        let Op::Assign { dir, rels, .. } = op else {
+            return;
         };
-        let targets = rels
-            .into_iter()
-            .flat_map(|r| r.groups.iter().chain(&r.owns).chain(&r.manager));
-        let per_handle = match dir {
-            Directory::Ad => &self.handles.ad,
-            Directory::Entra => &self.handles.entra,
-        };
-        let fetch = crate::store::prefetch::<[u8]>;
+        let targets = rels.groups.iter().chain(&rels.owns).chain(&rels.manager);
         match stage {
-            Ahead::Names => std::iter::once(subject)
-                .chain(targets)
-                .for_each(|n| fetch(n.as_bytes())),
-            Ahead::Slots => std::iter::once(subject)
-                .chain(targets)
-                .for_each(|n| self.handles.by_name.prefetch(n)),
-            Ahead::Handles => targets
-                .filter_map(|t| self.handles.get(t))
-                .for_each(|h| per_handle.prefetch(h)),
+            Ahead::Handles => targets.for_each(|h| self.objects.prefetch(*dir, *h)),
             Ahead::Objects => targets
-                .filter_map(|t| per_handle.get(&self.handles.get(t)?)?.first())
+                .filter_map(|h| match dir {
+                    Directory::Ad => self.objects.ad(*h).first(),
+                    Directory::Entra => self.objects.entra(*h).first(),
+                })
                 .for_each(|&n| self.g.prefetch(n)),
         }
     }
@@ -521,7 +359,7 @@ impl World {
                 from,
                 permanently,
             } => {
-                let h = self.handle_in_order(handle, *kind)?;
+                let h = self.handle(*handle, *kind)?;
                 match from {
                     Directory::Ad => self.ad_delete(h, *permanently, &mut ev),
                     Directory::Entra => self.entra_delete_handle(h, *permanently, &mut ev)?,
@@ -544,7 +382,7 @@ impl World {
             }
             Op::RestoreAd { users, from } => self.vead_restore(users, from, &mut ev)?,
             Op::Undelete { kind, handle, dir } => {
-                let h = self.handle_in_order(handle, *kind)?;
+                let h = self.handle(*handle, *kind)?;
                 match dir {
                     Directory::Ad => self.ad_undelete(h, &mut ev),
                     Directory::Entra => self.entra_undelete_handle(h, &mut ev),
@@ -556,18 +394,18 @@ impl World {
                 dir,
                 object,
             } => {
-                let h = self.handles.intern(handle, *kind)?;
+                let h = self.handle(*handle, *kind)?;
                 match dir {
                     Directory::Ad => self.ad_create(h, object, &mut ev),
                     Directory::Entra => self.entra_create(h, object, &mut ev),
                 }
             }
             Op::UpdateAd { kind, handle, set } => {
-                let h = self.handle_in_order(handle, *kind)?;
+                let h = self.handle(*handle, *kind)?;
                 self.ad_update(h, set, &mut ev)
             }
             Op::UpdateEntra { kind, handle, set } => {
-                let h = self.handle_in_order(handle, *kind)?;
+                let h = self.handle(*handle, *kind)?;
                 self.entra_update(h, set, &mut ev)?
             }
             Op::Assign {
@@ -582,7 +420,7 @@ impl World {
                 dir,
                 rels,
             } => {
-                let h = self.handle_in_order(handle, *kind)?;
+                let h = self.handle(*handle, *kind)?;
                 let add = matches!(op, Op::Assign { .. });
                 match dir {
                     Directory::Ad => self.ad_relations(h, rels, add, &mut ev)?,
@@ -590,7 +428,7 @@ impl World {
                 }
             }
             Op::Move { kind, handle, to } => {
-                let h = self.handle_in_order(handle, *kind)?;
+                let h = self.handle(*handle, *kind)?;
                 self.ad_move(h, to, &mut ev)
             }
             Op::Scope { add, remove } => self.sync_scope(add, remove, &mut ev),
@@ -624,28 +462,37 @@ impl World {
         }
     }
 
-    /// The handle of an identity that must exist and be of `kind`.
-    pub(crate) fn handle(&self, name: &str, kind: Kind) -> Result<HandleId> {
-        self.of_kind(name, self.handles.get(name), kind)
-    }
-
-    /// [`World::handle`] for an operation's subject or the next name of a list (a restore
-    /// session's users): runs of these name handles in the order they were created
-    /// ([`Handles::get_in_order`]), where the targets of relations do not.
-    pub(crate) fn handle_in_order(&self, name: &str, kind: Kind) -> Result<HandleId> {
-        self.of_kind(name, self.handles.get_in_order(name), kind)
-    }
-
-    fn of_kind(&self, name: &str, found: Option<HandleId>, kind: Kind) -> Result<HandleId> {
-        let h = found.ok_or_else(|| EngineError::UnknownHandle(name.to_string()))?;
+    /// `h` checked to be a handle of `kind`.
+    pub(crate) fn handle(&self, h: HandleId, kind: Kind) -> Result<HandleId> {
         match self.handles.kind(h) {
+            None => Err(EngineError::UnknownHandle(h)),
             Some(actual) if actual != kind => Err(EngineError::WrongKind {
-                handle: name.to_string(),
+                handle: self.handles.name(h).to_string(),
                 expected: kind,
                 actual,
             }),
-            _ => Ok(h),
+            Some(_) => Ok(h),
         }
+    }
+
+    /// The handle named `name`, made if it is new: for a caller that builds a world
+    /// operation by operation rather than from a loaded scenario.
+    pub fn intern(&mut self, name: &str, kind: Kind) -> Result<HandleId> {
+        let name = Str::from(name);
+        std::sync::Arc::make_mut(&mut self.handles)
+            .intern(&name, kind)
+            .map_err(|e| match e {
+                crate::store::handles::HandleError::WrongKind { expected, actual } => {
+                    EngineError::WrongKind {
+                        handle: name.to_string(),
+                        expected,
+                        actual,
+                    }
+                }
+                crate::store::handles::HandleError::Reserved => {
+                    EngineError::ReservedHandle(name.to_string())
+                }
+            })
     }
 
     /// Room for a tenant of `handles` users and groups, `objects` AD and Entra objects and
@@ -653,7 +500,7 @@ impl World {
     /// copies and the transient memory of growing every table (the graph's node list alone is
     /// 200 MB at a million users, and doubling it copies all of it).
     pub fn reserve(&mut self, handles: usize, objects: usize, relations: usize) {
-        self.handles.reserve(handles);
+        self.objects.reserve(handles);
         self.g.reserve(objects, relations);
         let g = &self.g;
         self.entra_ix
@@ -690,8 +537,8 @@ impl World {
     /// object ids when there are several (SCENARIO_FORMAT.md 1.3).
     pub fn entra_live(&self, h: HandleId) -> Result<Option<NodeIx>> {
         let mut live = self
-            .handles
-            .entra_objects(h)
+            .objects
+            .entra(h)
             .iter()
             .copied()
             .filter(|n| self.g.is_live(*n));
@@ -713,7 +560,7 @@ impl World {
 
     /// The AD object of a handle: the live one, else the newest that still exists in some form.
     pub fn ad_current(&self, h: HandleId) -> Option<NodeIx> {
-        let objs = self.handles.ad_objects(h);
+        let objs = self.objects.ad(h);
         objs.iter()
             .copied()
             .find(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
@@ -821,74 +668,5 @@ impl World {
             .filter(|(a, b, rel)| *rel == Rel::Join || !(self.g.is_gone(*a) || self.g.is_gone(*b)))
             .collect();
         crate::invariants::check(self, &all, &links, false)
-    }
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
-mod tests {
-    use super::*;
-    use rand::{Rng, SeedableRng};
-
-    /// SCENARIO_FORMAT 1.2: a handle names one identity. Whatever order names are looked up in
-    /// (in order, at a step, repeated, backwards, at random) each finds its own handle, and a
-    /// name never interned finds none, whatever the [`Finger`] guessed.
-    #[test]
-    fn handles_found_by_name_in_any_order_of_lookup() {
-        let mut hs = Handles::default();
-        let names: Vec<Str> = (0..500).map(|i| Str::from(format!("user{i:04}"))).collect();
-        for n in &names {
-            hs.intern(n, Kind::User).unwrap();
-        }
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-        let orders: Vec<Vec<usize>> = vec![
-            (0..500).collect(),
-            (0..500).step_by(10).collect(),
-            (0..500).rev().collect(),
-            (0..500).flat_map(|i| [i, i]).collect(),
-            (0..2000).map(|_| rng.random_range(0..500)).collect(),
-        ];
-        for order in orders {
-            for i in order {
-                assert_eq!(
-                    hs.get_in_order(&names[i]),
-                    Some(HandleId(i as u32)),
-                    "{}",
-                    names[i]
-                );
-                // The same name in another copy than the handle's own is compared by text.
-                assert_eq!(
-                    hs.get_in_order(names[i].as_str().to_owned().as_str()),
-                    Some(HandleId(i as u32))
-                );
-                // A name that is not a handle, looked up where the finger points next.
-                assert_eq!(hs.get_in_order(&format!("{}x", names[i])), None);
-                assert_eq!(hs.get(&names[i]), Some(HandleId(i as u32)));
-            }
-        }
-        assert_eq!(hs.get("nobody"), None);
-    }
-
-    /// A guess whose hash matches is still checked by name: two names with the same low 32 bits
-    /// of hash, the finger pointing at the other one.
-    #[test]
-    fn handles_finger_guess_with_the_same_hash_is_checked_by_name() {
-        let mut seen = FxHashMap::default();
-        let (x, y) = (0..1_000_000)
-            .map(|i| format!("n{i}"))
-            .find_map(|n| {
-                let other = seen.insert(hash_name(&n) as u32, n.clone())?;
-                Some((other, n))
-            })
-            .expect("a collision of 32 bits among a million names");
-        let mut hs = Handles::default();
-        for n in ["first", &x, &y] {
-            hs.intern(&Str::from(n), Kind::User).unwrap();
-        }
-        assert_eq!(hs.get_in_order("first"), Some(HandleId(0)));
-        assert_eq!(hs.get_in_order(&x), Some(HandleId(1)));
-        // The finger now guesses handle 2, `y`, whose hash is `x`'s.
-        assert_eq!(hs.get_in_order(&x), Some(HandleId(1)));
-        assert_eq!(hs.get_in_order(&y), Some(HandleId(2)));
     }
 }

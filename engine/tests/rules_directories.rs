@@ -68,11 +68,12 @@ fn list(v: &[&str]) -> Value {
 
 /// A cloud user with typed property values (lists included).
 fn cloud_user_with(w: &mut World, name: &str, props: Vec<(EntraProp, Value)>) -> Vec<Event> {
+    let handle = new_id(w, name, Kind::User);
     apply(
         w,
         Op::Create {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             dir: Directory::Entra,
             object: NewObject {
                 entra_props: props,
@@ -83,55 +84,54 @@ fn cloud_user_with(w: &mut World, name: &str, props: Vec<(EntraProp, Value)>) ->
 }
 
 fn update_entra(w: &mut World, name: &str, set: Vec<(EntraProp, Option<Value>)>) -> Vec<Event> {
+    let handle = id_of(w, name);
     apply(
         w,
         Op::UpdateEntra {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             set,
         },
     )
 }
 
 fn update_ad(w: &mut World, name: &str, set: Vec<(AdAttr, Option<Value>)>) -> Vec<Event> {
+    let handle = id_of(w, name);
     apply(
         w,
         Op::UpdateAd {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             set,
         },
     )
 }
 
 fn undelete(w: &mut World, kind: Kind, name: &str, dir: Directory) -> Vec<Event> {
-    apply(
-        w,
-        Op::Undelete {
-            kind,
-            handle: name.into(),
-            dir,
-        },
-    )
+    let handle = id_of(w, name);
+    apply(w, Op::Undelete { kind, handle, dir })
 }
 
 fn move_to(w: &mut World, kind: Kind, name: &str, ou: &str) -> Vec<Event> {
+    let handle = id_of(w, name);
     apply(
         w,
         Op::Move {
             kind,
-            handle: name.into(),
+            handle,
             to: ou.into(),
         },
     )
 }
 
-fn ad_unassign(w: &mut World, name: &str, rels: RelationSet) -> Vec<Event> {
+fn ad_unassign(w: &mut World, name: &str, rels: Rels) -> Vec<Event> {
+    let handle = id_of(w, name);
+    let rels = resolve(w, &rels);
     apply(
         w,
         Op::Unassign {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             dir: Directory::Ad,
             rels,
         },
@@ -434,15 +434,12 @@ fn id_3_user_relations_in_entra_and_ad_with_nesting() {
 
     // Nesting in AD, flowed to Entra by the sync.
     ad_group(&mut w, "All Staff", "Staff");
-    let ev = apply(
-        &mut w,
-        Op::Assign {
-            kind: Kind::Group,
-            handle: "Finance".into(),
-            dir: Directory::Ad,
-            rels: groups(&["All Staff"]),
-        },
-    );
+    let ev = apply(&mut w, |w: &mut World| Op::Assign {
+        kind: Kind::Group,
+        handle: id_of(w, "Finance"),
+        dir: Directory::Ad,
+        rels: resolve(w, &groups(&["All Staff"])),
+    });
     event(&ev, EventKind::AdRelationAdded, RuleId::Id3);
     assert_eq!(w.ad_groups(h(&w, "Finance")), set(&["All Staff"]));
     sync(&mut w);
@@ -468,7 +465,7 @@ fn id_3_user_relations_in_entra_and_ad_with_nesting() {
         &mut w,
         Kind::User,
         "alice",
-        RelationSet {
+        Rels {
             apps: strs(&["Salesforce"]),
             ..Default::default()
         },
@@ -575,7 +572,7 @@ fn ad_world(s: Settings) -> World {
     ad_assign(
         &mut w,
         "alice",
-        RelationSet {
+        Rels {
             groups: strs(&["Finance", "Sales"]),
             manager: Some("bob".into()),
             ..Default::default()
@@ -749,7 +746,7 @@ fn ad_3_tombstone_strips_links_and_consistency_guid() {
         ad_assign(
             &mut w,
             "carol",
-            RelationSet {
+            Rels {
                 manager: Some("bob".into()),
                 ..Default::default()
             },
@@ -1044,7 +1041,7 @@ fn ad_5_restore_finds_by_guid_objects_created_after_an_earlier_restore() {
     // Created after the first lookup by objectGUID.
     ad_group(&mut w, "Projects", "Staff");
     ad_user(&mut w, "carol", "Staff", &[]);
-    let rels = RelationSet {
+    let rels = Rels {
         manager: Some("carol".into()),
         ..groups(&["Projects"])
     };
@@ -1135,7 +1132,7 @@ fn entra_world(s: Settings) -> World {
         &mut w,
         Kind::User,
         "carol",
-        RelationSet {
+        Rels {
             roles: strs(&["User Administrator"]),
             apps: strs(&["Workday"]),
             manager: Some("bob".into()),
@@ -1147,7 +1144,7 @@ fn entra_world(s: Settings) -> World {
         &mut w,
         Kind::User,
         "dave",
-        RelationSet {
+        Rels {
             manager: Some("carol".into()),
             ..Default::default()
         },
@@ -1254,7 +1251,7 @@ fn entra_3_restore_brings_back_same_id_properties_and_relations_that_still_exist
         &mut w,
         Kind::User,
         "alice",
-        RelationSet {
+        Rels {
             owns: strs(&["Auditors"]),
             ..Default::default()
         },
@@ -1342,7 +1339,7 @@ fn entra_4_synced_group_is_hard_deleted_and_comes_back_with_new_id() {
             &mut w,
             Kind::User,
             "carol",
-            RelationSet {
+            Rels {
                 owns: strs(&["Finance"]),
                 ..Default::default()
             },
@@ -1351,7 +1348,7 @@ fn entra_4_synced_group_is_hard_deleted_and_comes_back_with_new_id() {
             &mut w,
             Kind::Group,
             "Finance",
-            RelationSet {
+            Rels {
                 licenses: strs(&["Microsoft 365 E5"]),
                 ..Default::default()
             },
@@ -1437,7 +1434,7 @@ fn entra_5_cloud_write_to_an_ad_mastered_property_of_a_synced_user_is_refused() 
         &mut w,
         Kind::User,
         "alice",
-        RelationSet {
+        Rels {
             manager: Some("carol".into()),
             ..Default::default()
         },
@@ -1495,14 +1492,11 @@ fn entra_5_members_of_a_synced_group_cannot_be_changed_in_the_cloud() {
     event(&ev, EventKind::RelationAdded, RuleId::Id3);
     assert_eq!(rel(&w, "Project X", "groups"), set(&["Everyone"]));
     // The AD-mastered properties of a synced group are refused too.
-    let ev = apply(
-        &mut w,
-        Op::UpdateEntra {
-            kind: Kind::Group,
-            handle: "Finance".into(),
-            set: vec![(EntraProp::DisplayName, Some(text("Money")))],
-        },
-    );
+    let ev = apply(&mut w, |w: &mut World| Op::UpdateEntra {
+        kind: Kind::Group,
+        handle: id_of(w, "Finance"),
+        set: vec![(EntraProp::DisplayName, Some(text("Money")))],
+    });
     let e = event(&ev, EventKind::WriteRefused, RuleId::Entra5);
     assert!(e.message.contains(REFUSAL), "{}", e.message);
     assert_eq!(
@@ -1523,7 +1517,7 @@ fn entra_6_group_licence_exists_exactly_while_the_user_is_a_member() {
         &mut w,
         Kind::Group,
         "Auditors",
-        RelationSet {
+        Rels {
             licenses: strs(&["Microsoft 365 E5"]),
             ..Default::default()
         },
@@ -1534,7 +1528,7 @@ fn entra_6_group_licence_exists_exactly_while_the_user_is_a_member() {
         &mut w,
         Kind::User,
         "carol",
-        RelationSet {
+        Rels {
             licenses: strs(&["Microsoft 365 E3"]),
             ..Default::default()
         },
@@ -1559,7 +1553,7 @@ fn entra_6_group_licence_exists_exactly_while_the_user_is_a_member() {
         &mut w,
         Kind::Group,
         "Auditors",
-        RelationSet {
+        Rels {
             licenses: strs(&["Microsoft 365 E5"]),
             ..Default::default()
         },
@@ -1570,7 +1564,7 @@ fn entra_6_group_licence_exists_exactly_while_the_user_is_a_member() {
         &mut w,
         Kind::Group,
         "Auditors",
-        RelationSet {
+        Rels {
             licenses: strs(&["Microsoft 365 E5"]),
             ..Default::default()
         },
@@ -1586,7 +1580,7 @@ fn entra_6_group_licence_exists_exactly_while_the_user_is_a_member() {
         &mut w,
         Kind::User,
         "carol",
-        RelationSet {
+        Rels {
             licenses: strs(&["Microsoft 365 E5"]),
             ..Default::default()
         },
@@ -1605,7 +1599,7 @@ fn entra_6_synced_group_licence_follows_the_ad_membership() {
         &mut w,
         Kind::Group,
         "Finance",
-        RelationSet {
+        Rels {
             licenses: strs(&["Microsoft 365 E5"]),
             ..Default::default()
         },
@@ -1708,9 +1702,10 @@ fn vead_1_backup_captures_ad_users_and_groups_with_attributes_memberships_and_id
     let ev = restore_ad(&mut w, &["gone"], "nightly");
     let e = event(&ev, EventKind::NotFound, RuleId::Vead1);
     assert!(e.message.contains("not in AD backup"), "{}", e.message);
+    let alice = ids(&w, &["alice"]);
     let err = w
         .apply(&Op::RestoreAd {
-            users: strs(&["alice"]),
+            users: alice,
             from: "weekly".into(),
         })
         .unwrap_err();
@@ -1721,7 +1716,7 @@ fn vead_1_backup_captures_ad_users_and_groups_with_attributes_memberships_and_id
 // INV-1..4: invariants.
 
 /// Applies one operation and checks every invariant over the whole world.
-fn step(w: &mut World, op: Op) -> Vec<Event> {
+fn step(w: &mut World, op: impl IntoOp) -> Vec<Event> {
     let ev = apply(w, op);
     w.check_all_invariants().unwrap();
     ev
@@ -1734,15 +1729,12 @@ fn complex_run() -> World {
     w.check_all_invariants().unwrap();
     step(&mut w, Op::Backup("nightly".into()));
     // SYNC-10: a synced user purged in the cloud comes back as a new user.
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::User,
-            handle: "alice".into(),
-            from: Directory::Entra,
-            permanently: true,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::User,
+        handle: id_of(w, "alice"),
+        from: Directory::Entra,
+        permanently: true,
+    });
     step(&mut w, Op::Sync(CycleKind::Delta));
     assert_eq!(w.count(h(&w, "alice")), 1);
     // SYNC-5/SYNC-9: an AD user whose UPN is carol's, who holds a role: a second user with a
@@ -1759,133 +1751,97 @@ fn complex_run() -> World {
     assert_ne!(dan_upn.to_lowercase(), "carol@contoso.com");
     assert!(dan_upn.ends_with("@contoso.onmicrosoft.com"), "{dan_upn}");
     // A cloud create of a taken UPN is refused (ID-4).
-    let ev = step(
-        &mut w,
-        Op::Create {
-            kind: Kind::User,
-            handle: "alice2".into(),
-            dir: Directory::Entra,
-            object: NewObject {
-                entra_props: vec![(EntraProp::UserPrincipalName, text("alice@contoso.com"))],
-                ..Default::default()
-            },
+    let ev = step(&mut w, |w: &mut World| Op::Create {
+        kind: Kind::User,
+        handle: new_id(w, "alice2", Kind::User),
+        dir: Directory::Entra,
+        object: NewObject {
+            entra_props: vec![(EntraProp::UserPrincipalName, text("alice@contoso.com"))],
+            ..Default::default()
         },
-    );
+    });
     event(&ev, EventKind::Refused, RuleId::Id4);
     // AD deletes and undeletes of a manager, synced each time.
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::User,
-            handle: "bob".into(),
-            from: Directory::Ad,
-            permanently: false,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::User,
+        handle: id_of(w, "bob"),
+        from: Directory::Ad,
+        permanently: false,
+    });
     step(&mut w, Op::Sync(CycleKind::Delta));
-    step(
-        &mut w,
-        Op::Undelete {
-            kind: Kind::User,
-            handle: "bob".into(),
-            dir: Directory::Ad,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Undelete {
+        kind: Kind::User,
+        handle: id_of(w, "bob"),
+        dir: Directory::Ad,
+    });
     step(&mut w, Op::Sync(CycleKind::Delta));
     // Groups: one soft-deleted, one purged, a synced one hard-deleted and re-added.
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::Group,
-            handle: "Auditors".into(),
-            from: Directory::Entra,
-            permanently: false,
-        },
-    );
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::Group,
-            handle: "Project X".into(),
-            from: Directory::Entra,
-            permanently: true,
-        },
-    );
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::Group,
-            handle: "Finance".into(),
-            from: Directory::Ad,
-            permanently: false,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::Group,
+        handle: id_of(w, "Auditors"),
+        from: Directory::Entra,
+        permanently: false,
+    });
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::Group,
+        handle: id_of(w, "Project X"),
+        from: Directory::Entra,
+        permanently: true,
+    });
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::Group,
+        handle: id_of(w, "Finance"),
+        from: Directory::Ad,
+        permanently: false,
+    });
     step(&mut w, Op::Sync(CycleKind::Delta));
-    step(
-        &mut w,
-        Op::Undelete {
-            kind: Kind::Group,
-            handle: "Finance".into(),
-            dir: Directory::Ad,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Undelete {
+        kind: Kind::Group,
+        handle: id_of(w, "Finance"),
+        dir: Directory::Ad,
+    });
     step(&mut w, Op::Sync(CycleKind::Initial));
-    step(
-        &mut w,
-        Op::Undelete {
-            kind: Kind::Group,
-            handle: "Auditors".into(),
-            dir: Directory::Entra,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Undelete {
+        kind: Kind::Group,
+        handle: id_of(w, "Auditors"),
+        dir: Directory::Entra,
+    });
     // A cloud-deleted synced user restored by the next cycle (SYNC-10), a VDC restore that
     // cannot map the re-added alice (VDC-3), a VEAD restore of a user removed from AD.
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::User,
-            handle: "dan".into(),
-            from: Directory::Entra,
-            permanently: false,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::User,
+        handle: id_of(w, "dan"),
+        from: Directory::Entra,
+        permanently: false,
+    });
     step(&mut w, Op::Sync(CycleKind::Delta));
-    step(
-        &mut w,
-        Op::Restore {
-            users: strs(&["alice", "carol"]),
-            groups: vec![],
-            from: "nightly".into(),
-            recycle_bin: true,
-            keep_relationships: true,
-            existing: Existing::Overwrite,
-        },
-    );
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::User,
-            handle: "bob".into(),
-            from: Directory::Ad,
-            permanently: true,
-        },
-    );
-    step(
-        &mut w,
-        Op::RestoreAd {
-            users: strs(&["bob"]),
-            from: "nightly".into(),
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Restore {
+        users: ids(w, &["alice", "carol"]),
+        groups: vec![],
+        from: "nightly".into(),
+        recycle_bin: true,
+        keep_relationships: true,
+        existing: Existing::Overwrite,
+    });
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::User,
+        handle: id_of(w, "bob"),
+        from: Directory::Ad,
+        permanently: true,
+    });
+    step(&mut w, |w: &mut World| Op::RestoreAd {
+        users: ids(w, &["bob"]),
+        from: "nightly".into(),
+    });
     step(&mut w, Op::Sync(CycleKind::Delta));
     // Cloud relations of the re-added users.
-    step(
-        &mut w,
-        Op::Assign {
-            kind: Kind::User,
-            handle: "alice".into(),
-            dir: Directory::Entra,
-            rels: RelationSet {
+    step(&mut w, |w: &mut World| Op::Assign {
+        kind: Kind::User,
+        handle: id_of(w, "alice"),
+        dir: Directory::Entra,
+        rels: resolve(
+            w,
+            &Rels {
                 groups: strs(&["Auditors"]),
                 owns: strs(&["Auditors"]),
                 roles: strs(&["Helpdesk Administrator"]),
@@ -1893,30 +1849,27 @@ fn complex_run() -> World {
                 apps: strs(&["Salesforce"]),
                 ..Default::default()
             },
-        },
-    );
-    step(
-        &mut w,
-        Op::Assign {
-            kind: Kind::User,
-            handle: "dan".into(),
-            dir: Directory::Entra,
-            rels: RelationSet {
+        ),
+    });
+    step(&mut w, |w: &mut World| Op::Assign {
+        kind: Kind::User,
+        handle: id_of(w, "dan"),
+        dir: Directory::Entra,
+        rels: resolve(
+            w,
+            &Rels {
                 groups: strs(&["Auditors"]),
                 ..Default::default()
             },
-        },
-    );
+        ),
+    });
     // Cloud users in the bin, then retention expiries.
-    step(
-        &mut w,
-        Op::Delete {
-            kind: Kind::User,
-            handle: "dave".into(),
-            from: Directory::Entra,
-            permanently: false,
-        },
-    );
+    step(&mut w, |w: &mut World| Op::Delete {
+        kind: Kind::User,
+        handle: id_of(w, "dave"),
+        from: Directory::Entra,
+        permanently: false,
+    });
     step(&mut w, Op::Wait(31 * DAY));
     step(&mut w, Op::Sync(CycleKind::Delta));
     w

@@ -74,22 +74,24 @@ fn update_ad(w: &mut World, name: &str, set: &[(&str, Option<&str>)]) -> Vec<Eve
             None => (AdAttr::from_name(k).unwrap(), None),
         })
         .collect();
+    let handle = id_of(w, name);
     apply(
         w,
         Op::UpdateAd {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             set,
         },
     )
 }
 
 fn update_entra(w: &mut World, name: &str, set: Vec<(EntraProp, Option<Value>)>) -> Vec<Event> {
+    let handle = id_of(w, name);
     apply(
         w,
         Op::UpdateEntra {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             set,
         },
     )
@@ -97,11 +99,12 @@ fn update_entra(w: &mut World, name: &str, set: Vec<(EntraProp, Option<Value>)>)
 
 /// A cloud user with typed property values (lists and booleans included).
 fn cloud_user_with(w: &mut World, name: &str, props: Vec<(EntraProp, Value)>) -> Vec<Event> {
+    let handle = new_id(w, name, Kind::User);
     apply(
         w,
         Op::Create {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             dir: Directory::Entra,
             object: NewObject {
                 entra_props: props,
@@ -112,11 +115,12 @@ fn cloud_user_with(w: &mut World, name: &str, props: Vec<(EntraProp, Value)>) ->
 }
 
 fn move_to(w: &mut World, kind: Kind, name: &str, ou: &str) -> Vec<Event> {
+    let handle = id_of(w, name);
     apply(
         w,
         Op::Move {
             kind,
-            handle: name.into(),
+            handle,
             to: ou.into(),
         },
     )
@@ -127,30 +131,26 @@ fn patch(w: &mut World, p: SettingsPatch) -> Vec<Event> {
 }
 
 fn undelete(w: &mut World, kind: Kind, name: &str, dir: Directory) -> Vec<Event> {
-    apply(
-        w,
-        Op::Undelete {
-            kind,
-            handle: name.into(),
-            dir,
-        },
-    )
+    let handle = id_of(w, name);
+    apply(w, Op::Undelete { kind, handle, dir })
 }
 
-fn ad_unassign(w: &mut World, name: &str, rels: RelationSet) -> Vec<Event> {
+fn ad_unassign(w: &mut World, name: &str, rels: Rels) -> Vec<Event> {
+    let handle = id_of(w, name);
+    let rels = resolve(w, &rels);
     apply(
         w,
         Op::Unassign {
             kind: Kind::User,
-            handle: name.into(),
+            handle,
             dir: Directory::Ad,
             rels,
         },
     )
 }
 
-fn manager(m: &str) -> RelationSet {
-    RelationSet {
+fn manager(m: &str) -> Rels {
+    Rels {
         manager: Some(m.into()),
         ..Default::default()
     }
@@ -224,8 +224,8 @@ fn upn(w: &World, name: &str) -> String {
     w.upn(h(w, name)).unwrap().unwrap()
 }
 
-fn cloud_rels(roles: &[&str], licenses: &[&str], apps: &[&str], groups: &[&str]) -> RelationSet {
-    RelationSet {
+fn cloud_rels(roles: &[&str], licenses: &[&str], apps: &[&str], groups: &[&str]) -> Rels {
+    Rels {
         groups: strs(groups),
         roles: strs(roles),
         licenses: strs(licenses),
@@ -551,7 +551,7 @@ fn sync_7_takeover_overwrites_cloud_values_fills_missing_ones_and_keeps_cloud_on
         &mut w,
         Kind::User,
         "alice",
-        RelationSet {
+        Rels {
             groups: strs(&["Project X"]),
             owns: strs(&["Project X"]),
             licenses: strs(&["Microsoft 365 E3"]),
@@ -755,7 +755,7 @@ fn sync_7_synced_groups_get_their_membership_from_ad_without_out_of_scope_member
         &mut w,
         Kind::User,
         "carol",
-        RelationSet {
+        Rels {
             owns: strs(&["Finance"]),
             ..Default::default()
         },
@@ -996,7 +996,7 @@ fn equivalence_world(s: Settings) -> World {
     ad_assign(
         &mut w,
         "alice",
-        RelationSet {
+        Rels {
             groups: strs(&["Finance"]),
             manager: Some("bob".into()),
             ..Default::default()
@@ -1124,7 +1124,7 @@ const SEQUENCES: &[(&str, Changes)] = &[
             ad_assign(
                 w,
                 "judy",
-                RelationSet {
+                Rels {
                     groups: strs(&["Sales"]),
                     manager: Some("ivan".into()),
                     ..Default::default()

@@ -10,9 +10,10 @@ use indexmap::IndexMap;
 
 use super::format::*;
 use crate::settings::{Settings, SettingsPatch};
+use crate::store::handles::RESERVED_HANDLES;
 use crate::store::propmap::Str;
-use crate::store::{AdAttr, EntraProp, GroupType, Guid, Kind, Value};
-use crate::world::{Names, NewObject, Op, RESERVED_HANDLES, RelationSet};
+use crate::store::{AdAttr, EntraProp, GroupType, Guid, HandleId, Handles, Kind, Value};
+use crate::world::{Names, NewObject, Op, RelationSet};
 use crate::{Directory, sync::ErrorCode};
 
 /// The largest scenario file read (bytes).
@@ -75,6 +76,9 @@ pub struct Scenario {
     pub start: i64,
     pub names: Names,
     pub sync_ous: Option<Vec<String>>,
+    /// The identities' handles, numbered in the order the world creates them; operations name
+    /// them by number.
+    pub handles: std::sync::Arc<Handles>,
     /// The operations that build the world, with the path each comes from.
     pub world: Vec<(String, Op)>,
     pub steps: Vec<PlannedStep>,
@@ -162,6 +166,7 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
         handles: IndexMap::new(),
         labels: BTreeSet::new(),
         too_many: false,
+        table: Handles::default(),
         shared: Default::default(),
     };
     let scenario = v.scenario(name, doc);
@@ -186,9 +191,9 @@ struct Validator {
     labels: BTreeSet<String>,
     /// Whether the MAX_HANDLES error was reported.
     too_many: bool,
-    /// One shared copy of each name the operations hold (handles, groups, roles, OUs): the
-    /// world keeps the copy a handle is created with, and matches an operation naming it with
-    /// the same copy by address.
+    /// The handles, numbered as operations name them ([`Validator::id`]).
+    table: Handles,
+    /// One shared copy of each other name the operations hold (OUs, roles, licences, apps).
     shared: hashbrown::HashSet<Str, rustc_hash::FxBuildHasher>,
 }
 
@@ -221,6 +226,21 @@ impl Validator {
 
     fn shared_all(&mut self, names: &[String]) -> Vec<Str> {
         names.iter().map(|n| self.shared(n)).collect()
+    }
+
+    /// The number of handle `h`, given when an operation first names it: the order in which
+    /// the world creates its handles, since every handle is created before it is named again.
+    fn id(&mut self, h: &str) -> HandleId {
+        if let Some(id) = self.table.get(h) {
+            return id;
+        }
+        let kind = self.handles.get(h).map_or(Kind::User, |(k, _)| *k);
+        // A handle that cannot be one was reported where it was named: the scenario is refused.
+        self.table.intern(&Str::from(h), kind).unwrap_or_default()
+    }
+
+    fn ids(&mut self, names: &[String]) -> Vec<HandleId> {
+        names.iter().map(|n| self.id(n)).collect()
     }
 
     fn define(&mut self, path: &str, h: &str, kind: Kind, origin: Origin_) {
@@ -292,14 +312,14 @@ impl Validator {
         path: &str,
         user: &Option<String>,
         group: &Option<String>,
-    ) -> Option<(Kind, Str)> {
+    ) -> Option<(Kind, HandleId)> {
         match (user, group) {
             (Some(u), None) => self
                 .refer(&format!("{path}.user"), u, Some(Kind::User))
-                .then(|| (Kind::User, self.shared(u))),
+                .then(|| (Kind::User, self.id(u))),
             (None, Some(g)) => self
                 .refer(&format!("{path}.group"), g, Some(Kind::Group))
-                .then(|| (Kind::Group, self.shared(g))),
+                .then(|| (Kind::Group, self.id(g))),
             (Some(_), Some(_)) => {
                 self.error(path, "name either `user` or `group`, not both");
                 None
@@ -433,6 +453,7 @@ impl Validator {
             start,
             names,
             sync_ous: ad.sync_ous.clone(),
+            handles: std::sync::Arc::new(std::mem::take(&mut self.table)),
             world,
             steps,
             expect: doc.expect,
@@ -457,7 +478,7 @@ impl Validator {
                 path.clone(),
                 Op::Create {
                     kind: Kind::Group,
-                    handle: self.shared(h),
+                    handle: self.id(h),
                     dir: Directory::Ad,
                     object: NewObject {
                         ou: g.ou.as_deref().map(|o| self.shared(o)),
@@ -487,7 +508,7 @@ impl Validator {
                 path,
                 Op::Create {
                     kind: Kind::User,
-                    handle: self.shared(h),
+                    handle: self.id(h),
                     dir: Directory::Ad,
                     object: NewObject {
                         ou: u.ou.as_deref().map(|o| self.shared(o)),
@@ -513,10 +534,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind,
-                            handle: self.shared(m),
+                            handle: self.id(m),
                             dir: Directory::Ad,
                             rels: RelationSet {
-                                groups: vec![self.shared(h)],
+                                groups: vec![self.id(h)],
                                 ..RelationSet::default()
                             },
                         },
@@ -540,10 +561,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: self.shared(h),
+                            handle: self.id(h),
                             dir: Directory::Ad,
                             rels: RelationSet {
-                                groups: vec![self.shared(g)],
+                                groups: vec![self.id(g)],
                                 ..RelationSet::default()
                             },
                         },
@@ -564,10 +585,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: self.shared(h),
+                            handle: self.id(h),
                             dir: Directory::Ad,
                             rels: RelationSet {
-                                manager: Some(self.shared(m)),
+                                manager: Some(self.id(m)),
                                 ..RelationSet::default()
                             },
                         },
@@ -595,7 +616,7 @@ impl Validator {
                             path.clone(),
                             Op::UpdateEntra {
                                 kind: Kind::User,
-                                handle: self.shared(h),
+                                handle: self.id(h),
                                 set: props,
                             },
                         ));
@@ -608,7 +629,7 @@ impl Validator {
                         path.clone(),
                         Op::Create {
                             kind: Kind::User,
-                            handle: self.shared(h),
+                            handle: self.id(h),
                             dir: Directory::Entra,
                             object: NewObject {
                                 entra_props: props
@@ -642,7 +663,7 @@ impl Validator {
                         path.clone(),
                         Op::Create {
                             kind: Kind::Group,
-                            handle: self.shared(h),
+                            handle: self.id(h),
                             dir: Directory::Entra,
                             object: NewObject {
                                 group_type: Some(gt),
@@ -669,10 +690,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind,
-                            handle: self.shared(m),
+                            handle: self.id(m),
                             dir: Directory::Entra,
                             rels: RelationSet {
-                                groups: vec![self.shared(h)],
+                                groups: vec![self.id(h)],
                                 ..RelationSet::default()
                             },
                         },
@@ -686,10 +707,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: self.shared(o),
+                            handle: self.id(o),
                             dir: Directory::Entra,
                             rels: RelationSet {
-                                owns: vec![self.shared(h)],
+                                owns: vec![self.id(h)],
                                 ..RelationSet::default()
                             },
                         },
@@ -701,7 +722,7 @@ impl Validator {
                     format!("{path}.licenses"),
                     Op::Assign {
                         kind: Kind::Group,
-                        handle: self.shared(h),
+                        handle: self.id(h),
                         dir: Directory::Entra,
                         rels: RelationSet {
                             licenses: self.shared_all(&g.licenses),
@@ -719,10 +740,10 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: Kind::User,
-                            handle: self.shared(h),
+                            handle: self.id(h),
                             dir: Directory::Entra,
                             rels: RelationSet {
-                                manager: Some(self.shared(m)),
+                                manager: Some(self.id(m)),
                                 ..RelationSet::default()
                             },
                         },
@@ -757,7 +778,7 @@ impl Validator {
                         p,
                         Op::Assign {
                             kind: k,
-                            handle: self.shared(holder),
+                            handle: self.id(holder),
                             dir: Directory::Entra,
                             rels,
                         },
@@ -793,8 +814,8 @@ impl Validator {
                 }
                 self.label(&format!("{p}.from"), &r.from);
                 Op::Restore {
-                    users: self.shared_all(&r.users),
-                    groups: self.shared_all(&r.groups),
+                    users: self.ids(&r.users),
+                    groups: self.ids(&r.groups),
                     from: r.from.clone(),
                     recycle_bin: r.recycle_bin,
                     keep_relationships: r.keep_relationships,
@@ -806,7 +827,7 @@ impl Validator {
                 self.refer_all(&format!("{p}.users"), &r.users, Some(Kind::User));
                 self.label(&format!("{p}.from"), &r.from);
                 Op::RestoreAd {
-                    users: self.shared_all(&r.users),
+                    users: self.ids(&r.users),
                     from: r.from.clone(),
                 }
             }
@@ -822,8 +843,8 @@ impl Validator {
             Step::Create(c) => {
                 let p = format!("{path}.create");
                 let (kind, handle) = match (&c.user, &c.group) {
-                    (Some(u), None) => (Kind::User, self.shared(u)),
-                    (None, Some(g)) => (Kind::Group, self.shared(g)),
+                    (Some(u), None) => (Kind::User, u.as_str()),
+                    (None, Some(g)) => (Kind::Group, g.as_str()),
                     _ => {
                         self.error(&p, "name exactly one of `user` or `group`");
                         return None;
@@ -834,7 +855,7 @@ impl Validator {
                 } else {
                     Origin_::Cloud
                 };
-                match self.handles.get(handle.as_str()).copied() {
+                match self.handles.get(handle).copied() {
                     Some((k, _)) if k != kind => {
                         self.error(
                             format!("{p}.{kind}"),
@@ -842,8 +863,9 @@ impl Validator {
                         );
                     }
                     Some(_) => {}
-                    None => self.define(&format!("{p}.{kind}"), &handle, kind, origin),
+                    None => self.define(&format!("{p}.{kind}"), handle, kind, origin),
                 }
+                let handle = self.id(handle);
                 let mut object = NewObject {
                     ou: c.ou.as_deref().map(|o| self.shared(o)),
                     ..NewObject::default()
@@ -917,12 +939,12 @@ impl Validator {
                     }
                 }
                 let rels = RelationSet {
-                    groups: self.shared_all(&a.groups),
-                    owns: self.shared_all(&a.owns),
+                    groups: self.ids(&a.groups),
+                    owns: self.ids(&a.owns),
                     roles: self.shared_all(&a.roles),
                     licenses: self.shared_all(&a.licenses),
                     apps: self.shared_all(&a.apps),
-                    manager: a.manager.as_deref().map(|m| self.shared(m)),
+                    manager: a.manager.as_deref().map(|m| self.id(m)),
                 };
                 if word == "assign" {
                     Op::Assign {

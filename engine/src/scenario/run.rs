@@ -65,7 +65,12 @@ fn build_watched(
     s: &Scenario,
     progress: Option<Progress>,
 ) -> Result<(World, Vec<crate::Event>), RunError> {
-    let mut w = World::new(s.settings.clone(), s.names.clone(), s.start);
+    let mut w = World::new(
+        s.settings.clone(),
+        s.names.clone(),
+        s.start,
+        std::sync::Arc::clone(&s.handles),
+    );
     w.set_sync_ous(s.sync_ous.clone());
     w.set_progress(progress);
     let mut events = Vec::new();
@@ -448,12 +453,17 @@ mod stop_tests {
             b"title: t\nworld: {ad: {domain: contoso.com}}\nsteps: [sync]\n",
         )
         .unwrap();
-        let mut w = World::new(s.settings.clone(), s.names.clone(), s.start);
+        let mut w = World::new(
+            s.settings.clone(),
+            s.names.clone(),
+            s.start,
+            std::sync::Arc::clone(&s.handles),
+        );
         let e = w.apply(&crate::Op::Wait(-1)).unwrap_err();
         let stopped = stop(&s, "steps[0]", e);
         assert!(stopped.is_defect(), "{stopped}");
         assert!(stopped.to_string().contains("defect of hysim"), "{stopped}");
-        let e = EngineError::UnknownHandle("x".into());
+        let e = EngineError::UnknownHandle(crate::store::HandleId(7));
         assert!(!stop(&s, "steps[0]", e).is_defect());
     }
 }

@@ -4,6 +4,7 @@
 //! only `unsafe` code and its cache hints live here, behind safe operations.
 
 pub mod graph;
+pub mod handles;
 pub mod idmap;
 pub mod ids;
 pub mod objects;
@@ -13,6 +14,7 @@ pub mod value;
 pub mod valuemap;
 
 pub use graph::*;
+pub use handles::{HandleObjects, Handles};
 pub use ids::{Guid, IdGenerator, Sid, immutable_id};
 pub use objects::*;
 pub use propmap::{PropMap, Str, Value, ValueRef, concat};

@@ -10,22 +10,85 @@
 use std::collections::BTreeSet;
 
 use hysim_engine::query::{AdPresence, EntraPresence};
-use hysim_engine::store::{AdAttr, EntraProp};
+use hysim_engine::store::{AdAttr, EntraProp, HandleId};
 use hysim_engine::*;
 
 pub const START: i64 = 1_767_603_600; // 2026-01-05T09:00:00Z
 
 pub fn world_with(settings: Settings) -> World {
-    World::new(settings, Names::new("contoso.com", None, None), START)
+    World::new(
+        settings,
+        Names::new("contoso.com", None, None),
+        START,
+        Default::default(),
+    )
+}
+
+/// The handle named `name` (a handle that no identity has if there is none, so that the
+/// engine refuses the operation).
+pub fn id_of(w: &World, name: &str) -> HandleId {
+    w.handle_id(name).unwrap_or(HandleId(u32::MAX))
+}
+
+/// The handle named `name`, made if it is new.
+pub fn new_id(w: &mut World, name: &str, kind: Kind) -> HandleId {
+    w.intern(name, kind)
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// Relations named by name, as a test writes them; resolved to handles when applied.
+#[derive(Clone, Debug, Default)]
+pub struct Rels {
+    pub groups: Vec<String>,
+    pub owns: Vec<String>,
+    pub roles: Vec<String>,
+    pub licenses: Vec<String>,
+    pub apps: Vec<String>,
+    pub manager: Option<String>,
+}
+
+pub fn resolve(w: &World, r: &Rels) -> RelationSet {
+    let ids = |v: &[String]| v.iter().map(|n| id_of(w, n)).collect();
+    RelationSet {
+        groups: ids(&r.groups),
+        owns: ids(&r.owns),
+        roles: r.roles.iter().map(|s| s.as_str().into()).collect(),
+        licenses: r.licenses.iter().map(|s| s.as_str().into()).collect(),
+        apps: r.apps.iter().map(|s| s.as_str().into()).collect(),
+        manager: r.manager.as_deref().map(|m| id_of(w, m)),
+    }
 }
 
 pub fn world() -> World {
     world_with(Settings::default())
 }
 
-pub fn apply(w: &mut World, op: Op) -> Vec<Event> {
+/// An operation, or one to make from the world (whose handles it names) when it is applied.
+pub trait IntoOp {
+    fn into_op(self, w: &mut World) -> Op;
+}
+
+impl IntoOp for Op {
+    fn into_op(self, _: &mut World) -> Op {
+        self
+    }
+}
+
+impl<F: FnOnce(&mut World) -> Op> IntoOp for F {
+    fn into_op(self, w: &mut World) -> Op {
+        self(w)
+    }
+}
+
+pub fn apply(w: &mut World, op: impl IntoOp) -> Vec<Event> {
+    let op = op.into_op(w);
     w.apply(&op)
         .unwrap_or_else(|e| panic!("{op:?} failed: {e}"))
+}
+
+/// The handles named `names`.
+pub fn ids(w: &World, names: &[&str]) -> Vec<HandleId> {
+    names.iter().map(|n| id_of(w, n)).collect()
 }
 
 pub fn kinds(ev: &[Event]) -> Vec<EventKind> {
@@ -54,11 +117,12 @@ pub fn ad_attrs(attrs: &[(&str, &str)]) -> Vec<(AdAttr, Value)> {
 }
 
 pub fn ad_user(w: &mut World, h: &str, ou: &str, attrs: &[(&str, &str)]) -> Vec<Event> {
+    let handle = new_id(w, h, Kind::User);
     apply(
         w,
         Op::Create {
             kind: Kind::User,
-            handle: h.into(),
+            handle,
             dir: Directory::Ad,
             object: NewObject {
                 ou: Some(ou.into()),
@@ -70,11 +134,12 @@ pub fn ad_user(w: &mut World, h: &str, ou: &str, attrs: &[(&str, &str)]) -> Vec<
 }
 
 pub fn ad_group(w: &mut World, h: &str, ou: &str) -> Vec<Event> {
+    let handle = new_id(w, h, Kind::Group);
     apply(
         w,
         Op::Create {
             kind: Kind::Group,
-            handle: h.into(),
+            handle,
             dir: Directory::Ad,
             object: NewObject {
                 ou: Some(ou.into()),
@@ -89,11 +154,12 @@ pub fn cloud_user(w: &mut World, h: &str, props: &[(&str, &str)]) -> Vec<Event> 
         .iter()
         .map(|(k, v)| (EntraProp::from_name(k).unwrap(), Value::text(*v)))
         .collect();
+    let handle = new_id(w, h, Kind::User);
     apply(
         w,
         Op::Create {
             kind: Kind::User,
-            handle: h.into(),
+            handle,
             dir: Directory::Entra,
             object: NewObject {
                 entra_props,
@@ -104,11 +170,12 @@ pub fn cloud_user(w: &mut World, h: &str, props: &[(&str, &str)]) -> Vec<Event> 
 }
 
 pub fn cloud_group(w: &mut World, h: &str, t: GroupType) -> Vec<Event> {
+    let handle = new_id(w, h, Kind::Group);
     apply(
         w,
         Op::Create {
             kind: Kind::Group,
-            handle: h.into(),
+            handle,
             dir: Directory::Entra,
             object: NewObject {
                 group_type: Some(t),
@@ -128,44 +195,38 @@ pub fn set(v: &[&str]) -> BTreeSet<String> {
 }
 
 /// Assigns relations in Entra (`kind` of the subject given).
-pub fn assign(w: &mut World, kind: Kind, h: &str, rels: RelationSet) -> Vec<Event> {
-    apply(
-        w,
-        Op::Assign {
-            kind,
-            handle: h.into(),
-            dir: Directory::Entra,
-            rels,
-        },
-    )
+pub fn assign(w: &mut World, kind: Kind, h: &str, rels: Rels) -> Vec<Event> {
+    let op = Op::Assign {
+        kind,
+        handle: id_of(w, h),
+        dir: Directory::Entra,
+        rels: resolve(w, &rels),
+    };
+    apply(w, op)
 }
 
-pub fn unassign(w: &mut World, kind: Kind, h: &str, rels: RelationSet) -> Vec<Event> {
-    apply(
-        w,
-        Op::Unassign {
-            kind,
-            handle: h.into(),
-            dir: Directory::Entra,
-            rels,
-        },
-    )
+pub fn unassign(w: &mut World, kind: Kind, h: &str, rels: Rels) -> Vec<Event> {
+    let op = Op::Unassign {
+        kind,
+        handle: id_of(w, h),
+        dir: Directory::Entra,
+        rels: resolve(w, &rels),
+    };
+    apply(w, op)
 }
 
-pub fn ad_assign(w: &mut World, h: &str, rels: RelationSet) -> Vec<Event> {
-    apply(
-        w,
-        Op::Assign {
-            kind: Kind::User,
-            handle: h.into(),
-            dir: Directory::Ad,
-            rels,
-        },
-    )
+pub fn ad_assign(w: &mut World, h: &str, rels: Rels) -> Vec<Event> {
+    let op = Op::Assign {
+        kind: Kind::User,
+        handle: id_of(w, h),
+        dir: Directory::Ad,
+        rels: resolve(w, &rels),
+    };
+    apply(w, op)
 }
 
-pub fn groups(g: &[&str]) -> RelationSet {
-    RelationSet {
+pub fn groups(g: &[&str]) -> Rels {
+    Rels {
         groups: strs(g),
         ..Default::default()
     }
@@ -190,11 +251,12 @@ pub fn delete(
     from: Directory,
     permanently: bool,
 ) -> Vec<Event> {
+    let handle = id_of(w, h);
     apply(
         w,
         Op::Delete {
             kind,
-            handle: h.into(),
+            handle,
             from,
             permanently,
         },
@@ -209,10 +271,11 @@ pub fn restore(
     existing: Existing,
     recycle_bin: bool,
 ) -> Vec<Event> {
+    let users = users.iter().map(|u| id_of(w, u)).collect();
     apply(
         w,
         Op::Restore {
-            users: strs(users),
+            users,
             groups: vec![],
             from: from.into(),
             recycle_bin,
@@ -223,10 +286,11 @@ pub fn restore(
 }
 
 pub fn restore_ad(w: &mut World, users: &[&str], from: &str) -> Vec<Event> {
+    let users = users.iter().map(|u| id_of(w, u)).collect();
     apply(
         w,
         Op::RestoreAd {
-            users: strs(users),
+            users,
             from: from.into(),
         },
     )
@@ -299,7 +363,7 @@ pub fn runbook_world(settings: Settings) -> World {
     ad_assign(
         &mut w,
         "alice",
-        RelationSet {
+        Rels {
             groups: strs(&["Finance"]),
             manager: Some("bob".into()),
             ..Default::default()
@@ -313,7 +377,7 @@ pub fn runbook_world(settings: Settings) -> World {
         &mut w,
         Kind::User,
         "alice",
-        RelationSet {
+        Rels {
             groups: strs(&["Project X", "Auditors"]),
             roles: strs(&["Helpdesk Administrator"]),
             licenses: strs(&["Microsoft 365 E3"]),
@@ -325,7 +389,7 @@ pub fn runbook_world(settings: Settings) -> World {
         &mut w,
         Kind::User,
         "carol",
-        RelationSet {
+        Rels {
             groups: strs(&["Project X"]),
             owns: strs(&["Project X"]),
             licenses: strs(&["Microsoft 365 E3"]),
@@ -336,7 +400,7 @@ pub fn runbook_world(settings: Settings) -> World {
         &mut w,
         Kind::Group,
         "Auditors",
-        RelationSet {
+        Rels {
             licenses: strs(&["Microsoft 365 E5"]),
             ..Default::default()
         },
