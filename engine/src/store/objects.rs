@@ -17,7 +17,7 @@ pub type NodeIx = NodeIndex<u32>;
 /// Simulated time, in seconds since 1970-01-01T00:00:00Z.
 pub type Time = i64;
 
-/// Index of a handle in [`Handles`](crate::world::Handles).
+/// Index of a handle in [`Handles`](super::handles::Handles).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
 pub struct HandleId(pub u32);
 
