@@ -1,10 +1,53 @@
 //! On-premises Active Directory: objects and OUs (AD-1, AD-6), the Recycle Bin and tombstones
 //! (AD-2, AD-3) and native undelete (AD-4).
 
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashSet;
+
+use crate::clock::Clock;
+use crate::error::{EngineError, Result};
+use crate::op::{NewObject, RelationSet, handle};
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
+use crate::settings::{Names, Settings};
+use crate::store::idmap::IdMap;
 use crate::store::*;
-use crate::world::{EngineError, NewObject, RelationSet, Result, World};
+
+/// Active Directory's own state; its objects and links are in the [`Store`]. The names of the
+/// OUs in use, and the index of objects by objectGUID a VEAD restore looks them up in.
+#[derive(Clone, Debug, Default)]
+pub struct Ad {
+    /// OU names, each held once however many objects are in the OU.
+    ous: FxHashSet<Str>,
+    /// Live or deleted AD objects by objectGUID, built by the first lookup ([`Ad::by_guid`]).
+    guids: OnceLock<IdMap>,
+}
+
+/// The AD object of a handle: the live one, else the newest that still exists in some form.
+pub fn current(st: &Store, h: HandleId) -> Option<NodeIx> {
+    let objs = st.objects.ad(h);
+    objs.iter()
+        .copied()
+        .find(|n| st.g.ad(*n).is_some_and(AdObject::is_live))
+        .or_else(|| {
+            objs.iter()
+                .rev()
+                .copied()
+                .find(|n| st.g.ad(*n).is_some_and(|o| o.state != AdState::Gone))
+        })
+}
+
+/// The live AD object of a handle.
+pub fn live_of(st: &Store, h: HandleId) -> Option<NodeIx> {
+    current(st, h).filter(|n| st.g.ad(*n).is_some_and(AdObject::is_live))
+}
+
+/// The distinguished name of an AD object, e.g. `CN=Alice Jones,OU=Staff,DC=contoso,DC=com`.
+pub fn distinguished_name(names: &Names, o: &AdObject) -> Str {
+    let cn = o.attrs.text(AdAttr::Cn).or(o.sam()).unwrap_or("?");
+    crate::store::concat(&["CN=", cn, ",OU=", &o.ou, &names.dn_suffix])
+}
 
 /// The attributes a tombstone or recycled object keeps (AD-3): objectGUID and objectSid are
 /// fields of the object; of the attributes, sAMAccountName and the RDN.
@@ -12,17 +55,17 @@ fn kept_by_tombstone(a: AdAttr) -> bool {
     matches!(a, AdAttr::SamAccountName | AdAttr::Cn)
 }
 
-impl World {
+impl Ad {
     /// Adds an AD object to the graph and its indexes.
-    pub(crate) fn ad_add(&mut self, o: AdObject) -> NodeIx {
+    pub(crate) fn add(&mut self, st: &mut Store, o: AdObject) -> NodeIx {
         let (h, guid) = (o.handle, o.guid);
-        let n = self.g.add(Node::Ad(o));
-        let g = &self.g;
-        // Kept up to date once built; until then nothing reads it (see `ad_by_guid`).
-        if let Some(guids) = self.ad_guids.get_mut() {
+        let n = st.g.add(Node::Ad(o));
+        let g = &st.g;
+        // Kept up to date once built; until then nothing reads it (see `by_guid`).
+        if let Some(guids) = self.guids.get_mut() {
             guids.insert(guid, n, |x| g.ad(x).map(|o| o.guid));
         }
-        self.objects.add_ad(h, n);
+        st.objects.add_ad(h, n);
         n
     }
 
@@ -35,34 +78,40 @@ impl World {
     /// objects up by GUID, and a tenant built without one never pays for a million inserts at
     /// random places in a table ([`IdMap::build`](crate::store::idmap::IdMap::build) builds it
     /// front to back).
-    pub(crate) fn ad_by_guid(&self, guid: Guid) -> Option<NodeIx> {
-        let guid_of = |n| self.g.ad(n).map(|o: &AdObject| o.guid);
-        self.ad_guids
+    pub(crate) fn by_guid(&self, st: &Store, guid: Guid) -> Option<NodeIx> {
+        let guid_of = |n| st.g.ad(n).map(|o: &AdObject| o.guid);
+        self.guids
             .get_or_init(|| {
-                let objects = self.g.nodes().filter_map(|n| Some((self.g.ad(n)?.guid, n)));
-                // About one AD object a handle, as `World::reserve` counts them.
-                crate::store::idmap::IdMap::build(objects, self.handles.len(), guid_of)
+                let objects = st.g.nodes().filter_map(|n| Some((st.g.ad(n)?.guid, n)));
+                // About one AD object a handle.
+                IdMap::build(objects, st.handles.len(), guid_of)
             })
             .get(&guid, guid_of)
-            .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
+            .filter(|n| st.g.ad(*n).is_some_and(AdObject::is_live))
     }
 
-    /// The distinguished name of an AD object, e.g. `CN=Alice Jones,OU=Staff,DC=contoso,DC=com`.
-    pub fn distinguished_name(&self, o: &AdObject) -> Str {
-        let cn = o.attrs.text(AdAttr::Cn).or(o.sam()).unwrap_or("?");
-        crate::store::concat(&["CN=", cn, ",OU=", &o.ou, &self.names.dn_suffix])
-    }
-
-    fn ad_live_of(&self, h: HandleId) -> Option<NodeIx> {
-        self.ad_current(h)
-            .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
+    /// The shared name of an OU.
+    pub(crate) fn ou_name(&mut self, ou: &str) -> Str {
+        if let Some(s) = self.ous.get(ou) {
+            return s.clone();
+        }
+        let s = Str::from(ou);
+        self.ous.insert(s.clone());
+        s
     }
 
     /// AD-1: a new object with a new objectGUID and objectSid; `mS-DS-ConsistencyGuid` stays empty
     /// unless the creator sets it. Refused when the handle already has a live AD object.
-    pub(crate) fn ad_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Events) {
-        if self.ad_live_of(h).is_some() {
-            let name = self.name_of(h);
+    pub(crate) fn create(
+        &mut self,
+        st: &mut Store,
+        names: &Names,
+        h: HandleId,
+        obj: &NewObject,
+        ev: &mut Events,
+    ) {
+        if live_of(st, h).is_some() {
+            let name = st.name_of(h);
             ev.push_with(|| {
                 Event::new(
                     K::Refused,
@@ -73,22 +122,22 @@ impl World {
             });
             return;
         }
-        let kind = self.handles.kind(h).unwrap_or(Kind::User);
-        let attrs = self.ad_new_attrs(h, kind, obj);
+        let kind = st.handles.kind(h).unwrap_or(Kind::User);
+        let attrs = Self::new_attrs(st, names, h, kind, obj);
         let o = AdObject {
             kind,
             handle: h,
-            guid: self.ids.guid(),
-            sid: self.ids.sid(),
+            guid: st.ids.guid(),
+            sid: st.ids.sid(),
             ou: self.ou_name(obj.ou.as_deref().unwrap_or("Users")),
             state: AdState::Live,
             attrs: AdAttrs::new(attrs),
         };
         let (ou, guid, sid) = (o.ou.clone(), o.guid, o.sid);
-        let n = self.ad_add(o);
-        self.sync.touch(n);
+        let n = self.add(st, o);
+        st.touch(n);
         ev.push_with(|| {
-            let name = self.name_of(h);
+            let name = st.name_of(h);
             Event::new(
                 K::AdCreated,
                 &name,
@@ -104,8 +153,14 @@ impl World {
     /// one wins; an empty one is none), then the defaults of those missing, written in one go.
     /// The handle's name is read in place: a copy of it is taken only where an attribute
     /// keeps it (a count raised on a string is a locked instruction).
-    fn ad_new_attrs(&self, h: HandleId, kind: Kind, obj: &NewObject) -> PropMap<AdAttr> {
-        let name = self.handles.name_str(h);
+    fn new_attrs(
+        st: &Store,
+        names: &Names,
+        h: HandleId,
+        kind: Kind,
+        obj: &NewObject,
+    ) -> PropMap<AdAttr> {
+        let name = st.handles.name_str(h);
         let given = |a: AdAttr| {
             obj.ad_attrs
                 .iter()
@@ -121,7 +176,7 @@ impl World {
         if kind == Kind::User {
             if given(AdAttr::UserPrincipalName).is_none() {
                 // Most users' mail is their UPN: the same text is held once.
-                let domain = self.names.domain.as_str();
+                let domain = names.domain.as_str();
                 let upn = match given(AdAttr::Mail) {
                     Some(mail)
                         if mail
@@ -154,19 +209,20 @@ impl World {
     }
 
     /// `update` in AD: attributes change; the next delta cycle processes the object (SYNC-11).
-    pub(crate) fn ad_update(
+    pub(crate) fn update(
         &mut self,
+        st: &mut Store,
         h: HandleId,
         set: &[(AdAttr, Option<Value>)],
         ev: &mut Events,
     ) {
-        let name = self.name_of(h);
-        let Some(n) = self.ad_live_of(h) else {
+        let name = st.name_of(h);
+        let Some(n) = live_of(st, h) else {
             ev.push(not_live(&name, R::Sync11));
             return;
         };
         let mut changed = Vec::new();
-        if let Some(o) = self.g.ad_mut(n) {
+        if let Some(o) = st.g.ad_mut(n) {
             for (a, v) in set {
                 if o.set_attr(*a, v.clone()) {
                     changed.push(a.name());
@@ -176,7 +232,7 @@ impl World {
         if changed.is_empty() {
             return;
         }
-        self.sync.touch(n);
+        st.touch(n);
         ev.push_with(|| {
             Event::new(
                 K::AdUpdated,
@@ -192,28 +248,37 @@ impl World {
 
     /// `delete` in AD: with the Recycle Bin a deleted object keeping everything (AD-2), without
     /// it a tombstone (AD-3); `permanently` removes it completely.
-    pub(crate) fn ad_delete(&mut self, h: HandleId, permanently: bool, ev: &mut Events) {
-        let name = self.name_of(h);
-        let n = match self.ad_live_of(h) {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn delete(
+        &mut self,
+        st: &mut Store,
+        clock: &mut Clock,
+        settings: &Settings,
+        h: HandleId,
+        permanently: bool,
+        ev: &mut Events,
+    ) {
+        let name = st.name_of(h);
+        let n = match live_of(st, h) {
             Some(n) => n,
-            None if permanently => match self.ad_current(h) {
+            None if permanently => match current(st, h) {
                 Some(n) => n,
                 None => return ev.push(not_live(&name, R::Ad2)),
             },
             None => return ev.push(not_live(&name, R::Ad2)),
         };
-        let now = self.now;
-        self.sync.touch(n);
+        let now = clock.now();
+        st.touch(n);
         if permanently {
-            self.ad_remove(n, "deleted permanently", ev);
+            Self::remove(st, settings, n, "deleted permanently", ev);
             return;
         }
-        let lifetime = self.settings.ad_deleted_object_lifetime_days;
-        if self.settings.ad_recycle_bin {
-            if let Some(o) = self.g.ad_mut(n) {
+        let lifetime = settings.ad_deleted_object_lifetime_days;
+        if settings.ad_recycle_bin {
+            if let Some(o) = st.g.ad_mut(n) {
                 o.state = AdState::Deleted { since: now };
             }
-            self.schedule(n, now, lifetime);
+            clock.schedule(n, now, lifetime);
             ev.push_with(|| Event::new(
                 K::AdDeleted,
                 &name,
@@ -221,8 +286,8 @@ impl World {
                 format!("{name} is a deleted object: all attributes and links kept for {lifetime} days (Recycle Bin)"),
             ));
         } else {
-            self.ad_strip(n, AdState::Tombstone { since: now });
-            self.schedule(n, now, lifetime);
+            Self::strip(st, n, AdState::Tombstone { since: now });
+            clock.schedule(n, now, lifetime);
             ev.push_with(|| Event::new(
                 K::AdTombstoned,
                 &name,
@@ -234,26 +299,22 @@ impl World {
 
     /// Strips links and all but the kept attributes (AD-3, and recycling in AD-2). The sync join
     /// stays until a cycle processes the deletion.
-    fn ad_strip(&mut self, n: NodeIx, state: AdState) {
-        self.g.strip(n, &[Rel::Join]);
-        if let Some(o) = self.g.ad_mut(n) {
+    fn strip(st: &mut Store, n: NodeIx, state: AdState) {
+        st.g.strip(n, &[Rel::Join]);
+        if let Some(o) = st.g.ad_mut(n) {
             o.attrs.retain(kept_by_tombstone);
             o.state = state;
         }
     }
 
-    fn ad_remove(&mut self, n: NodeIx, why: &str, ev: &mut Events) {
-        self.ad_strip(n, AdState::Gone);
-        let name = self
-            .g
-            .ad(n)
-            .map(|o| self.name_of(o.handle))
-            .unwrap_or_default();
+    fn remove(st: &mut Store, settings: &Settings, n: NodeIx, why: &str, ev: &mut Events) {
+        Self::strip(st, n, AdState::Gone);
+        let name = st.g.ad(n).map(|o| st.name_of(o.handle)).unwrap_or_default();
         ev.push_with(|| {
             Event::new(
                 K::AdRemoved,
                 &name,
-                if self.settings.ad_recycle_bin {
+                if settings.ad_recycle_bin {
                     R::Ad2
                 } else {
                     R::Ad3
@@ -265,14 +326,23 @@ impl World {
 
     /// AD-2/AD-3 expiry: a deleted object is recycled after its lifetime; a recycled object or a
     /// tombstone is removed after the tombstone lifetime (the same setting here).
-    pub(crate) fn ad_expire(&mut self, n: NodeIx, since: Time, ev: &mut Events) {
-        let Some(o) = self.g.ad(n) else { return };
-        let name = self.name_of(o.handle);
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn expire(
+        &mut self,
+        st: &mut Store,
+        clock: &mut Clock,
+        settings: &Settings,
+        n: NodeIx,
+        since: Time,
+        ev: &mut Events,
+    ) {
+        let Some(o) = st.g.ad(n) else { return };
+        let name = st.name_of(o.handle);
         match o.state {
             AdState::Deleted { since: s } if s == since => {
-                let now = self.now;
-                self.ad_strip(n, AdState::Recycled { since: now });
-                self.schedule(n, now, self.settings.ad_deleted_object_lifetime_days);
+                let now = clock.now();
+                Self::strip(st, n, AdState::Recycled { since: now });
+                clock.schedule(n, now, settings.ad_deleted_object_lifetime_days);
                 ev.push_with(|| Event::new(
                     K::AdRecycled,
                     &name,
@@ -281,7 +351,9 @@ impl World {
                 ));
             }
             AdState::Recycled { since: s } | AdState::Tombstone { since: s } if s == since => {
-                self.ad_remove(
+                Self::remove(
+                    st,
+                    settings,
                     n,
                     "was garbage-collected at the end of the tombstone lifetime",
                     ev,
@@ -293,9 +365,9 @@ impl World {
 
     /// AD-4: `Restore-ADObject` brings a deleted object or tombstone back with the same
     /// objectGUID and objectSid and what it kept, in its last known OU. Recycled: refused.
-    pub(crate) fn ad_undelete(&mut self, h: HandleId, ev: &mut Events) {
-        let name = self.name_of(h);
-        if self.ad_live_of(h).is_some() {
+    pub(crate) fn undelete(&mut self, st: &mut Store, h: HandleId, ev: &mut Events) {
+        let name = st.name_of(h);
+        if live_of(st, h).is_some() {
             ev.push_with(|| {
                 Event::new(
                     K::Refused,
@@ -306,7 +378,7 @@ impl World {
             });
             return;
         }
-        let Some(n) = self.ad_current(h) else {
+        let Some(n) = current(st, h) else {
             return ev.push_with(|| {
                 Event::new(
                     K::NotFound,
@@ -316,7 +388,7 @@ impl World {
                 )
             });
         };
-        let Some(o) = self.g.ad(n) else { return };
+        let Some(o) = st.g.ad(n) else { return };
         match o.state {
             AdState::Deleted { .. } | AdState::Tombstone { .. } => {
                 let kept = if matches!(o.state, AdState::Deleted { .. }) {
@@ -328,11 +400,11 @@ impl World {
                     "{name} undeleted in OU {} with the same objectGUID {} and objectSid {}, with {kept}",
                     o.ou, o.guid, o.sid
                 );
-                if let Some(o) = self.g.ad_mut(n) {
+                if let Some(o) = st.g.ad_mut(n) {
                     o.state = AdState::Live;
                 }
-                self.sync.touch(n);
-                self.touch_ad_groups(n);
+                st.touch(n);
+                st.touch_ad_groups(n);
                 ev.push_with(|| Event::new(K::AdUndeleted, &name, R::Ad4, msg));
             }
             AdState::Recycled { .. } => ev.push_with(|| Event::new(
@@ -350,28 +422,27 @@ impl World {
         }
     }
 
-    /// Marks the object as a changed member of the AD groups it is in, for membership flow
-    /// (SYNC-7).
-    pub(crate) fn touch_ad_groups(&mut self, n: NodeIx) {
-        let groups: Vec<NodeIx> = self.g.out(n, Rel::Member).collect();
-        for grp in groups {
-            self.touch_member(grp, n);
-        }
-    }
-
     /// AD-6: a move keeps the objectGUID; it may take the object in or out of sync scope.
-    pub(crate) fn ad_move(&mut self, h: HandleId, to: &str, ev: &mut Events) {
-        let name = self.name_of(h);
-        let Some(n) = self.ad_live_of(h) else {
+    /// `in_scope` tells, for the event, whether the sync's OU filter holds an OU.
+    pub(crate) fn move_to(
+        &mut self,
+        st: &mut Store,
+        in_scope: impl Fn(&str) -> bool,
+        h: HandleId,
+        to: &str,
+        ev: &mut Events,
+    ) {
+        let name = st.name_of(h);
+        let Some(n) = live_of(st, h) else {
             return ev.push(not_live(&name, R::Ad6));
         };
         let to_ou = self.ou_name(to);
-        let Some(o) = self.g.ad_mut(n) else { return };
+        let Some(o) = st.g.ad_mut(n) else { return };
         let from = std::mem::replace(&mut o.ou, to_ou);
         let guid = o.guid;
-        self.sync.touch(n);
-        self.touch_ad_groups(n);
-        let scope = match self.sync.in_scope_ou(to) {
+        st.touch(n);
+        st.touch_ad_groups(n);
+        let scope = match in_scope(to) {
             true => "in",
             false => "out of",
         };
@@ -384,15 +455,16 @@ impl World {
     }
 
     /// `assign`/`unassign` in AD: group memberships (`member`) and `manager` (ID-3).
-    pub(crate) fn ad_relations(
+    pub(crate) fn relations(
         &mut self,
+        st: &mut Store,
         h: HandleId,
         rels: &RelationSet,
         add: bool,
         ev: &mut Events,
     ) -> Result<()> {
-        let name = self.event_name_of(h, ev);
-        let Some(n) = self.ad_live_of(h) else {
+        let name = st.name_if(h, ev.detail());
+        let Some(n) = live_of(st, h) else {
             ev.push(not_live(&name, R::Id3));
             return Ok(());
         };
@@ -403,45 +475,45 @@ impl World {
             K::AdRelationRemoved
         };
         for &gh in &rels.groups {
-            self.handle(gh, Kind::Group)?;
-            let Some(gn) = self.ad_live_of(gh) else {
-                ev.push(not_live(self.handles.name(gh), R::Id3));
+            handle(st, gh, Kind::Group)?;
+            let Some(gn) = live_of(st, gh) else {
+                ev.push(not_live(st.handles.name(gh), R::Id3));
                 continue;
             };
             let changed = if add {
-                self.g.link(n, gn, Rel::Member)
+                st.g.link(n, gn, Rel::Member)
             } else {
-                self.g.unlink(n, gn, Rel::Member)
+                st.g.unlink(n, gn, Rel::Member)
             };
             if changed {
-                self.touch_member(gn, n);
+                st.touch_member(gn, n);
                 ev.push_with(|| {
                     Event::new(
                         kind,
                         &name,
                         R::Id3,
-                        format!("{name} {verb} AD group {}", self.handles.name(gh)),
+                        format!("{name} {verb} AD group {}", st.handles.name(gh)),
                     )
                 });
             }
         }
         if let Some(mh) = rels.manager {
-            let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+            let old: Vec<NodeIx> = st.g.out(n, Rel::Manager).collect();
             for o in old {
-                self.g.unlink(n, o, Rel::Manager);
+                st.g.unlink(n, o, Rel::Manager);
             }
             if add {
-                self.handle(mh, Kind::User)?;
-                let Some(m) = self.ad_live_of(mh) else {
-                    ev.push(not_live(self.handles.name(mh), R::Id3));
+                handle(st, mh, Kind::User)?;
+                let Some(m) = live_of(st, mh) else {
+                    ev.push(not_live(st.handles.name(mh), R::Id3));
                     return Ok(());
                 };
-                self.g.link(n, m, Rel::Manager);
+                st.g.link(n, m, Rel::Manager);
             }
-            self.sync.touch(n);
+            st.touch(n);
             ev.push_with(|| {
                 let what = if add {
-                    format!("set to {}", self.handles.name(mh))
+                    format!("set to {}", st.handles.name(mh))
                 } else {
                     "cleared".to_string()
                 };

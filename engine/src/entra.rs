@@ -4,17 +4,19 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 
-use crate::store::idmap::IdMap;
-use crate::store::propmap::Str;
-use crate::store::valuemap::{Exact, NoCase, ValueMap, eq_folded, fold};
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::catalogue::{Mastery, PropRule, is_ad_mastered};
+use crate::clock::Clock;
+use crate::error::{EngineError, Result};
+use crate::op::{NewObject, RelationSet, handle};
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
+use crate::settings::{Names, Settings};
+use crate::store::idmap::IdMap;
+use crate::store::valuemap::{Exact, NoCase, ValueMap, eq_folded, fold};
 use crate::store::*;
-use crate::world::{NewObject, RelationSet, Result, World};
 
 /// The kinds of values that must be unique among live Entra objects (ID-4).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
@@ -198,14 +200,50 @@ impl EntraIndex {
     }
 }
 
+/// Microsoft Entra ID's own state; its objects and relations are in the [`Store`]. The
+/// uniqueness index of live objects (ID-4), the anchors of the recycle bin for hard matching
+/// (SYNC-3), and the catalogue of roles, licence SKUs and apps.
+#[derive(Clone, Debug, Default)]
+pub struct Entra {
+    pub(crate) index: EntraIndex,
+    /// Roles, SKUs and apps (by kind: 0, 1, 2), by name: looked up by `&str` on every relation
+    /// written, so without allocating.
+    catalogue: [FxHashMap<Box<str>, NodeIx>; 3],
+}
+
+/// The live Entra object carrying a handle: `None` when there is none; an error naming the
+/// object ids when there are several.
+pub fn live(st: &Store, h: HandleId) -> Result<Option<NodeIx>> {
+    let mut live = st
+        .objects
+        .entra(h)
+        .iter()
+        .copied()
+        .filter(|n| st.g.is_live(*n));
+    let first = live.next();
+    let Some(second) = live.next() else {
+        return Ok(first);
+    };
+    let ids: Vec<String> = first
+        .into_iter()
+        .chain([second])
+        .chain(live)
+        .filter_map(|n| st.g.entra(n).map(|o| o.id.to_string()))
+        .collect();
+    Err(EngineError::Ambiguous {
+        handle: st.name_of(h).to_string(),
+        ids: ids.join(", "),
+    })
+}
+
 /// Which value of a property write clashes (for refusals).
-fn describe_clashes(w: &World, clashes: &[(Unique, String, NodeIx)]) -> String {
+fn describe_clashes(st: &Store, clashes: &[(Unique, String, NodeIx)]) -> String {
     clashes
         .iter()
         .map(|(what, v, h)| {
             let by =
-                w.g.entra(*h)
-                    .map(|o| format!("{} ({})", w.handles.name(o.handle), o.id.short()))
+                st.g.entra(*h)
+                    .map(|o| format!("{} ({})", st.handles.name(o.handle), o.id.short()))
                     .unwrap_or_default();
             format!("{what} '{v}' is held by {by}")
         })
@@ -213,11 +251,39 @@ fn describe_clashes(w: &World, clashes: &[(Unique, String, NodeIx)]) -> String {
         .join("; ")
 }
 
-impl World {
+impl Entra {
+    /// Room for `objects` more objects in the index by object id and the uniqueness index.
+    pub(crate) fn reserve(&mut self, st: &Store, objects: usize) {
+        let g = &st.g;
+        self.index
+            .by_id
+            .reserve(objects, |x| g.entra(x).map(|o| o.id));
+        self.index.reserve(objects);
+    }
+
+    /// A catalogue node (role = 0, SKU = 1, app = 2), created on first use.
+    pub(crate) fn catalogue_node(&mut self, st: &mut Store, which: u8, name: &str) -> NodeIx {
+        let which = usize::from(which.min(2));
+        if let Some(n) = self.catalogue.get(which).and_then(|m| m.get(name)) {
+            return *n;
+        }
+        let node = match which {
+            0 => Node::Role(name.into()),
+            1 => Node::Sku(name.into()),
+            _ => Node::App(name.into()),
+        };
+        let n = st.g.add(node);
+        if let Some(m) = self.catalogue.get_mut(which) {
+            m.insert(name.into(), n);
+        }
+        n
+    }
+
     /// Adds a new live Entra object with a new id (ID-1), drawn by the caller from the world's
     /// generator, and indexes it. The caller has checked uniqueness.
-    pub(crate) fn entra_add(
+    pub(crate) fn add(
         &mut self,
+        st: &mut Store,
         h: HandleId,
         (kind, group_type): (Kind, GroupType),
         id: Guid,
@@ -232,13 +298,13 @@ impl World {
             props,
             errors: thin_vec::ThinVec::new(),
         };
-        let n = self.g.add(Node::Entra(o));
+        let n = st.g.add(Node::Entra(o));
         // Inserted with the others the operation adds, once it is done (see `entra_by_id`).
-        self.entra_ix.by_id.defer(&id, n);
-        if let Some(o) = self.g.entra(n) {
-            self.entra_ix.insert_live(n, &o.props);
+        self.index.by_id.defer(&id, n);
+        if let Some(o) = st.g.entra(n) {
+            self.index.insert_live(n, &o.props);
         }
-        self.objects.add_entra(h, n);
+        st.objects.add_entra(h, n);
         n
     }
 
@@ -248,29 +314,30 @@ impl World {
     /// them is done or before a lookup ([`World::flush_ids`]), front to back ([`IdMap::flush`]):
     /// an initial cycle that creates a million objects no longer waits for memory at a random
     /// place in the table for each of them.
-    pub(crate) fn entra_by_id(&mut self, id: &Guid) -> Option<NodeIx> {
-        self.flush_ids();
-        self.entra_ix
+    pub(crate) fn by_id(&mut self, st: &Store, id: &Guid) -> Option<NodeIx> {
+        self.flush_ids(st);
+        self.index
             .by_id
-            .get(id, |n| self.g.entra(n).map(|o: &EntraObject| o.id))
+            .get(id, |n| st.g.entra(n).map(|o: &EntraObject| o.id))
     }
 
     /// Inserts into the index by object id the ids of the objects added since the last flush.
-    pub(crate) fn flush_ids(&mut self) {
-        let g = &self.g;
-        self.entra_ix
+    pub(crate) fn flush_ids(&mut self, st: &Store) {
+        let g = &st.g;
+        self.index
             .by_id
             .flush(|n| g.entra(n).map(|o: &EntraObject| o.id));
     }
 
     /// Writes properties of a live object through the uniqueness index. A write whose value is
     /// held by another live object is not made: the clashes are returned (ID-4).
-    pub(crate) fn entra_write(
+    pub(crate) fn write(
         &mut self,
+        st: &mut Store,
         n: NodeIx,
         changes: &[(EntraProp, Option<Value>)],
     ) -> std::result::Result<bool, Vec<(Unique, String, NodeIx)>> {
-        let Some(o) = self.g.entra(n) else {
+        let Some(o) = st.g.entra(n) else {
             return Ok(false);
         };
         let live = o.is_live();
@@ -299,7 +366,7 @@ impl World {
                 .filter(|k| missing_from(&old_keys, k))
                 .copied()
                 .collect();
-            let clashes = self.entra_ix.clashes_of(n, &gained);
+            let clashes = self.index.clashes_of(n, &gained);
             if !clashes.is_empty() {
                 return Err(clashes);
             }
@@ -308,12 +375,12 @@ impl World {
                 .filter(|k| missing_from(&new_keys, k))
                 .copied()
                 .collect();
-            let released = self.entra_ix.remove_keys(n, lost);
-            self.entra_ix.insert_keys(n, &gained);
-            self.release(released.into_iter());
+            let released = self.index.remove_keys(n, lost);
+            self.index.insert_keys(n, &gained);
+            self.release(st, released.into_iter());
         }
         drop(old);
-        if let Some(o) = self.g.entra_mut(n) {
+        if let Some(o) = st.g.entra_mut(n) {
             o.props = new;
         }
         Ok(true)
@@ -321,8 +388,8 @@ impl World {
 
     /// Values no longer held: the objects quarantined for them are processed again by the next
     /// cycle (SYNC-9).
-    fn release(&mut self, values: impl Iterator<Item = (Unique, Str)>) {
-        if self.entra_ix.waiting.is_empty() {
+    fn release(&mut self, st: &mut Store, values: impl Iterator<Item = (Unique, Str)>) {
+        if self.index.waiting.is_empty() {
             return;
         }
         for (w, v) in values {
@@ -330,9 +397,9 @@ impl World {
                 Unique::ImmutableId => v,
                 _ => Str::from(fold(&v)),
             };
-            if let Some(waiting) = self.entra_ix.waiting.remove(&(w, key)) {
+            if let Some(waiting) = self.index.waiting.remove(&(w, key)) {
                 for ad in waiting {
-                    self.sync.touch(ad);
+                    st.touch(ad);
                 }
             }
         }
@@ -340,15 +407,21 @@ impl World {
 
     /// Creates a cloud object (`create` in Entra, or `world.entra`): refused if a unique value
     /// is taken (ID-4).
-    pub(crate) fn entra_create(&mut self, h: HandleId, obj: &NewObject, ev: &mut Events) {
-        let name = self.name_of(h);
-        let kind = self.handles.kind(h).unwrap_or(Kind::User);
-        if let Ok(Some(live)) = self.entra_live(h) {
-            let id = self
-                .g
-                .entra(live)
-                .map(|o| o.id.to_string())
-                .unwrap_or_default();
+    pub(crate) fn create(
+        &mut self,
+        st: &mut Store,
+        names: &Names,
+        h: HandleId,
+        obj: &NewObject,
+        ev: &mut Events,
+    ) {
+        let name = st.name_of(h);
+        let kind = st.handles.kind(h).unwrap_or(Kind::User);
+        if let Ok(Some(live)) = live(st, h) {
+            let id =
+                st.g.entra(live)
+                    .map(|o| o.id.to_string())
+                    .unwrap_or_default();
             ev.push_with(|| {
                 Event::new(
                     K::Refused,
@@ -367,7 +440,7 @@ impl World {
         }
         if kind == Kind::User {
             if props.get(EntraProp::UserPrincipalName).is_none() {
-                let upn = format!("{name}@{}", self.names.default_cloud_domain());
+                let upn = format!("{name}@{}", names.default_cloud_domain());
                 defaults.push((EntraProp::UserPrincipalName, Some(Value::text(upn))));
             }
             if props.get(EntraProp::MailNickname).is_none() {
@@ -386,9 +459,9 @@ impl World {
             }
         }
         props.update(defaults);
-        let clashes = self.entra_ix.clashes(NodeIx::end(), &props);
+        let clashes = self.index.clashes(NodeIx::end(), &props);
         if !clashes.is_empty() {
-            let why = describe_clashes(self, &clashes);
+            let why = describe_clashes(st, &clashes);
             ev.push_with(|| {
                 Event::new(
                     K::Refused,
@@ -400,8 +473,8 @@ impl World {
             return;
         }
         let gt = obj.group_type.unwrap_or(GroupType::Security);
-        let id = self.ids.guid();
-        self.entra_add(h, (kind, gt), id, props);
+        let id = st.ids.guid();
+        self.add(st, h, (kind, gt), id, props);
         ev.push_with(|| {
             Event::new(
                 K::Created,
@@ -414,28 +487,27 @@ impl World {
 
     /// `delete` in Entra: soft delete (ENTRA-1, ENTRA-4), then a purge when `permanently`
     /// (ENTRA-2). A synced group is always hard-deleted (ENTRA-4).
-    pub(crate) fn entra_delete_handle(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn delete_handle(
         &mut self,
+        st: &mut Store,
+        clock: &mut Clock,
+        settings: &Settings,
         h: HandleId,
         permanently: bool,
         ev: &mut Events,
     ) -> Result<()> {
-        let name = self.event_name_of(h, ev);
-        match self.entra_live(h)? {
+        let name = st.name_if(h, ev.detail());
+        match live(st, h)? {
             Some(n) => {
-                self.entra_delete(n, "deleted by the operator", ev);
-                if permanently
-                    && self
-                        .g
-                        .entra(n)
-                        .is_some_and(|o| o.state != EntraState::Purged)
-                {
-                    self.entra_purge(n, "purged from the recycle bin by the operator", ev);
+                self.delete(st, clock, settings, n, "deleted by the operator", ev);
+                if permanently && st.g.entra(n).is_some_and(|o| o.state != EntraState::Purged) {
+                    self.purge(st, n, "purged from the recycle bin by the operator", ev);
                 }
             }
             None if permanently => {
                 // Purge what is in the recycle bin for the handle.
-                let bin = self.soft_deleted_of(h);
+                let bin = soft_deleted_of(st, h);
                 if bin.is_empty() {
                     ev.push_with(|| {
                         Event::new(
@@ -449,7 +521,7 @@ impl World {
                     });
                 }
                 for n in bin {
-                    self.entra_purge(n, "purged from the recycle bin by the operator", ev);
+                    self.purge(st, n, "purged from the recycle bin by the operator", ev);
                 }
             }
             None => ev.push_with(|| {
@@ -464,31 +536,25 @@ impl World {
         Ok(())
     }
 
-    pub(crate) fn soft_deleted_of(&self, h: HandleId) -> Vec<NodeIx> {
-        self.objects
-            .entra(h)
-            .iter()
-            .copied()
-            .filter(|n| {
-                self.g
-                    .entra(*n)
-                    .is_some_and(|o| matches!(o.state, EntraState::SoftDeleted { .. }))
-            })
-            .collect()
-    }
-
     /// Deletes a live object: users and soft-deletable groups go to the recycle bin (ENTRA-1),
     /// synced groups (and security groups when `security_groups_soft_delete` is false) are
     /// hard-deleted (ENTRA-4).
-    pub(crate) fn entra_delete(&mut self, n: NodeIx, why: &str, ev: &mut Events) {
-        let Some(o) = self.g.entra(n) else { return };
+    pub(crate) fn delete(
+        &mut self,
+        st: &mut Store,
+        clock: &mut Clock,
+        settings: &Settings,
+        n: NodeIx,
+        why: &str,
+        ev: &mut Events,
+    ) {
+        let Some(o) = st.g.entra(n) else { return };
         if !o.is_live() {
             return;
         }
         let hard = o.kind == Kind::Group
             && (o.is_synced()
-                || (o.group_type == GroupType::Security
-                    && !self.settings.security_groups_soft_delete));
+                || (o.group_type == GroupType::Security && !settings.security_groups_soft_delete));
         if hard {
             let kind = if o.is_synced() {
                 "synced from AD"
@@ -497,20 +563,20 @@ impl World {
             };
             let msg =
                 format!("{why}: the group is {kind}, so it is hard-deleted with its relations");
-            self.entra_gone(n, K::HardDeleted, R::Entra4, &msg, ev);
+            self.gone(st, n, K::HardDeleted, R::Entra4, &msg, ev);
             return;
         }
         let o = o.clone();
-        let released = self.entra_ix.remove_live(n, &o.props);
-        self.entra_ix.insert_deleted(n, &o);
-        let now = self.now;
-        if let Some(x) = self.g.entra_mut(n) {
+        let released = self.index.remove_live(n, &o.props);
+        self.index.insert_deleted(n, &o);
+        let now = clock.now();
+        if let Some(x) = st.g.entra_mut(n) {
             x.state = EntraState::SoftDeleted { since: now };
         }
-        self.schedule(n, now, self.settings.entra_retention_days);
-        self.release(released.into_iter());
-        self.touch_joined(n);
-        let name = self.event_name_of(o.handle, ev);
+        clock.schedule(n, now, settings.entra_retention_days);
+        self.release(st, released.into_iter());
+        st.touch_joined(n);
+        let name = st.name_if(o.handle, ev.detail());
         let rule = if o.kind == Kind::Group {
             R::Entra4
         } else {
@@ -524,38 +590,38 @@ impl World {
                 format!(
                     "{why}: {name} ({}) is in the recycle bin for {} days with its relations",
                     o.id.short(),
-                    self.settings.entra_retention_days
+                    settings.entra_retention_days
                 ),
             )
         });
     }
 
     /// Purges a soft-deleted object (ENTRA-2).
-    pub(crate) fn entra_purge(&mut self, n: NodeIx, why: &str, ev: &mut Events) {
+    pub(crate) fn purge(&mut self, st: &mut Store, n: NodeIx, why: &str, ev: &mut Events) {
         let msg = format!("{why}: gone for good with its relations");
-        self.entra_gone(n, K::Purged, R::Entra2, &msg, ev);
+        self.gone(st, n, K::Purged, R::Entra2, &msg, ev);
     }
 
-    fn entra_gone(&mut self, n: NodeIx, kind: K, rule: R, msg: &str, ev: &mut Events) {
-        let Some(o) = self.g.entra(n).cloned() else {
+    fn gone(&mut self, st: &mut Store, n: NodeIx, kind: K, rule: R, msg: &str, ev: &mut Events) {
+        let Some(o) = st.g.entra(n).cloned() else {
             return;
         };
         if o.state == EntraState::Purged {
             return;
         }
         if o.is_live() {
-            let released = self.entra_ix.remove_live(n, &o.props);
-            self.release(released.into_iter());
+            let released = self.index.remove_live(n, &o.props);
+            self.release(st, released.into_iter());
         } else {
-            self.entra_ix.remove_deleted(n, &o);
+            self.index.remove_deleted(n, &o);
         }
         // Its relations die with it (ENTRA-2); the sync join stays until the next cycle sees
         // the object gone and disconnects it (SYNC-10).
-        self.touch_joined(n);
-        if let Some(x) = self.g.entra_mut(n) {
+        st.touch_joined(n);
+        if let Some(x) = st.g.entra_mut(n) {
             x.state = EntraState::Purged;
         }
-        let name = self.event_name_of(o.handle, ev);
+        let name = st.name_if(o.handle, ev.detail());
         ev.push_with(|| {
             Event::new(
                 kind,
@@ -566,36 +632,19 @@ impl World {
         });
     }
 
-    /// Marks the AD object joined to an Entra object as changed (SYNC-11), and the object as a
-    /// changed member of the synced groups it is in, whose membership of it the next cycle must
-    /// flow again.
-    pub(crate) fn touch_joined(&mut self, n: NodeIx) {
-        if let Some(ad) = self.g.joined_ad(n) {
-            self.sync.touch(ad);
-        }
-        let groups: Vec<NodeIx> = self
-            .g
-            .out(n, Rel::Member)
-            .filter_map(|grp| self.g.joined_ad(grp))
-            .collect();
-        for ad in groups {
-            self.touch_member(ad, n);
-        }
-    }
-
     /// Restores a soft-deleted object from the recycle bin (ENTRA-3): same id, properties and
     /// relations. Refused when a live object holds its UPN, a proxy address or its immutableId.
-    pub(crate) fn entra_restore(&mut self, n: NodeIx, rule: R, ev: &mut Events) -> bool {
-        let Some(o) = self.g.entra(n).cloned() else {
+    pub(crate) fn restore(&mut self, st: &mut Store, n: NodeIx, rule: R, ev: &mut Events) -> bool {
+        let Some(o) = st.g.entra(n).cloned() else {
             return false;
         };
         if !matches!(o.state, EntraState::SoftDeleted { .. }) {
             return false;
         }
-        let name = self.event_name_of(o.handle, ev);
-        let clashes = self.entra_ix.clashes(n, &o.props);
+        let name = st.name_if(o.handle, ev.detail());
+        let clashes = self.index.clashes(n, &o.props);
         if !clashes.is_empty() {
-            let why = describe_clashes(self, &clashes);
+            let why = describe_clashes(st, &clashes);
             ev.push_with(|| {
                 Event::new(
                     K::Refused,
@@ -609,12 +658,12 @@ impl World {
             });
             return false;
         }
-        self.entra_ix.remove_deleted(n, &o);
-        self.entra_ix.insert_live(n, &o.props);
-        if let Some(x) = self.g.entra_mut(n) {
+        self.index.remove_deleted(n, &o);
+        self.index.insert_live(n, &o.props);
+        if let Some(x) = st.g.entra_mut(n) {
             x.state = EntraState::Live;
         }
-        self.touch_joined(n);
+        st.touch_joined(n);
         ev.push_with(|| Event::new(
             K::RestoredFromRecycleBin,
             &name,
@@ -628,10 +677,10 @@ impl World {
     }
 
     /// `undelete` in Entra: the newest soft-deleted object of the handle (ENTRA-3).
-    pub(crate) fn entra_undelete_handle(&mut self, h: HandleId, ev: &mut Events) {
-        let name = self.name_of(h);
-        let newest = self.soft_deleted_of(h).into_iter().max_by_key(|n| {
-            let since = match self.g.entra(*n).map(|o| o.state) {
+    pub(crate) fn undelete_handle(&mut self, st: &mut Store, h: HandleId, ev: &mut Events) {
+        let name = st.name_of(h);
+        let newest = soft_deleted_of(st, h).into_iter().max_by_key(|n| {
+            let since = match st.g.entra(*n).map(|o| o.state) {
                 Some(EntraState::SoftDeleted { since }) => since,
                 _ => i64::MIN,
             };
@@ -639,7 +688,7 @@ impl World {
         });
         match newest {
             Some(n) => {
-                self.entra_restore(n, R::Entra3, ev);
+                self.restore(st, n, R::Entra3, ev);
             }
             None => ev.push_with(|| {
                 Event::new(
@@ -654,14 +703,15 @@ impl World {
 
     /// `update` in Entra: a cloud write. AD-mastered properties of a synced object are refused
     /// (ENTRA-5); unique values are checked (ID-4).
-    pub(crate) fn entra_update(
+    pub(crate) fn update(
         &mut self,
+        st: &mut Store,
         h: HandleId,
         set: &[(EntraProp, Option<Value>)],
         ev: &mut Events,
     ) -> Result<()> {
-        let name = self.name_of(h);
-        let Some(n) = self.entra_live(h)? else {
+        let name = st.name_of(h);
+        let Some(n) = live(st, h)? else {
             ev.push_with(|| {
                 Event::new(
                     K::NotFound,
@@ -672,7 +722,7 @@ impl World {
             });
             return Ok(());
         };
-        let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
+        let synced = st.g.entra(n).is_some_and(EntraObject::is_synced);
         let (refused, allowed): (Vec<_>, Vec<_>) = set
             .iter()
             .cloned()
@@ -694,12 +744,12 @@ impl World {
         if allowed.is_empty() {
             return Ok(());
         }
-        match self.entra_write(n, &allowed) {
+        match self.write(st, n, &allowed) {
             Ok(changed) => {
                 let names: Vec<&str> = allowed.iter().map(|(p, _)| p.name()).collect();
                 if changed && synced {
                     // A cloud value the sync may write again (mobilePhone, usageLocation).
-                    self.touch_joined(n);
+                    st.touch_joined(n);
                 }
                 ev.push_with(|| {
                     Event::new(
@@ -711,7 +761,7 @@ impl World {
                 });
             }
             Err(clashes) => {
-                let why = describe_clashes(self, &clashes);
+                let why = describe_clashes(st, &clashes);
                 ev.push_with(|| {
                     Event::new(
                         K::Refused,
@@ -725,23 +775,19 @@ impl World {
         Ok(())
     }
 
-    /// The live Entra object of a handle, as a target of a relation.
-    fn target(&self, h: HandleId, kind: Kind) -> Result<Option<NodeIx>> {
-        self.entra_live(self.handle(h, kind)?)
-    }
-
     /// `assign`/`unassign` in Entra (ID-3): memberships, ownerships, roles, licences, apps and
     /// manager. Membership of a synced group and the manager of a synced user are refused
     /// (ENTRA-5); licences inherited through a membership follow it (ENTRA-6).
-    pub(crate) fn entra_relations(
+    pub(crate) fn relations(
         &mut self,
+        st: &mut Store,
         h: HandleId,
         rels: &RelationSet,
         add: bool,
         ev: &mut Events,
     ) -> Result<()> {
-        let name = self.event_name_of(h, ev);
-        let Some(n) = self.entra_live(h)? else {
+        let name = st.name_if(h, ev.detail());
+        let Some(n) = live(st, h)? else {
             ev.push_with(|| {
                 Event::new(
                     K::NotFound,
@@ -759,11 +805,11 @@ impl World {
             K::RelationRemoved
         };
         for &gh in &rels.groups {
-            let Some(gn) = self.target(gh, Kind::Group)? else {
-                ev.push(not_live(self.handles.name(gh), &name));
+            let Some(gn) = target(st, gh, Kind::Group)? else {
+                ev.push(not_live(st.handles.name(gh), &name));
                 continue;
             };
-            if self.g.entra(gn).is_some_and(EntraObject::is_synced) {
+            if st.g.entra(gn).is_some_and(EntraObject::is_synced) {
                 ev.push_with(|| {
                     Event::new(
                         K::WriteRefused,
@@ -771,36 +817,36 @@ impl World {
                         R::Entra5,
                         format!(
                             "{} is synced from AD: its members cannot be changed in the cloud",
-                            self.handles.name(gh)
+                            st.handles.name(gh)
                         ),
                     )
                 });
                 continue;
             }
-            if self.set_rel(n, gn, Rel::Member, add) {
+            if set_rel(st, n, gn, Rel::Member, add) {
                 ev.push_with(|| {
                     Event::new(
                         kind,
                         &name,
                         R::Id3,
-                        format!("{name} {verb} as member of {}", self.handles.name(gh)),
+                        format!("{name} {verb} as member of {}", st.handles.name(gh)),
                     )
                 });
-                self.licence_events(n, gn, add, ev);
+                licence_events(st, n, gn, add, ev);
             }
         }
         for &gh in &rels.owns {
-            let Some(gn) = self.target(gh, Kind::Group)? else {
-                ev.push(not_live(self.handles.name(gh), &name));
+            let Some(gn) = target(st, gh, Kind::Group)? else {
+                ev.push(not_live(st.handles.name(gh), &name));
                 continue;
             };
-            if self.set_rel(n, gn, Rel::Owner, add) {
+            if set_rel(st, n, gn, Rel::Owner, add) {
                 ev.push_with(|| {
                     Event::new(
                         kind,
                         &name,
                         R::Id3,
-                        format!("{name} {verb} as owner of {}", self.handles.name(gh)),
+                        format!("{name} {verb} as owner of {}", st.handles.name(gh)),
                     )
                 });
             }
@@ -808,8 +854,8 @@ impl World {
         for (which, list, what) in [(0u8, &rels.roles, "role"), (2, &rels.apps, "app")] {
             let rel = if which == 0 { Rel::Role } else { Rel::App };
             for item in list {
-                let t = self.catalogue_node(which, item);
-                if self.set_rel(n, t, rel, add) {
+                let t = self.catalogue_node(st, which, item);
+                if set_rel(st, n, t, rel, add) {
                     ev.push_with(|| {
                         Event::new(
                             kind,
@@ -822,9 +868,9 @@ impl World {
             }
         }
         for sku in &rels.licenses {
-            let t = self.catalogue_node(1, sku);
-            if self.set_rel(n, t, Rel::Licence, add) {
-                let is_group = self.g.entra(n).is_some_and(|o| o.kind == Kind::Group);
+            let t = self.catalogue_node(st, 1, sku);
+            if set_rel(st, n, t, Rel::Licence, add) {
+                let is_group = st.g.entra(n).is_some_and(|o| o.kind == Kind::Group);
                 if is_group {
                     ev.push_with(|| {
                         Event::new(
@@ -854,7 +900,7 @@ impl World {
             }
         }
         if let Some(mh) = rels.manager {
-            if self.g.entra(n).is_some_and(EntraObject::is_synced) {
+            if st.g.entra(n).is_some_and(EntraObject::is_synced) {
                 ev.push_with(|| Event::new(
                     K::WriteRefused,
                     &name,
@@ -864,27 +910,27 @@ impl World {
                     ),
                 ));
             } else if add {
-                let Some(m) = self.target(mh, Kind::User)? else {
-                    ev.push(not_live(self.handles.name(mh), &name));
+                let Some(m) = target(st, mh, Kind::User)? else {
+                    ev.push(not_live(st.handles.name(mh), &name));
                     return Ok(());
                 };
-                let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+                let old: Vec<NodeIx> = st.g.out(n, Rel::Manager).collect();
                 for o in old {
-                    self.g.unlink(n, o, Rel::Manager);
+                    st.g.unlink(n, o, Rel::Manager);
                 }
-                self.g.link(n, m, Rel::Manager);
+                st.g.link(n, m, Rel::Manager);
                 ev.push_with(|| {
                     Event::new(
                         kind,
                         &name,
                         R::Id3,
-                        format!("manager of {name} set to {}", self.handles.name(mh)),
+                        format!("manager of {name} set to {}", st.handles.name(mh)),
                     )
                 });
             } else {
-                let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+                let old: Vec<NodeIx> = st.g.out(n, Rel::Manager).collect();
                 for o in old {
-                    self.g.unlink(n, o, Rel::Manager);
+                    st.g.unlink(n, o, Rel::Manager);
                     ev.push_with(|| {
                         Event::new(kind, &name, R::Id3, format!("manager of {name} removed"))
                     });
@@ -893,87 +939,107 @@ impl World {
         }
         Ok(())
     }
+}
 
-    fn set_rel(&mut self, from: NodeIx, to: NodeIx, rel: Rel, add: bool) -> bool {
-        if add {
-            self.g.link(from, to, rel)
-        } else {
-            self.g.unlink(from, to, rel)
-        }
+pub(crate) fn soft_deleted_of(st: &Store, h: HandleId) -> Vec<NodeIx> {
+    st.objects
+        .entra(h)
+        .iter()
+        .copied()
+        .filter(|n| {
+            st.g.entra(*n)
+                .is_some_and(|o| matches!(o.state, EntraState::SoftDeleted { .. }))
+        })
+        .collect()
+}
+
+/// The live Entra object of a handle, as a target of a relation.
+fn target(st: &Store, h: HandleId, kind: Kind) -> Result<Option<NodeIx>> {
+    live(st, handle(st, h, kind)?)
+}
+
+fn set_rel(st: &mut Store, from: NodeIx, to: NodeIx, rel: Rel, add: bool) -> bool {
+    if add {
+        st.g.link(from, to, rel)
+    } else {
+        st.g.unlink(from, to, rel)
     }
+}
 
-    /// ENTRA-6: the licences a membership change brings or takes.
-    pub(crate) fn licence_events(&self, member: NodeIx, group: NodeIx, add: bool, ev: &mut Events) {
-        // Events only: nothing to read when they are off.
-        if !ev.detail() {
-            return;
-        }
-        let Some(m) = self.g.entra(member) else {
-            return;
-        };
-        if m.kind != Kind::User {
-            return;
-        }
-        let name = self.name_of(m.handle);
-        let gname = self
-            .g
-            .entra(group)
-            .map(|g| self.name_of(g.handle))
+/// ENTRA-6: the licences a membership change brings or takes.
+pub(crate) fn licence_events(
+    st: &Store,
+    member: NodeIx,
+    group: NodeIx,
+    add: bool,
+    ev: &mut Events,
+) {
+    // Events only: nothing to read when they are off.
+    if !ev.detail() {
+        return;
+    }
+    let Some(m) = st.g.entra(member) else {
+        return;
+    };
+    if m.kind != Kind::User {
+        return;
+    }
+    let name = st.name_of(m.handle);
+    let gname =
+        st.g.entra(group)
+            .map(|g| st.name_of(g.handle))
             .unwrap_or_default();
-        for sku in self.g.out(group, Rel::Licence) {
-            let sku = self.g.catalogue_name(sku).unwrap_or_default();
-            ev.push_with(|| {
-                Event::new(
-                    if add {
-                        K::LicenceInherited
-                    } else {
-                        K::LicenceRemoved
-                    },
-                    &name,
-                    R::Entra6,
-                    if add {
-                        format!("{name} inherits licence {sku} from {gname}")
-                    } else {
-                        format!("{name} no longer inherits licence {sku} from {gname}")
-                    },
-                )
-            });
-        }
+    for sku in st.g.out(group, Rel::Licence) {
+        let sku = st.g.catalogue_name(sku).unwrap_or_default();
+        ev.push_with(|| {
+            Event::new(
+                if add {
+                    K::LicenceInherited
+                } else {
+                    K::LicenceRemoved
+                },
+                &name,
+                R::Entra6,
+                if add {
+                    format!("{name} inherits licence {sku} from {gname}")
+                } else {
+                    format!("{name} no longer inherits licence {sku} from {gname}")
+                },
+            )
+        });
     }
+}
 
-    /// The licences a live user holds: direct ones and those inherited from the groups it is a
-    /// direct member of (ENTRA-6; group-based licensing does not follow nesting).
-    pub fn licences_of(&self, n: NodeIx) -> BTreeSet<String> {
-        let mut out: BTreeSet<String> = self
-            .g
-            .live_out(n, Rel::Licence)
-            .filter_map(|s| self.g.catalogue_name(s).map(str::to_string))
+/// The licences a live user holds: direct ones and those inherited from the groups it is a
+/// direct member of (ENTRA-6; group-based licensing does not follow nesting).
+pub fn licences_of(st: &Store, n: NodeIx) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> =
+        st.g.live_out(n, Rel::Licence)
+            .filter_map(|s| st.g.catalogue_name(s).map(str::to_string))
             .collect();
-        for grp in self.g.live_out(n, Rel::Member) {
-            out.extend(
-                self.g
-                    .out(grp, Rel::Licence)
-                    .filter_map(|s| self.g.catalogue_name(s).map(str::to_string)),
-            );
-        }
-        out
+    for grp in st.g.live_out(n, Rel::Member) {
+        out.extend(
+            st.g.out(grp, Rel::Licence)
+                .filter_map(|s| st.g.catalogue_name(s).map(str::to_string)),
+        );
     }
+    out
+}
 
-    /// Sets `onPremisesSyncEnabled` and the like: service-written properties, never refused.
-    pub(crate) fn entra_set_service(&mut self, n: NodeIx, p: EntraProp, v: Option<Value>) {
-        if let Some(o) = self.g.entra_mut(n) {
-            o.props.set(p, v);
-        }
+/// Sets `onPremisesSyncEnabled` and the like: service-written properties, never refused.
+pub(crate) fn set_service(st: &mut Store, n: NodeIx, p: EntraProp, v: Option<Value>) {
+    if let Some(o) = st.g.entra_mut(n) {
+        o.props.set(p, v);
     }
+}
 
-    /// Whether a property of a synced user (its row of section 2) may be written by the sync with
-    /// this value (`usageLocation` only when AD has a value, `mobilePhone` likewise).
-    pub(crate) fn flows(rule: &PropRule, ad_value: &Option<Value>) -> bool {
-        match rule.mastery {
-            Mastery::Ad => true,
-            Mastery::AdWhenSet | Mastery::AdCloudEditable => ad_value.is_some(),
-            _ => false,
-        }
+/// Whether a property of a synced user (its row of section 2) may be written by the sync with
+/// this value (`usageLocation` only when AD has a value, `mobilePhone` likewise).
+pub(crate) fn flows(rule: &PropRule, ad_value: &Option<Value>) -> bool {
+    match rule.mastery {
+        Mastery::Ad => true,
+        Mastery::AdWhenSet | Mastery::AdCloudEditable => ad_value.is_some(),
+        _ => false,
     }
 }
 

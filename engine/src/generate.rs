@@ -10,12 +10,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use smallvec::{SmallVec, smallvec};
 
+use crate::op::{NewObject, Op, RelationSet};
+use crate::settings::Names;
 use crate::settings::Settings;
 use crate::store::propmap::{Str, concat};
 use crate::store::{AdAttr, HandleId, Handles, Value};
 use crate::sync::CycleKind;
 use crate::vdc::Existing;
-use crate::world::{Names, NewObject, Op, RelationSet, World};
+use crate::world::World;
 use crate::{Directory, GroupType, Kind};
 
 /// The incident a generated runbook replays.

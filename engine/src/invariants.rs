@@ -1,9 +1,16 @@
 //! The invariants of BEHAVIOUR.md section 8, as named properties checked after every operation.
 //! A broken invariant is a defect of the engine: the run stops with an error.
 
+use crate::entra::{Entra, EntraIndex};
+use crate::error::{EngineError, Result};
 use crate::rules::RuleId;
 use crate::store::*;
-use crate::world::{EngineError, Result, World};
+
+/// What the invariants read: both directories' graph and Entra ID's uniqueness index.
+struct View<'a> {
+    g: &'a DirGraph,
+    entra_ix: &'a EntraIndex,
+}
 
 fn broken(rule: RuleId, message: String) -> EngineError {
     EngineError::Invariant { rule, message }
@@ -22,7 +29,8 @@ const SPLIT_FROM: usize = 1 << 15;
 /// the one a single thread would find first (nodes in order, then relations in order), however
 /// many cores there are.
 pub(crate) fn check(
-    w: &World,
+    st: &Store,
+    entra: &Entra,
     nodes: &[NodeIx],
     links: &[(NodeIx, NodeIx, Rel)],
     links_may_be_gone: bool,
@@ -32,7 +40,11 @@ pub(crate) fn check(
     } else {
         std::thread::available_parallelism().map_or(1, usize::from)
     };
-    check_in_parts(w, nodes, links, links_may_be_gone, (parts, RUN))
+    let w = View {
+        g: &st.g,
+        entra_ix: &entra.index,
+    };
+    check_in_parts(&w, nodes, links, links_may_be_gone, (parts, RUN))
 }
 
 /// How many nodes or relations a thread checks in a row: the runs are dealt out in turn, as
@@ -41,7 +53,7 @@ const RUN: usize = 4096;
 
 /// [`check`] with the nodes and the relations dealt out to `parts` threads in runs of `run`.
 fn check_in_parts(
-    w: &World,
+    w: &View,
     nodes: &[NodeIx],
     links: &[(NodeIx, NodeIx, Rel)],
     links_may_be_gone: bool,
@@ -64,7 +76,7 @@ fn check_in_parts(
         let threads: Vec<_> = (0..parts)
             .map(|part| s.spawn(move || first(part)))
             .collect();
-        threads.into_iter().map(crate::world::joined).collect()
+        threads.into_iter().map(crate::joined).collect()
     });
     let (node_errors, link_errors): (Vec<_>, Vec<_>) = found.into_iter().unzip();
     for errors in [node_errors, link_errors] {
@@ -95,7 +107,7 @@ fn first_error<T>(
 /// that time to the fetch.
 const AHEAD: usize = 8;
 
-fn check_nodes(w: &World, nodes: &[NodeIx]) -> Result<()> {
+fn check_nodes(w: &View, nodes: &[NodeIx]) -> Result<()> {
     for (i, &n) in nodes.iter().enumerate() {
         if let Some(o) = nodes.get(i + AHEAD).and_then(|&next| w.g.entra(next))
             && o.is_live()
@@ -110,7 +122,7 @@ fn check_nodes(w: &World, nodes: &[NodeIx]) -> Result<()> {
     Ok(())
 }
 
-fn check_links(w: &World, links: &[(NodeIx, NodeIx, Rel)], links_may_be_gone: bool) -> Result<()> {
+fn check_links(w: &View, links: &[(NodeIx, NodeIx, Rel)], links_may_be_gone: bool) -> Result<()> {
     for (i, &(a, b, rel)) in links.iter().enumerate() {
         // The relations are in order of their first end; their second (a manager, a group) is
         // anywhere.
@@ -130,7 +142,7 @@ fn check_links(w: &World, links: &[(NodeIx, NodeIx, Rel)], links_may_be_gone: bo
 
 /// INV-1: no two live Entra objects share a UPN, a proxy address or an immutableId. Every live
 /// object's values must be held, in the uniqueness index, by that object itself.
-fn inv_1_unique(w: &World, n: NodeIx) -> Result<()> {
+fn inv_1_unique(w: &View, n: NodeIx) -> Result<()> {
     let Some(o) = w.g.entra(n) else { return Ok(()) };
     if !o.is_live() {
         return Ok(());
@@ -154,7 +166,7 @@ fn inv_1_unique(w: &World, n: NodeIx) -> Result<()> {
 
 /// INV-2: a relation joins two objects of the same directory, of kinds the relation allows,
 /// neither of them gone.
-fn inv_2_relation(w: &World, from: NodeIx, to: NodeIx, rel: Rel) -> Result<()> {
+fn inv_2_relation(w: &View, from: NodeIx, to: NodeIx, rel: Rel) -> Result<()> {
     let (Some(a), Some(b)) = (w.g.node(from), w.g.node(to)) else {
         return Err(broken(RuleId::Inv2, "a relation to a missing node".into()));
     };
@@ -199,7 +211,7 @@ fn is_gone(n: &Node) -> bool {
 }
 
 /// INV-3 for a join just made: its Entra object is joined once, to that AD object.
-fn inv_3_joined_once(w: &World, ad: NodeIx, entra: NodeIx) -> Result<()> {
+fn inv_3_joined_once(w: &View, ad: NodeIx, entra: NodeIx) -> Result<()> {
     let joins = w.g.inc(entra, Rel::Join).count();
     if joins > 1 || w.g.joined_ad(entra) != Some(ad) {
         let id =
@@ -224,7 +236,7 @@ fn o_kind(x: &Node) -> Option<Kind> {
 
 /// INV-3: a join links one live or deleted AD object to at most one Entra object, and no Entra
 /// object is joined twice.
-fn inv_3_joins(w: &World, n: NodeIx) -> Result<()> {
+fn inv_3_joins(w: &View, n: NodeIx) -> Result<()> {
     match w.g.node(n) {
         Some(Node::Ad(o)) => {
             let joins = w.g.out(n, Rel::Join).count();
@@ -251,6 +263,7 @@ fn inv_3_joins(w: &World, n: NodeIx) -> Result<()> {
 mod tests {
     use super::*;
     use crate::generate::{Incident, Tenant};
+    use crate::world::World;
     use crate::{CycleKind, Op};
 
     /// A generated tenant after its initial cycle: its nodes and relations, all valid.
@@ -261,32 +274,40 @@ mod tests {
             w.apply(&op).unwrap();
         }
         w.apply(&Op::Sync(CycleKind::Initial)).unwrap();
-        let nodes = w.g.nodes().collect();
-        let links = w.g.relations().collect();
+        let nodes = w.st.g.nodes().collect();
+        let links = w.st.g.relations().collect();
         (w, nodes, links)
     }
 
     fn joined_users(w: &World) -> Vec<(NodeIx, NodeIx)> {
-        w.g.nodes()
-            .filter(|n| w.g.ad(*n).is_some_and(|o| o.kind == Kind::User))
-            .filter_map(|n| Some((n, w.g.joined_entra(n)?)))
+        let g = &w.st.g;
+        g.nodes()
+            .filter(|n| g.ad(*n).is_some_and(|o| o.kind == Kind::User))
+            .filter_map(|n| Some((n, g.joined_entra(n)?)))
             .collect()
     }
 
     #[test]
     fn inv_3_a_check_split_over_threads_reports_the_error_one_thread_finds_first() {
-        let (mut w, nodes, links) = synced();
+        let (mut world, nodes, links) = synced();
         // Cut in runs of 1, 7 and RUN items (one run: the tenant has fewer nodes).
         let cuts = [(1, 1), (2, 1), (2, 7), (3, 7), (8, 7), (2, RUN)];
+        fn view(w: &World) -> View<'_> {
+            View {
+                g: &w.st.g,
+                entra_ix: &w.entra.index,
+            }
+        }
         for cut in cuts {
-            check_in_parts(&w, &nodes, &links, false, cut).unwrap();
+            check_in_parts(&view(&world), &nodes, &links, false, cut).unwrap();
         }
         // Two AD users, one early and one late in node order, each given a second join: the
         // early one's is the error, however the nodes are cut.
-        let users = joined_users(&w);
+        let users = joined_users(&world);
         let (early, late) = (users[3], users[users.len() - 3]);
-        w.g.link(late.0, early.1, Rel::Join);
-        w.g.link(early.0, late.1, Rel::Join);
+        world.st.g.link(late.0, early.1, Rel::Join);
+        world.st.g.link(early.0, late.1, Rel::Join);
+        let w = view(&world);
         let guid = |n: NodeIx| w.g.ad(n).unwrap().guid.to_string();
         let one = check_in_parts(&w, &nodes, &links, false, (1, RUN)).unwrap_err();
         assert!(one.to_string().contains(&guid(early.0)), "{one}");

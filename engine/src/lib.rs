@@ -5,9 +5,12 @@
 
 pub mod ad;
 pub mod catalogue;
+pub mod clock;
 pub mod entra;
+pub mod error;
 pub mod generate;
 mod invariants;
+pub mod op;
 pub mod query;
 pub mod report;
 pub mod rules;
@@ -19,11 +22,20 @@ pub mod vdc;
 pub mod vead;
 pub mod world;
 
-pub use report::{Event, EventKind};
+pub use error::EngineError;
+pub use op::{NewObject, Op, RelationSet};
+pub use report::{Event, EventKind, Progress};
 pub use rules::RuleId;
-pub use settings::{Settings, SettingsPatch, SourceAnchor};
+pub use settings::{Names, Settings, SettingsPatch, SourceAnchor};
 pub use store::handles::RESERVED_HANDLES;
 pub use store::{Directory, GroupType, Kind, Value};
 pub use sync::CycleKind;
 pub use vdc::{Existing, Status};
-pub use world::{Ahead, EngineError, Names, NewObject, Op, Progress, RelationSet, World};
+pub use world::{Ahead, World};
+
+/// The result of a scoped thread that reads the world (the invariant checks, a backup); a panic
+/// in it carries on in the caller, as if the work had run there.
+pub(crate) fn joined<T>(t: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    t.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}

@@ -5,9 +5,10 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use crate::error::Result;
 use crate::store::*;
 use crate::vdc::Linked;
-use crate::world::{Result, World};
+use crate::world::World;
 
 /// Where a handle stands in Entra ID.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
@@ -56,14 +57,14 @@ fn rel_kind(rel: Rel) -> Option<&'static str> {
 
 impl World {
     pub fn handle_id(&self, name: &str) -> Option<HandleId> {
-        self.handles.get(name)
+        self.st.handles.get(name)
     }
 
     pub fn entra_presence(&self, h: HandleId) -> Result<EntraPresence> {
-        if self.entra_live(h)?.is_some() {
+        if crate::entra::live(&self.st, h)?.is_some() {
             return Ok(EntraPresence::Live);
         }
-        Ok(if self.soft_deleted_of(h).is_empty() {
+        Ok(if crate::entra::soft_deleted_of(&self.st, h).is_empty() {
             EntraPresence::Absent
         } else {
             EntraPresence::SoftDeleted
@@ -73,7 +74,7 @@ impl World {
     pub fn ad_presence(&self, h: HandleId) -> AdPresence {
         match self
             .ad_current(h)
-            .and_then(|n| self.g.ad(n))
+            .and_then(|n| self.st.g.ad(n))
             .map(|o| o.state)
         {
             Some(AdState::Live) => AdPresence::Live,
@@ -85,23 +86,25 @@ impl World {
 
     /// A live Entra user joined to a live AD user, with `onPremisesSyncEnabled` true.
     pub fn hybrid(&self, h: HandleId) -> Result<bool> {
-        let Some(e) = self.entra_live(h)? else {
+        let Some(e) = crate::entra::live(&self.st, h)? else {
             return Ok(false);
         };
         let joined_live = self
+            .st
             .g
             .joined_ad(e)
-            .and_then(|a| self.g.ad(a))
+            .and_then(|a| self.st.g.ad(a))
             .is_some_and(AdObject::is_live);
-        Ok(joined_live && self.g.entra(e).is_some_and(EntraObject::is_synced))
+        Ok(joined_live && self.st.g.entra(e).is_some_and(EntraObject::is_synced))
     }
 
     /// The id of the handle's first Entra object.
     pub fn original_object_id(&self, h: HandleId) -> Option<Guid> {
-        self.objects
+        self.st
+            .objects
             .entra(h)
             .first()
-            .and_then(|n| self.g.entra(*n))
+            .and_then(|n| self.st.g.entra(*n))
             .map(|o| o.id)
     }
 
@@ -109,30 +112,32 @@ impl World {
     pub fn object_id(&self, h: HandleId) -> Result<Option<Guid>> {
         Ok(self
             .entra_live(h)?
-            .and_then(|n| self.g.entra(n))
+            .and_then(|n| self.st.g.entra(n))
             .map(|o| o.id))
     }
 
     /// The objectGUID of the handle's first AD object, and of its current one.
     pub fn original_object_guid(&self, h: HandleId) -> Option<Guid> {
-        self.objects
+        self.st
+            .objects
             .ad(h)
             .first()
-            .and_then(|n| self.g.ad(*n))
+            .and_then(|n| self.st.g.ad(*n))
             .map(|o| o.guid)
     }
     pub fn object_guid(&self, h: HandleId) -> Option<Guid> {
-        self.ad_current(h)
-            .and_then(|n| self.g.ad(n))
+        crate::ad::current(&self.st, h)
+            .and_then(|n| self.st.g.ad(n))
             .map(|o| o.guid)
     }
 
     fn live_targets(&self, n: NodeIx, rel: Rel) -> BTreeSet<String> {
-        self.g
+        self.st
+            .g
             .live_out(n, rel)
-            .filter_map(|t| match self.g.node(t)? {
-                Node::Entra(o) => Some(self.name_of(o.handle).to_string()),
-                Node::Ad(o) => Some(self.name_of(o.handle).to_string()),
+            .filter_map(|t| match self.st.g.node(t)? {
+                Node::Entra(o) => Some(self.st.name_of(o.handle).to_string()),
+                Node::Ad(o) => Some(self.st.name_of(o.handle).to_string()),
                 Node::Role(s) | Node::Sku(s) | Node::App(s) => Some(s.to_string()),
             })
             .collect()
@@ -141,7 +146,7 @@ impl World {
     /// The live Entra relations of a handle's live object: `groups`, `owns`, `roles`, `apps`;
     /// `licenses` direct and inherited (ENTRA-6).
     pub fn entra_relation(&self, h: HandleId, what: &str) -> Result<BTreeSet<String>> {
-        let Some(n) = self.entra_live(h)? else {
+        let Some(n) = crate::entra::live(&self.st, h)? else {
             return Ok(BTreeSet::new());
         };
         Ok(match what {
@@ -149,7 +154,7 @@ impl World {
             "owns" => self.live_targets(n, Rel::Owner),
             "roles" => self.live_targets(n, Rel::Role),
             "apps" => self.live_targets(n, Rel::App),
-            "licenses" => self.licences_of(n),
+            "licenses" => crate::entra::licences_of(&self.st, n),
             "manager" => self.live_targets(n, Rel::Manager),
             _ => BTreeSet::new(),
         })
@@ -162,13 +167,13 @@ impl World {
 
     /// The AD group memberships of the handle's current AD object.
     pub fn ad_groups(&self, h: HandleId) -> BTreeSet<String> {
-        self.ad_current(h)
+        crate::ad::current(&self.st, h)
             .map(|n| self.live_targets(n, Rel::Member))
             .unwrap_or_default()
     }
 
     pub fn ad_manager(&self, h: HandleId) -> Option<String> {
-        self.ad_current(h)
+        crate::ad::current(&self.st, h)
             .and_then(|n| self.live_targets(n, Rel::Manager).into_iter().next())
     }
 
@@ -176,29 +181,30 @@ impl World {
     pub fn entra_property(&self, h: HandleId, p: EntraProp) -> Result<Option<Value>> {
         Ok(self
             .entra_live(h)?
-            .and_then(|n| self.g.entra(n))
+            .and_then(|n| self.st.g.entra(n))
             .and_then(|o| o.props.get(p).cloned()))
     }
 
     /// An AD attribute of the handle's current AD object.
     pub fn ad_property(&self, h: HandleId, a: AdAttr) -> Option<Value> {
-        self.ad_current(h)
-            .and_then(|n| self.g.ad(n))
+        crate::ad::current(&self.st, h)
+            .and_then(|n| self.st.g.ad(n))
             .and_then(|o| o.attr(a))
     }
 
     /// How many live Entra objects carry the handle.
     pub fn count(&self, h: HandleId) -> usize {
-        self.objects
+        self.st
+            .objects
             .entra(h)
             .iter()
-            .filter(|n| self.g.is_live(**n))
+            .filter(|n| self.st.g.is_live(**n))
             .count()
     }
 
     /// The live relations of the handle, as facts.
     pub fn relation_facts(&self, h: HandleId) -> Result<BTreeSet<RelFact>> {
-        let Some(n) = self.entra_live(h)? else {
+        let Some(n) = crate::entra::live(&self.st, h)? else {
             return Ok(BTreeSet::new());
         };
         let mut out = BTreeSet::new();
@@ -210,7 +216,7 @@ impl World {
                 });
             }
         }
-        for l in self.licences_of(n) {
+        for l in crate::entra::licences_of(&self.st, n) {
             out.insert(RelFact {
                 kind: "license",
                 target: l,
@@ -221,12 +227,12 @@ impl World {
 
     /// The relations the handle had in a restore point (direct and group-inherited licences).
     pub fn relation_facts_at(&self, h: HandleId, label: &str) -> BTreeSet<RelFact> {
-        let Some(point) = self.restore_point(label) else {
+        let Some(point) = self.vdc.restore_point(label) else {
             return BTreeSet::new();
         };
         let mut out = BTreeSet::new();
         let name_of = |l: &Linked| match l {
-            Linked::Object(o, _) => self.name_of(o.handle).to_string(),
+            Linked::Object(o, _) => self.st.name_of(o.handle).to_string(),
             Linked::Catalogue(_, s) => s.to_string(),
         };
         for i in point.by_handle.get(&h).into_iter().flatten() {
@@ -267,7 +273,7 @@ impl World {
     pub fn upn(&self, h: HandleId) -> Result<Option<String>> {
         Ok(self
             .entra_live(h)?
-            .and_then(|n| self.g.entra(n))
+            .and_then(|n| self.st.g.entra(n))
             .and_then(|o| o.upn().map(str::to_string)))
     }
 }
@@ -323,7 +329,7 @@ impl World {
     /// objects in that backup, not the tenant.
     pub fn verdict(&self) -> Option<Verdict> {
         let label = self.first_backup()?;
-        let point = self.restore_point(label)?;
+        let point = self.vdc.restore_point(label)?;
         let mut deltas: Vec<Delta> = point
             .by_handle
             .iter()
@@ -344,7 +350,7 @@ impl World {
             return None;
         }
         let mut d = Delta {
-            handle: self.name_of(h).to_string(),
+            handle: self.st.name_of(h).to_string(),
             live: false,
             kept: Vec::new(),
             lost: Vec::new(),
@@ -352,8 +358,8 @@ impl World {
             properties: Vec::new(),
             ambiguous: None,
         };
-        let (now, live) = match (self.relation_facts(h), self.entra_live(h)) {
-            (Ok(now), Ok(live)) => (now, live.and_then(|n| self.g.entra(n))),
+        let (now, live) = match (self.relation_facts(h), crate::entra::live(&self.st, h)) {
+            (Ok(now), Ok(live)) => (now, live.and_then(|n| self.st.g.entra(n))),
             (Err(e), _) | (_, Err(e)) => {
                 d.ambiguous = Some(e.to_string());
                 return Some(d);
@@ -379,5 +385,46 @@ impl World {
             }
         }
         Some(d)
+    }
+}
+
+impl World {
+    /// The live Entra object carrying a handle: `None` when there is none; an error naming the
+    /// object ids when there are several.
+    pub fn entra_live(&self, h: HandleId) -> Result<Option<NodeIx>> {
+        crate::entra::live(&self.st, h)
+    }
+
+    /// The AD object of a handle: the live one, else the newest that still exists in some form.
+    pub fn ad_current(&self, h: HandleId) -> Option<NodeIx> {
+        crate::ad::current(&self.st, h)
+    }
+
+    /// The most recent sync cycle's result.
+    pub fn last_cycle(&self) -> Option<&crate::sync::CycleResult> {
+        self.sync.last.as_ref()
+    }
+
+    /// Whether an AD object is in the sync's scope (SYNC-2).
+    pub fn in_scope(&self, n: NodeIx) -> bool {
+        self.sync.in_scope(&self.st, n)
+    }
+
+    pub fn restore_point(&self, label: &str) -> Option<&crate::vdc::RestorePoint> {
+        self.vdc.restore_point(label)
+    }
+
+    pub fn last_restore(&self) -> Option<&crate::vdc::RestoreSession> {
+        self.vdc.last_restore()
+    }
+
+    /// The licences a live user holds, direct and group-based (ENTRA-6).
+    pub fn licences_of(&self, n: NodeIx) -> std::collections::BTreeSet<String> {
+        crate::entra::licences_of(&self.st, n)
+    }
+
+    /// The distinguished name of an AD object.
+    pub fn distinguished_name(&self, o: &AdObject) -> Str {
+        crate::ad::distinguished_name(&self.names, o)
     }
 }

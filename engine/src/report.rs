@@ -111,12 +111,61 @@ impl Event {
     }
 }
 
-/// Where an operation records its events. With `detail` off (bulk runs, benchmarks) messages
-/// are never formatted and nothing is kept: the cost of an operation is its work alone.
-#[derive(Debug, Default)]
+/// Watches a long operation: called with the stage, the items done and the items in all, at
+/// the start of a stage, every [`PROGRESS_EVERY`] items and at its end. The stages: a sync
+/// cycle's `export` and `references`; a backup's `Entra objects` and `AD objects`; a VDC
+/// restore session's `objects` and `relations`; a VEAD restore's `AD objects`. For a progress
+/// bar: being watched never changes what the world does.
+pub type Progress = std::sync::Arc<dyn Fn(&'static str, usize, usize) + Send + Sync>;
+
+/// How many items a stage does between two calls of its [`Progress`].
+pub const PROGRESS_EVERY: usize = 4096;
+
+/// Where an operation records its events, and tells its watcher, if any, how far it has got.
+/// With `detail` off (bulk runs, benchmarks) messages are never formatted and nothing is kept:
+/// the cost of an operation is its work alone.
+#[derive(Default)]
 pub struct Events {
     list: Vec<Event>,
     detail: bool,
+    watch: Watch,
+}
+
+/// Who is told how far a long operation has got, if anyone.
+#[derive(Clone, Default)]
+pub struct Watch(pub Option<Progress>);
+
+impl Watch {
+    /// Tells the watcher, if any, that `done` of the `total` items of `stage` are done: at the
+    /// start, every [`PROGRESS_EVERY`] items and at the end.
+    #[inline]
+    pub fn tell(&self, stage: &'static str, done: usize, total: usize) {
+        if let Some(p) = &self.0
+            && (done.is_multiple_of(PROGRESS_EVERY) || done == total)
+        {
+            p(stage, done, total);
+        }
+    }
+}
+
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "watched"
+        } else {
+            "unwatched"
+        })
+    }
+}
+
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Events")
+            .field("list", &self.list)
+            .field("detail", &self.detail)
+            .field("watch", &self.watch)
+            .finish()
+    }
 }
 
 impl Events {
@@ -124,7 +173,28 @@ impl Events {
         Events {
             list: Vec::new(),
             detail,
+            watch: Watch::default(),
         }
+    }
+
+    /// Events whose operation tells `watch` how far it has got.
+    pub fn watched(detail: bool, watch: Watch) -> Events {
+        Events {
+            list: Vec::new(),
+            detail,
+            watch,
+        }
+    }
+
+    /// See [`Watch::tell`].
+    #[inline]
+    pub fn progress(&self, stage: &'static str, done: usize, total: usize) {
+        self.watch.tell(stage, done, total);
+    }
+
+    /// The operation's watcher, for work on another thread.
+    pub fn watch(&self) -> &Watch {
+        &self.watch
     }
 
     /// Records the event `make` builds, when events are kept.

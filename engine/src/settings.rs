@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::store::Value;
+
 /// The source anchor attribute (SYNC-1).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
 pub enum SourceAnchor {
@@ -166,5 +168,59 @@ impl Settings {
             vead_copies_consistency_guid,
             seed
         );
+    }
+}
+
+/// Where the AD domain and the tenant's names come from.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// AD DNS domain, e.g. `contoso.com`.
+    pub domain: String,
+    /// Initial tenant name: `<tenant>.onmicrosoft.com`.
+    pub tenant: String,
+    pub verified_domains: Vec<String>,
+    /// `domain` as a shared value: every synced object's `onPremisesDomainName`.
+    pub(crate) domain_value: Value,
+    /// `domain` as the end of a distinguished name: `,DC=contoso,DC=com`.
+    pub(crate) dn_suffix: String,
+}
+
+impl Names {
+    pub fn new(domain: &str, tenant: Option<&str>, verified: Option<Vec<String>>) -> Names {
+        let tenant = tenant
+            .map(str::to_string)
+            .unwrap_or_else(|| domain.split('.').next().unwrap_or(domain).to_string());
+        Names {
+            domain_value: Value::text(domain),
+            dn_suffix: domain.split('.').map(|p| format!(",DC={p}")).collect(),
+            domain: domain.to_string(),
+            tenant,
+            verified_domains: verified.unwrap_or_else(|| vec![domain.to_string()]),
+        }
+    }
+    pub fn initial_domain(&self) -> String {
+        format!("{}.onmicrosoft.com", self.tenant)
+    }
+    pub fn is_verified(&self, domain: &str) -> bool {
+        let initial = domain
+            .len()
+            .checked_sub(".onmicrosoft.com".len())
+            .and_then(|i| Some((domain.get(..i)?, domain.get(i..)?)))
+            .is_some_and(|(t, rest)| {
+                t.eq_ignore_ascii_case(&self.tenant)
+                    && rest.eq_ignore_ascii_case(".onmicrosoft.com")
+            });
+        initial
+            || self
+                .verified_domains
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(domain))
+    }
+    /// The domain a new cloud user gets by default: the first verified domain.
+    pub fn default_cloud_domain(&self) -> String {
+        self.verified_domains
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.initial_domain())
     }
 }

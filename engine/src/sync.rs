@@ -7,15 +7,16 @@ use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
 
+use thin_vec::ThinVec;
+
+use crate::ad::distinguished_name;
 use crate::catalogue::{Source, USER_PROPS};
-use crate::entra::{Unique, proxy_key};
+use crate::clock::Clock;
+use crate::entra::{Entra, Unique, flows, licence_events, proxy_key, set_service};
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
-use crate::settings::{SoftMatchConflict, SourceAnchor};
-use crate::store::propmap::Str;
+use crate::settings::{Names, Settings, SoftMatchConflict, SourceAnchor};
 use crate::store::*;
-use crate::world::World;
-use thin_vec::ThinVec;
 
 /// A sync cycle's kind (SYNC-11).
 #[derive(
@@ -105,32 +106,29 @@ pub struct CycleResult {
     pub deletes: usize,
 }
 
-/// The sync engine's own state: the OU filter, the objects changed since the last cycle (the
-/// watermark of SYNC-11) and the last cycle's result.
+/// Microsoft Entra Connect Sync's own state: the OU filter and the last cycle's result. What
+/// changed since the last cycle (its watermark, SYNC-11) is the store's [`Changes`].
 #[derive(Clone, Debug, Default)]
-pub struct SyncState {
+pub struct SyncEngine {
     /// The OU filter as configured.
     pub configured_ous: OuFilter,
     /// The OU filter in effect: the configured one as of the last initial cycle (SYNC-2).
     pub applied_ous: OuFilter,
-    /// AD objects changed on either side since the last cycle, with repeats: a cycle sorts them
-    /// (a million creations cost a million pushes, not a million tree inserts). A group here
-    /// has its whole membership flowed again.
-    pub dirty: Vec<NodeIx>,
-    /// Members of AD groups whose membership may have changed since the last cycle, as (AD
-    /// group, member): the member is an AD object (its AD membership, scope or join changed) or
-    /// an Entra object (its liveness or cloud memberships changed). A delta cycle flows these
-    /// members of a group that is not itself in `dirty`, not the group's whole membership.
-    pub members: Vec<(NodeIx, NodeIx)>,
     pub last: Option<CycleResult>,
 }
 
-impl SyncState {
-    pub fn touch(&mut self, ad: NodeIx) {
-        if self.dirty.last() != Some(&ad) {
-            self.dirty.push(ad);
-        }
-    }
+/// A sync cycle at work: the engine's state, the two directories it reads and writes (AD's
+/// objects are in the store; Entra ID is written through its rules) and the configuration.
+struct Cycle<'a> {
+    eng: &'a mut SyncEngine,
+    st: &'a mut Store,
+    entra: &'a mut Entra,
+    clock: &'a mut Clock,
+    settings: &'a Settings,
+    names: &'a Names,
+}
+
+impl SyncEngine {
     pub fn in_scope_ou(&self, ou: &str) -> bool {
         self.applied_ous.contains(ou)
     }
@@ -202,10 +200,10 @@ impl std::fmt::Display for OuFilter {
 }
 
 /// How many objects ahead of the one being exported an add's lookups are fetched
-/// ([`World::prefetch_add`]).
+/// ([`Cycle::prefetch_add`]).
 const ADD_AHEAD: usize = 4;
 
-/// A stage of [`World::prefetch_manager`].
+/// A stage of [`Cycle::prefetch_manager`].
 #[derive(Clone, Copy)]
 enum ReferenceStage {
     Object,
@@ -228,7 +226,7 @@ enum Plan {
     Disconnect(NodeIx),
 }
 
-/// A flow written into an Entra object, for [`World::flow_outcome`]: the object's name, its
+/// A flow written into an Entra object, for [`Cycle::flow_outcome`]: the object's name, its
 /// provisioning errors before and after, its properties before, and the properties written.
 struct Flow<'a> {
     name: &'a str,
@@ -279,47 +277,34 @@ enum Outcome {
     Failed,
 }
 
-impl World {
+impl SyncEngine {
     /// Sets the OU filter as configured and in effect (the world's `sync_ous`).
     pub fn set_sync_ous(&mut self, ous: Option<Vec<String>>) {
         let filter = match ous {
             Some(v) => OuFilter::Only(v.into_iter().collect()),
             None => OuFilter::default(),
         };
-        self.sync.configured_ous = filter.clone();
-        self.sync.applied_ous = filter;
-    }
-
-    /// Marks `member` as a changed member of AD group `group` (SYNC-7, SYNC-11). A group not
-    /// joined yet is marked changed itself, as a delta import sees it: it flows whole in the
-    /// cycle that adds it, so recording its members would only take memory.
-    pub(crate) fn touch_member(&mut self, group: NodeIx, member: NodeIx) {
-        if self.g.joined_entra(group).is_none() {
-            self.sync.touch(group);
-        } else if self.sync.members.last() != Some(&(group, member)) {
-            self.sync.members.push((group, member));
-        }
+        self.configured_ous = filter.clone();
+        self.applied_ous = filter;
     }
 
     /// The most recent cycle's result.
     pub fn last_cycle(&self) -> Option<&CycleResult> {
-        self.sync.last.as_ref()
+        self.last.as_ref()
     }
 
     /// SYNC-2: in scope when live, in a synced OU and with a sAMAccountName. Its text is not
     /// read: a cycle asks this of every manager, and reading the text costs a cache miss each.
-    pub fn in_scope(&self, n: NodeIx) -> bool {
-        self.g.ad(n).is_some_and(|o| {
-            o.is_live()
-                && o.attrs.str(AdAttr::SamAccountName).is_some()
-                && self.sync.in_scope_ou(&o.ou)
+    pub fn in_scope(&self, st: &Store, n: NodeIx) -> bool {
+        st.g.ad(n).is_some_and(|o| {
+            o.is_live() && o.attrs.str(AdAttr::SamAccountName).is_some() && self.in_scope_ou(&o.ou)
         })
     }
 
     /// `scope`: changes the configured OU filter; it takes effect at the next initial cycle
     /// (SYNC-2, SYNC-11).
-    pub(crate) fn sync_scope(&mut self, add: &[String], remove: &[String], ev: &mut Events) {
-        let filter = &mut self.sync.configured_ous;
+    pub(crate) fn scope(&mut self, add: &[String], remove: &[String], ev: &mut Events) {
+        let filter = &mut self.configured_ous;
         for a in add {
             filter.add(a);
         }
@@ -334,19 +319,49 @@ impl World {
         ));
     }
 
+    /// One Entra Connect cycle (SYNC-11) over the directories in `st`, writing Entra ID through
+    /// `entra`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn cycle(
+        &mut self,
+        st: &mut Store,
+        entra: &mut Entra,
+        clock: &mut Clock,
+        settings: &Settings,
+        names: &Names,
+        kind: CycleKind,
+        ev: &mut Events,
+    ) {
+        Cycle {
+            eng: self,
+            st,
+            entra,
+            clock,
+            settings,
+            names,
+        }
+        .run(kind, ev)
+    }
+}
+
+impl Cycle<'_> {
     /// One Entra Connect cycle (SYNC-11): import both sides, plan adds, updates and deletes,
     /// apply the deletion threshold (SYNC-8), export.
-    pub(crate) fn sync_cycle(&mut self, kind: CycleKind, ev: &mut Events) {
-        let mut members = std::mem::take(&mut self.sync.members);
+    fn run(&mut self, kind: CycleKind, ev: &mut Events) {
+        let mut members = std::mem::take(&mut self.st.changes.members);
         // The objects changed themselves: a group among them has its whole membership flowed.
-        let mut changed: Vec<NodeIx> = std::mem::take(&mut self.sync.dirty);
+        let mut changed: Vec<NodeIx> = std::mem::take(&mut self.st.changes.dirty);
         let candidates: Vec<NodeIx> = match kind {
             // Every AD object, in node order; the changed ones are among them.
             CycleKind::Initial => {
-                self.sync.applied_ous = self.sync.configured_ous.clone();
+                self.eng.applied_ous = self.eng.configured_ous.clone();
                 changed = Vec::new();
                 members = Vec::new();
-                self.g.nodes().filter(|n| self.g.ad(*n).is_some()).collect()
+                self.st
+                    .g
+                    .nodes()
+                    .filter(|n| self.st.g.ad(*n).is_some())
+                    .collect()
             }
             // The changed objects and the groups with changed members.
             CycleKind::Delta => {
@@ -379,7 +394,7 @@ impl World {
             && deletes > t as usize
         {
             // SYNC-8: nothing is exported; the work stays pending for the next cycle.
-            self.sync.dirty.extend(plan.iter().map(|(n, _)| *n));
+            self.st.changes.dirty.extend(plan.iter().map(|(n, _)| *n));
             result.export = Export::StoppedDeletionThresholdExceeded;
             ev.push_with(|| Event::new(
                 K::ExportStopped,
@@ -389,13 +404,13 @@ impl World {
                     "the cycle would delete {deletes} objects, more than the deletion threshold of {t}: the whole export stopped (stopped-deletion-threshold-exceeded), nothing was added, changed or deleted"
                 ),
             ));
-            self.sync.last = Some(result);
+            self.eng.last = Some(result);
             return;
         }
         let mut refs: Vec<NodeIx> = Vec::new();
         let total = plan.len();
         for (i, &(n, p)) in plan.iter().enumerate() {
-            self.progress("export", i, total);
+            ev.progress("export", i, total);
             if let Some((ahead, Plan::Add { .. })) = plan.get(i + ADD_AHEAD) {
                 self.prefetch_add(*ahead);
             }
@@ -405,9 +420,9 @@ impl World {
                     result.deletes += 1;
                 }
                 Plan::Disconnect(e) => {
-                    self.g.unlink(n, e, Rel::Join);
+                    self.st.g.unlink(n, e, Rel::Join);
                     let name = self.ad_name(n);
-                    let how = match self.g.entra(e).map(|o| o.state) {
+                    let how = match self.st.g.entra(e).map(|o| o.state) {
                         Some(EntraState::Purged) => "deleted in the cloud and is gone for good",
                         _ => "deleted in the cloud and is in the recycle bin",
                     };
@@ -430,7 +445,7 @@ impl World {
                         }
                         // SYNC-11: a failed export stays pending and is retried by every cycle,
                         // delta or initial, until it succeeds.
-                        Outcome::Failed => self.sync.touch(n),
+                        Outcome::Failed => self.st.touch(n),
                     }
                 }
                 Plan::Update(e) => {
@@ -442,7 +457,7 @@ impl World {
                 }
             }
         }
-        self.progress("export", total, total);
+        ev.progress("export", total, total);
         in_order(&mut refs);
         members.sort_unstable();
         members.dedup();
@@ -454,7 +469,7 @@ impl World {
         let total = work.clone().count();
         let mut i = 0;
         while let Some((n, only)) = work.next() {
-            self.progress("references", i, total);
+            ev.progress("references", i, total);
             for (stage, ahead) in REFERENCE_STAGES.into_iter().zip([5, 3, 1]) {
                 if let Some(&next) = work.refs.get(ahead) {
                     self.prefetch_manager(next, stage);
@@ -463,7 +478,7 @@ impl World {
             self.flow_references(n, only.and_then(|r| members.get(r)), ev);
             i += 1;
         }
-        self.progress("references", total, total);
+        ev.progress("references", total, total);
         let errors: Vec<&str> = result.errors.iter().map(|e| e.name()).collect();
         ev.push_with(|| {
             Event::new(
@@ -488,30 +503,32 @@ impl World {
                 ),
             )
         });
-        self.sync.last = Some(result);
+        self.eng.last = Some(result);
     }
 
     fn ad_name(&self, n: NodeIx) -> Str {
-        self.g
+        self.st
+            .g
             .ad(n)
-            .map(|o| self.name_of(o.handle))
+            .map(|o| self.st.name_of(o.handle))
             .unwrap_or_default()
     }
 
-    /// The name of AD object `n` for the events of `ev` ([`World::event_name_of`]).
+    /// The name of AD object `n` for the events of `ev` ([`Cycle::event_name_of`]).
     fn event_name(&self, n: NodeIx, ev: &Events) -> Str {
-        self.g
+        self.st
+            .g
             .ad(n)
-            .map(|o| self.event_name_of(o.handle, ev))
+            .map(|o| self.st.name_if(o.handle, ev.detail()))
             .unwrap_or_default()
     }
 
     /// Plans one AD object. A join to an Entra object deleted in the cloud is removed and the
     /// object added again (SYNC-10).
     fn plan(&self, n: NodeIx) -> impl Iterator<Item = Plan> {
-        let in_scope = self.in_scope(n);
-        let (first, then) = match self.g.joined_entra(n) {
-            Some(e) if self.g.is_live(e) => (
+        let in_scope = self.eng.in_scope(self.st, n);
+        let (first, then) = match self.st.g.joined_entra(n) {
+            Some(e) if self.st.g.is_live(e) => (
                 Some(if in_scope {
                     Plan::Update(e)
                 } else {
@@ -530,20 +547,24 @@ impl World {
     /// SYNC-8: a joined object deleted in AD or out of scope: users are soft-deleted with
     /// `onPremisesSyncEnabled` false, groups hard-deleted (ENTRA-4).
     fn sync_delete(&mut self, n: NodeIx, e: NodeIx, ev: &mut Events) {
-        let why = match self.g.ad(n).map(|o| o.state) {
+        let why = match self.st.g.ad(n).map(|o| o.state) {
             Some(AdState::Live) => "its AD object left the sync scope",
             _ => "its AD object was deleted",
         };
-        self.g.unlink(n, e, Rel::Join);
-        if self.g.entra(e).is_some_and(|o| o.kind == Kind::User) {
-            self.entra_set_service(
+        self.st.g.unlink(n, e, Rel::Join);
+        if self.st.g.entra(e).is_some_and(|o| o.kind == Kind::User) {
+            set_service(
+                self.st,
                 e,
                 EntraProp::OnPremisesSyncEnabled,
                 Some(Value::from(false)),
             );
         }
         let mut inner = Events::new(ev.detail());
-        self.entra_delete(
+        self.entra.delete(
+            self.st,
+            self.clock,
+            self.settings,
             e,
             &format!("deleted by Entra Connect because {why}"),
             &mut inner,
@@ -559,13 +580,13 @@ impl World {
     /// The anchor of an AD object (SYNC-1). With `ms-ds-consistencyguid` an empty
     /// mS-DS-ConsistencyGuid gets the objectGUID written into it first.
     fn anchor(&mut self, n: NodeIx, ev: &mut Events) -> Option<Guid> {
-        let o = self.g.ad(n)?;
+        let o = self.st.g.ad(n)?;
         let (guid, to_write) = self.anchor_of(o);
         if !to_write {
             return Some(guid);
         }
-        let name = self.event_name_of(o.handle, ev);
-        if let Some(o) = self.g.ad_mut(n) {
+        let name = self.st.name_if(o.handle, ev.detail());
+        if let Some(o) = self.st.g.ad_mut(n) {
             o.attrs.write_owner_guid_as_consistency_guid();
         }
         ev.push_with(|| Event::new(
@@ -578,7 +599,7 @@ impl World {
     }
 
     /// The anchor of an AD object (SYNC-1) and whether its objectGUID, the anchor, is still to be
-    /// written into an empty mS-DS-ConsistencyGuid ([`World::anchor`] writes it).
+    /// written into an empty mS-DS-ConsistencyGuid ([`Cycle::anchor`] writes it).
     fn anchor_of(&self, o: &AdObject) -> (Guid, bool) {
         if o.kind == Kind::Group || self.settings.source_anchor == SourceAnchor::ObjectGuid {
             return (o.guid, false);
@@ -595,14 +616,14 @@ impl World {
     /// these lookups would otherwise wait for memory. A value the add ends up not looking up
     /// costs a fetch for nothing.
     fn prefetch_add(&self, n: NodeIx) {
-        let Some(o) = self.g.ad(n) else { return };
+        let Some(o) = self.st.g.ad(n) else { return };
         if let Some(imm) = crate::store::ids::immutable_id_text(self.anchor_of(o).0) {
-            self.entra_ix.prefetch(Unique::ImmutableId, &imm);
+            self.entra.index.prefetch(Unique::ImmutableId, &imm);
         }
         match o.attrs.value(AdAttr::ProxyAddresses).map(Value::as_list) {
             Some(list) if !list.is_empty() => {
                 for p in list.iter().filter(|p| p.starts_with("SMTP:")) {
-                    self.entra_ix.prefetch(Unique::Proxy, p);
+                    self.entra.index.prefetch(Unique::Proxy, p);
                 }
             }
             // The address `desired_proxies` makes of the mail attribute.
@@ -614,13 +635,13 @@ impl World {
                         .and(smtp.try_push_str(mail))
                         .is_ok()
                     {
-                        self.entra_ix.prefetch(Unique::Proxy, &smtp);
+                        self.entra.index.prefetch(Unique::Proxy, &smtp);
                     }
                 }
             }
         }
         if let Some(upn) = o.attrs.str(AdAttr::UserPrincipalName) {
-            self.entra_ix.prefetch(Unique::Upn, upn);
+            self.entra.index.prefetch(Unique::Upn, upn);
         }
     }
 
@@ -637,7 +658,7 @@ impl World {
         };
         let imm = immutable_id(anchor);
         let name = self.event_name(n, ev);
-        let kind = self.g.ad(n).map_or(Kind::User, |o| o.kind);
+        let kind = self.st.g.ad(n).map_or(Kind::User, |o| o.kind);
         let fail =
             |errors: &mut BTreeSet<ErrorCode>, ev: &mut Events, code, kind, rule, msg: String| {
                 errors.insert(code);
@@ -645,12 +666,12 @@ impl World {
                 Outcome::Failed
             };
         // Hard match against live objects (SYNC-3).
-        if let Some(e) = self.entra_ix.holder(Unique::ImmutableId, &imm) {
-            let Some(o) = self.g.entra(e) else {
+        if let Some(e) = self.entra.index.holder(Unique::ImmutableId, &imm) {
+            let Some(o) = self.st.g.entra(e) else {
                 return Outcome::Failed;
             };
             let id = o.id;
-            if self.g.joined_ad(e).is_some() || o.kind != kind {
+            if self.st.g.joined_ad(e).is_some() || o.kind != kind {
                 return fail(
                     errors,
                     ev,
@@ -659,7 +680,7 @@ impl World {
                     R::Id4,
                     format!(
                         "the anchor {imm} of {name} is already held by {} ({id}), joined to another AD object",
-                        self.name_of(o.handle)
+                        self.st.name_of(o.handle)
                     ),
                 );
             }
@@ -684,12 +705,13 @@ impl World {
         // Hard match against soft-deleted users: restored from the recycle bin (SYNC-3, SYNC-10).
         if self.settings.sync_restores_soft_deleted {
             let newest = self
-                .entra_ix
+                .entra
+                .index
                 .deleted_with_anchor(&imm)
                 .iter()
                 .copied()
                 .max_by_key(|e| {
-                    let since = match self.g.entra(*e).map(|o| o.state) {
+                    let since = match self.st.g.entra(*e).map(|o| o.state) {
                         Some(EntraState::SoftDeleted { since }) => since,
                         _ => i64::MIN,
                     };
@@ -697,6 +719,7 @@ impl World {
                 });
             if let Some(e) = newest {
                 let (id, synced) = self
+                    .st
                     .g
                     .entra(e)
                     .map(|o| (o.id, o.is_synced()))
@@ -714,7 +737,7 @@ impl World {
                     );
                 }
                 let rule = if rejoin { R::Sync10 } else { R::Sync3 };
-                if !self.entra_restore(e, rule, ev) {
+                if !self.entra.restore(self.st, e, rule, ev) {
                     errors.insert(ErrorCode::AttributeValueMustBeUnique);
                     return Outcome::Failed;
                 }
@@ -732,7 +755,7 @@ impl World {
         if kind == Kind::User && !self.settings.block_soft_match {
             // The keys are looked up as AD holds them: the index compares without case.
             let keys = {
-                let Some(o) = self.g.ad(n) else {
+                let Some(o) = self.st.g.ad(n) else {
                     return Outcome::Failed;
                 };
                 // The primary SMTP address: the `SMTP:` one of the proxy addresses AD gives.
@@ -755,10 +778,12 @@ impl World {
                 ]
             };
             for (what, key, value) in keys.into_iter().flatten() {
-                let Some(e) = self.entra_ix.holder(key, &value) else {
+                let Some(e) = self.entra.index.holder(key, &value) else {
                     continue;
                 };
-                let Some(o) = self.g.entra(e) else { continue };
+                let Some(o) = self.st.g.entra(e) else {
+                    continue;
+                };
                 if o.kind != Kind::User {
                     continue;
                 }
@@ -783,7 +808,7 @@ impl World {
                     });
                     continue;
                 }
-                if self.g.live_out(e, Rel::Role).next().is_some() {
+                if self.st.g.live_out(e, Rel::Role).next().is_some() {
                     errors.insert(ErrorCode::ExistingAdminRoleConflict);
                     ev.push_with(|| Event::new(K::AdminRoleConflict, &name, R::Sync5, format!(
                         "ExistingAdminRoleConflict: {name}'s {what} {} matches {id}, which holds a directory role: soft match refused, a new user is provisioned", shown())));
@@ -791,7 +816,8 @@ impl World {
                     break;
                 }
                 self.join(n, e);
-                let _ = self.entra_write(
+                let _ = self.entra.write(
+                    self.st,
                     e,
                     &[(
                         EntraProp::OnPremisesImmutableId,
@@ -820,8 +846,8 @@ impl World {
         }
         // No match: a new object (SYNC-6). With duplicate attribute resiliency
         // (`soft_match_conflict: quarantine`) the clashing values are quarantined (SYNC-9).
-        let h = self.g.ad(n).map_or(HandleId(0), |o| o.handle);
-        let id = self.ids.guid();
+        let h = self.st.g.ad(n).map_or(HandleId(0), |o| o.handle);
+        let id = self.st.ids.guid();
         // Created synced, with AD's values flowed in (SYNC-7): one write, where a create then a
         // flow would write every property twice. The flow's quarantine leaves no value another
         // live object holds, and no live object holds the anchor (the hard match above would
@@ -837,7 +863,9 @@ impl World {
         let written = written_keys(&want);
         let mut props = PropMap::default();
         props.update(base.iter().cloned().chain(want));
-        let e = self.entra_add(h, (kind, GroupType::Security), id, props);
+        let e = self
+            .entra
+            .add(self.st, h, (kind, GroupType::Security), id, props);
         self.join(n, e);
         let (rule, why) = match (rejoin, admin_conflict, &conflict) {
             (true, _, _) => (
@@ -889,8 +917,13 @@ impl World {
 
     /// Joins an AD object to an Entra object, which becomes synced.
     fn join(&mut self, n: NodeIx, e: NodeIx) {
-        self.g.link(n, e, Rel::Join);
-        self.entra_set_service(e, EntraProp::OnPremisesSyncEnabled, Some(Value::from(true)));
+        self.st.g.link(n, e, Rel::Join);
+        set_service(
+            self.st,
+            e,
+            EntraProp::OnPremisesSyncEnabled,
+            Some(Value::from(true)),
+        );
     }
 
     /// After a new join: the manager of `n` (or, for a group, its whole membership) is processed
@@ -910,14 +943,15 @@ impl World {
             return;
         };
         // Only a user has reports; a group's incoming relations are its members, all of them.
-        if self.g.ad(n).is_some_and(|o| o.kind == Kind::User) {
-            refs.extend(self.g.inc(n, Rel::Manager));
+        if self.st.g.ad(n).is_some_and(|o| o.kind == Kind::User) {
+            refs.extend(self.st.g.inc(n, Rel::Manager));
         }
-        members.extend(self.g.out(n, Rel::Member).map(|grp| (grp, n)));
+        members.extend(self.st.g.out(n, Rel::Member).map(|grp| (grp, n)));
         members.extend(
-            self.g
+            self.st
+                .g
                 .out(e, Rel::Member)
-                .filter_map(|grp| self.g.joined_ad(grp))
+                .filter_map(|grp| self.st.g.joined_ad(grp))
                 .map(|grp| (grp, e)),
         );
     }
@@ -965,7 +999,7 @@ impl World {
     /// The values AD gives an Entra object's AD-mastered properties (section 2). Only the
     /// properties the sync writes are returned; `None` clears.
     fn desired_props(&self, n: NodeIx, anchor: Option<Value>) -> Vec<(EntraProp, Option<Value>)> {
-        let Some(o) = self.g.ad(n) else {
+        let Some(o) = self.st.g.ad(n) else {
             return Vec::new();
         };
         let sam = o.attrs.str(AdAttr::SamAccountName);
@@ -1018,11 +1052,11 @@ impl World {
                 )),
                 Source::Anchor => anchor.clone(),
                 Source::Sid => Some(Value::from(o.sid.text())),
-                Source::DistinguishedName => Some(Value::from(self.distinguished_name(o))),
+                Source::DistinguishedName => Some(Value::from(distinguished_name(self.names, o))),
                 Source::Domain => Some(self.names.domain_value.clone()),
                 Source::SyncService => continue,
             };
-            if World::flows(row, &v) {
+            if flows(row, &v) {
                 out.push((row.prop, v));
             }
         }
@@ -1041,6 +1075,7 @@ impl World {
         ev: &mut Events,
     ) {
         let anchor = self
+            .st
             .g
             .entra(e)
             .and_then(|eo| eo.props.get(EntraProp::OnPremisesImmutableId).cloned());
@@ -1048,7 +1083,7 @@ impl World {
         self.flow_into(n, e, want, errors, ev);
     }
 
-    /// [`World::sync_flow`] of `want`, the values AD gives `e` ([`World::desired_props`] with
+    /// [`Cycle::sync_flow`] of `want`, the values AD gives `e` ([`Cycle::desired_props`] with
     /// `e`'s anchor).
     fn flow_into(
         &mut self,
@@ -1058,14 +1093,14 @@ impl World {
         errors: &mut BTreeSet<ErrorCode>,
         ev: &mut Events,
     ) {
-        let Some(eo) = self.g.entra(e) else { return };
+        let Some(eo) = self.st.g.entra(e) else { return };
         let old_errors = eo.errors.clone();
         let before = eo.props.clone();
-        let name = self.event_name_of(eo.handle, ev);
+        let name = self.st.name_if(eo.handle, ev.detail());
         let (want, new_errors) = self.flow_values(n, Some(e), want, &old_errors, &before);
-        if let Err(clashes) = self.entra_write(e, &want) {
+        if let Err(clashes) = self.entra.write(self.st, e, &want) {
             // The export stays pending and is retried by the next cycle (SYNC-11).
-            self.sync.touch(n);
+            self.st.touch(n);
             errors.insert(ErrorCode::AttributeValueMustBeUnique);
             let what: Vec<String> = clashes.iter().map(|(w, v, _)| format!("{w} {v}")).collect();
             ev.push_with(|| {
@@ -1092,7 +1127,7 @@ impl World {
     }
 
     /// The values AD's object `n` gives its Entra object `e` (`None`: one about to be created),
-    /// `want` ([`World::desired_props`]), with SYNC-9's quarantine applied against the other
+    /// `want` ([`Cycle::desired_props`]), with SYNC-9's quarantine applied against the other
     /// live holders: a UPN held by another object becomes a placeholder (the one `e` already
     /// has for it, if any), a clashing proxy address is dropped. Returns the writes and the
     /// errors to record on the object.
@@ -1110,7 +1145,7 @@ impl World {
         // not looked up. A full cycle flows mostly values the objects have (a million lookups
         // in tables larger than the cache, for nothing).
         let live = e
-            .and_then(|e| self.g.entra(e))
+            .and_then(|e| self.st.g.entra(e))
             .is_some_and(EntraObject::is_live);
         let own_upn = before.text(EntraProp::UserPrincipalName).filter(|_| live);
         let own_proxies = before
@@ -1127,7 +1162,7 @@ impl World {
         for (p, v) in want.iter_mut() {
             let quarantined = match (*p, v.as_ref().map(Value::view)) {
                 (EntraProp::UserPrincipalName, Some(ValueRef::Text(upn)))
-                    if !owns_upn(upn) && other(self.entra_ix.holder(Unique::Upn, upn)) =>
+                    if !owns_upn(upn) && other(self.entra.index.holder(Unique::Upn, upn)) =>
                 {
                     let key = crate::store::valuemap::fold(upn).into_owned();
                     let placeholder = old_errors
@@ -1144,7 +1179,8 @@ impl World {
                         prop: EntraProp::UserPrincipalName,
                         value: upn.clone(),
                     });
-                    self.entra_ix
+                    self.entra
+                        .index
                         .waiting
                         .entry((Unique::Upn, key.into()))
                         .or_default()
@@ -1154,18 +1190,19 @@ impl World {
                 // Most lists clash nowhere: kept as they are, not rebuilt.
                 (EntraProp::ProxyAddresses, Some(ValueRef::List(list)))
                     if list.iter().any(|p| {
-                        !owns_proxy(p) && other(self.entra_ix.holder(Unique::Proxy, p))
+                        !owns_proxy(p) && other(self.entra.index.holder(Unique::Proxy, p))
                     }) =>
                 {
                     let mut kept = Vec::new();
                     for p in list {
-                        if !owns_proxy(p) && other(self.entra_ix.holder(Unique::Proxy, p)) {
+                        if !owns_proxy(p) && other(self.entra.index.holder(Unique::Proxy, p)) {
                             let key = proxy_key(p);
                             new_errors.push(ProvisioningError {
                                 prop: EntraProp::ProxyAddresses,
                                 value: p.clone(),
                             });
-                            self.entra_ix
+                            self.entra
+                                .index
                                 .waiting
                                 .entry((Unique::Proxy, key.into()))
                                 .or_default()
@@ -1212,7 +1249,7 @@ impl World {
                     EntraProp::UserPrincipalName => format!(
                         "userPrincipalName {} is held by another object: {name} gets {} instead",
                         x.value,
-                        self.g.entra(e).and_then(|o| o.upn()).unwrap_or_default()
+                        self.st.g.entra(e).and_then(|o| o.upn()).unwrap_or_default()
                     ),
                     _ => format!(
                         "proxy address {} is held by another object: dropped from {name}",
@@ -1242,14 +1279,14 @@ impl World {
                 )
             });
         }
-        if let Some(o) = self.g.entra_mut(e) {
+        if let Some(o) = self.st.g.entra_mut(e) {
             o.errors = new_errors;
         }
         // Describe what the flow changed: overwritten cloud values and filled missing ones.
         if !ev.detail() {
             return;
         }
-        let Some(after) = self.g.entra(e).map(|o| o.props.clone()) else {
+        let Some(after) = self.st.g.entra(e).map(|o| o.props.clone()) else {
             return;
         };
         let mut overwritten = Vec::new();
@@ -1292,11 +1329,12 @@ impl World {
         loop {
             let candidate = format!(
                 "{prefix}{:04}@{}",
-                self.ids.below(10_000),
+                self.st.ids.below(10_000),
                 self.names.initial_domain()
             );
             if self
-                .entra_ix
+                .entra
+                .index
                 .holder(Unique::Upn, &candidate.to_lowercase())
                 .is_none()
             {
@@ -1311,20 +1349,20 @@ impl World {
     /// fetched: the manager's AD object, then its attributes (SYNC-2's scope reads its
     /// sAMAccountName) and its join, then its Entra object. A hint: nothing changes.
     fn prefetch_manager(&self, n: NodeIx, stage: ReferenceStage) {
-        let Some(m) = self.g.out(n, Rel::Manager).next() else {
+        let Some(m) = self.st.g.out(n, Rel::Manager).next() else {
             return;
         };
         match stage {
-            ReferenceStage::Object => self.g.prefetch(m),
+            ReferenceStage::Object => self.st.g.prefetch(m),
             ReferenceStage::Attributes => {
-                if let Some(o) = self.g.ad(m) {
+                if let Some(o) = self.st.g.ad(m) {
                     o.attrs.prefetch();
                 }
-                self.g.prefetch_joined(m);
+                self.st.g.prefetch_joined(m);
             }
             ReferenceStage::Joined => {
-                if let Some(e) = self.g.joined_entra(m) {
-                    self.g.prefetch(e);
+                if let Some(e) = self.st.g.joined_entra(m) {
+                    self.st.g.prefetch(e);
                 }
             }
         }
@@ -1334,31 +1372,32 @@ impl World {
     /// synced group's members (members outside scope dropped): all of them, or `only` those of
     /// these (group, member) pairs.
     fn flow_references(&mut self, n: NodeIx, only: Option<&[(NodeIx, NodeIx)]>, ev: &mut Events) {
-        let Some(e) = self.g.joined_entra(n).filter(|e| self.g.is_live(*e)) else {
+        let Some(e) = self.st.g.joined_entra(n).filter(|e| self.st.g.is_live(*e)) else {
             return;
         };
-        let Some(kind) = self.g.ad(n).map(|o| o.kind) else {
+        let Some(kind) = self.st.g.ad(n).map(|o| o.kind) else {
             return;
         };
         let name = self.event_name(n, ev);
         match kind {
             Kind::User => {
                 let want: Option<NodeIx> = self
+                    .st
                     .g
                     .live_out(n, Rel::Manager)
-                    .filter(|m| self.in_scope(*m))
-                    .find_map(|m| self.g.joined_entra(m).filter(|x| self.g.is_live(*x)));
-                let have: Vec<NodeIx> = self.g.out(e, Rel::Manager).collect();
+                    .filter(|m| self.eng.in_scope(self.st, *m))
+                    .find_map(|m| self.st.g.joined_entra(m).filter(|x| self.st.g.is_live(*x)));
+                let have: Vec<NodeIx> = self.st.g.out(e, Rel::Manager).collect();
                 if have.len() == 1 && have.first().copied() == want
                     || (have.is_empty() && want.is_none())
                 {
                     return;
                 }
                 for h in have {
-                    self.g.unlink(e, h, Rel::Manager);
+                    self.st.g.unlink(e, h, Rel::Manager);
                 }
                 if let Some(m) = want {
-                    self.g.link(e, m, Rel::Manager);
+                    self.st.g.link(e, m, Rel::Manager);
                 }
                 ev.push_with(|| {
                     let msg = match want {
@@ -1387,12 +1426,12 @@ impl World {
                     }
                 };
                 for m in &added {
-                    self.g.link(*m, e, Rel::Member);
-                    self.licence_events(*m, e, true, ev);
+                    self.st.g.link(*m, e, Rel::Member);
+                    licence_events(self.st, *m, e, true, ev);
                 }
                 for m in &removed {
-                    self.g.unlink(*m, e, Rel::Member);
-                    self.licence_events(*m, e, false, ev);
+                    self.st.g.unlink(*m, e, Rel::Member);
+                    licence_events(self.st, *m, e, false, ev);
                 }
                 // Removals are told first; the names are read only when events are kept.
                 for (added, who) in [(false, &removed), (true, &added)] {
@@ -1420,7 +1459,11 @@ impl World {
     /// SYNC-7: the members to add to and remove from synced group `e`, joined to AD group `n`,
     /// for its whole membership: [`Self::member_changes`] among every member of either.
     fn membership_changes(&self, n: NodeIx, e: NodeIx) -> (Vec<NodeIx>, Vec<NodeIx>) {
-        let members = self.g.inc(n, Rel::Member).chain(self.g.inc(e, Rel::Member));
+        let members = self
+            .st
+            .g
+            .inc(n, Rel::Member)
+            .chain(self.st.g.inc(e, Rel::Member));
         self.member_changes(n, e, members)
     }
 
@@ -1434,24 +1477,24 @@ impl World {
         members: impl Iterator<Item = NodeIx>,
     ) -> (Vec<NodeIx>, Vec<NodeIx>) {
         let mut xs: Vec<NodeIx> = members
-            .filter_map(|m| match self.g.ad(m) {
-                Some(_) => self.g.joined_entra(m),
+            .filter_map(|m| match self.st.g.ad(m) {
+                Some(_) => self.st.g.joined_entra(m),
                 None => Some(m),
             })
             .collect();
         xs.sort_unstable();
         xs.dedup();
-        let group_live = self.g.is_live(n) && self.g.is_live(e);
+        let group_live = self.st.g.is_live(n) && self.st.g.is_live(e);
         let (mut added, mut removed) = (Vec::new(), Vec::new());
         for x in xs {
-            let live = group_live && self.g.is_live(x);
+            let live = group_live && self.st.g.is_live(x);
             let want = live
-                && self.g.joined_ad(x).is_some_and(|m| {
-                    self.g.joined_entra(m) == Some(x)
-                        && self.in_scope(m)
-                        && self.g.has(m, n, Rel::Member)
+                && self.st.g.joined_ad(x).is_some_and(|m| {
+                    self.st.g.joined_entra(m) == Some(x)
+                        && self.eng.in_scope(self.st, m)
+                        && self.st.g.has(m, n, Rel::Member)
                 });
-            let have = live && self.g.has(x, e, Rel::Member);
+            let have = live && self.st.g.has(x, e, Rel::Member);
             match (want, have) {
                 (true, false) => added.push(x),
                 (false, true) => removed.push(x),
@@ -1462,9 +1505,10 @@ impl World {
     }
 
     fn entra_name(&self, e: NodeIx) -> Str {
-        self.g
+        self.st
+            .g
             .entra(e)
-            .map(|o| self.name_of(o.handle))
+            .map(|o| self.st.name_of(o.handle))
             .unwrap_or_default()
     }
 }

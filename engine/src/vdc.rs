@@ -10,12 +10,12 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::is_ad_mastered;
-use crate::entra::Unique;
+use crate::entra::{Entra, Unique, licence_events};
+use crate::error::{EngineError, Result};
+use crate::op::handle;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
-use crate::store::propmap::Str;
 use crate::store::*;
-use crate::world::{EngineError, Result, World};
 
 /// What stage 2 does with an object that exists (VDC-2).
 /// VDC-1, VDC-6: the user properties a VDC backup holds and a restore writes, in the order of the
@@ -242,24 +242,15 @@ impl Outcome {
     }
 }
 
-impl World {
-    /// `backup`: a VDC restore point of every live Entra user and group (VDC-1) and an AD backup
-    /// (VEAD-1). The two products read the same world and neither writes it, so they are taken
-    /// at once: the AD backup on this thread, telling the watcher how far it has got, the
-    /// restore point on another (its stage reported when it is done). At a million users the
-    /// restore point takes 0.27 s and the AD backup 0.4 s.
-    pub(crate) fn backup(&mut self, label: &str, ev: &mut Events) {
-        let (point, ad) = std::thread::scope(|s| {
-            let point = s.spawn(|| self.restore_point_now());
-            let ad = self.ad_backup_now();
-            (crate::world::joined(point), ad)
-        });
+impl Vdc {
+    /// Keeps restore point `point` under `label` (VDC-1).
+    pub(crate) fn keep(&mut self, label: &str, point: RestorePoint, ev: &mut Events) {
         let count = point.objects.len();
-        self.progress("Entra objects", 0, count);
-        self.progress("Entra objects", count, count);
-        self.vdc.points.insert(label.to_string(), Arc::new(point));
-        if self.vdc.first.is_none() {
-            self.vdc.first = Some(label.to_string());
+        ev.progress("Entra objects", 0, count);
+        ev.progress("Entra objects", count, count);
+        self.points.insert(label.to_string(), Arc::new(point));
+        if self.first.is_none() {
+            self.first = Some(label.to_string());
         }
         ev.push_with(|| Event::new(
             K::BackupTaken,
@@ -267,23 +258,21 @@ impl World {
             R::Vdc1,
             format!("VDC restore point '{label}' holds {count} Entra objects with their properties, relations and object ids"),
         ));
-        self.keep_ad_backup(label, ad, ev);
     }
 
     /// VDC-1: a restore point of every live Entra object as it is now.
-    fn restore_point_now(&self) -> RestorePoint {
+    pub(crate) fn restore_point_now(st: &Store, now: Time) -> RestorePoint {
         let mut point = RestorePoint {
-            taken: self.now,
+            taken: now,
             ..RestorePoint::default()
         };
         // Every live Entra object is backed up, in node order: its position is known before
         // the relations pointing to it are written.
         let live = || {
-            self.g
-                .nodes()
-                .filter(|n| self.g.entra(*n).is_some_and(EntraObject::is_live))
+            st.g.nodes()
+                .filter(|n| st.g.entra(*n).is_some_and(EntraObject::is_live))
         };
-        let (position, count) = crate::store::graph::positions(self.g.node_bound(), live());
+        let (position, count) = crate::store::graph::positions(st.g.node_bound(), live());
         point.objects.reserve(count as usize);
         let mut names: FxHashMap<Str, u32> = FxHashMap::default();
         let catalogue = &mut point.catalogue;
@@ -294,13 +283,13 @@ impl World {
             })
         };
         for n in live() {
-            let Some(o) = self.g.entra(n) else { continue };
+            let Some(o) = st.g.entra(n) else { continue };
             let start = point.links.len() as u32;
-            for (rel, t) in self.g.out_all(n) {
-                if !self.g.is_live(t) {
+            for (rel, t) in st.g.out_all(n) {
+                if !st.g.is_live(t) {
                     continue;
                 }
-                let (kind, at) = match self.g.node(t) {
+                let (kind, at) = match st.g.node(t) {
                     Some(Node::Entra(_)) => match position.get(t.index()) {
                         Some(&at) if at != u32::MAX => (0, at),
                         _ => continue,
@@ -329,30 +318,27 @@ impl World {
     }
 
     pub fn restore_point(&self, label: &str) -> Option<&RestorePoint> {
-        self.vdc.points.get(label).map(|p| p.as_ref())
+        self.points.get(label).map(|p| p.as_ref())
     }
 
     pub fn last_restore(&self) -> Option<&RestoreSession> {
-        self.vdc.last_session.as_ref()
+        self.last_session.as_ref()
     }
 
     pub(crate) fn unknown_backup(&self, label: &str) -> EngineError {
         EngineError::UnknownBackup {
             label: label.to_string(),
-            known: self
-                .vdc
-                .points
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: self.points.keys().cloned().collect::<Vec<_>>().join(", "),
         }
     }
 
     /// A VDC restore session (VDC-2): groups first, then users, so that users' memberships can
     /// reach groups re-created in the same session.
-    pub(crate) fn vdc_restore(
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn restore(
         &mut self,
+        st: &mut Store,
+        entra: &mut Entra,
         users: &[HandleId],
         groups: &[HandleId],
         from: &str,
@@ -360,12 +346,12 @@ impl World {
         ev: &mut Events,
     ) -> Result<()> {
         let point = self
-            .vdc
             .points
             .get(from)
             .cloned()
             .ok_or_else(|| self.unknown_backup(from))?;
         let mut session = RestoreSession::default();
+        let mut work = Session { st, entra };
         // Objects re-created by this session: backed-up id → new node.
         let mut remap: FxHashMap<Guid, NodeIx> = FxHashMap::default();
         let selected: Vec<(Kind, HandleId)> = groups
@@ -375,12 +361,12 @@ impl World {
             .collect();
         // The names are read from the handles the session started with, however many it
         // restores.
-        let handles = std::sync::Arc::clone(&self.handles);
+        let handles = std::sync::Arc::clone(&work.st.handles);
         let mut restored = Vec::new();
         let total = selected.len();
         for (done, (kind, h)) in selected.into_iter().enumerate() {
-            self.progress("objects", done, total);
-            let h = self.handle(h, kind)?;
+            ev.progress("objects", done, total);
+            let h = handle(work.st, h, kind)?;
             let name = handles.name_str(h);
             let idx = point.by_handle.get(&h).unwrap_or_default();
             if idx.is_empty() {
@@ -402,11 +388,11 @@ impl World {
                 let Some(b) = point.objects.get(i) else {
                     continue;
                 };
-                let out = self.restore_one(b, opts, &mut remap, ev);
+                let out = work.restore_one(b, opts, &mut remap, ev);
                 restored.push((name.clone(), i, out));
             }
         }
-        self.progress("objects", total, total);
+        ev.progress("objects", total, total);
         // The members and owners of the groups whose relations are written, found in one pass.
         let groups: Vec<u32> = restored
             .iter()
@@ -427,12 +413,12 @@ impl World {
         // object exists, so that they reach objects re-created in the same session.
         let total = restored.len();
         for (done, (name, i, mut out)) in restored.into_iter().enumerate() {
-            self.progress("relations", done, total);
+            ev.progress("relations", done, total);
             if out.status != Status::Failed && opts.keep_relationships {
                 if let Some(&n) = point.objects.get(i).and_then(|b| stage.remap.get(&b.id)) {
-                    self.restore_relations(n, i, &stage, &mut out, ev);
+                    work.restore_relations(n, i, &stage, &mut out, ev);
                 } else if let Some(n) = out.overwritten {
-                    self.overwrite_relations(n, i, &stage, &mut out, ev);
+                    work.overwrite_relations(n, i, &stage, &mut out, ev);
                 }
             }
             let reason = if out.reasons.is_empty() {
@@ -456,11 +442,19 @@ impl World {
                 *entry = (out.status, reason);
             }
         }
-        self.progress("relations", total, total);
-        self.vdc.last_session = Some(session);
+        ev.progress("relations", total, total);
+        self.last_session = Some(session);
         Ok(())
     }
+}
 
+/// A restore session at work: the tenant it writes, through Graph as the product does.
+struct Session<'a> {
+    st: &'a mut Store,
+    entra: &'a mut Entra,
+}
+
+impl Session<'_> {
     /// Stage 1 then stage 2 for one backed-up object.
     fn restore_one(
         &mut self,
@@ -469,26 +463,26 @@ impl World {
         remap: &mut FxHashMap<Guid, NodeIx>,
         ev: &mut Events,
     ) -> Outcome {
-        let name = self.event_name_of(b.handle, ev);
+        let name = self.st.name_if(b.handle, ev.detail());
         let mut out = Outcome {
             status: Status::Success,
             reasons: Vec::new(),
             overwritten: None,
         };
-        let node = self.entra_by_id(&b.id);
+        let node = self.entra.by_id(self.st, &b.id);
         // Stage 1: the Entra recycle bin (VDC-2).
         let mut from_bin = false;
         if opts.recycle_bin
             && let Some(n) = node
             && matches!(
-                self.g.entra(n).map(|o| o.state),
+                self.st.g.entra(n).map(|o| o.state),
                 Some(EntraState::SoftDeleted { .. })
             )
         {
-            from_bin = self.entra_restore(n, R::Vdc2, ev);
+            from_bin = self.entra.restore(self.st, n, R::Vdc2, ev);
         }
         // Stage 2: the backup. "Exists" is a live object with the backed-up id (VDC-3).
-        let live = node.filter(|n| self.g.is_live(*n));
+        let live = node.filter(|n| self.st.g.is_live(*n));
         match (live, opts.existing) {
             (Some(_), Existing::Skip) => {
                 let why = if from_bin {
@@ -524,7 +518,7 @@ impl World {
         out: &mut Outcome,
         ev: &mut Events,
     ) {
-        let name = self.event_name_of(b.handle, ev);
+        let name = self.st.name_if(b.handle, ev.detail());
         let mut props = b.props.clone();
         props.retain(vdc_restores);
         for (what, value) in [
@@ -542,15 +536,16 @@ impl World {
             ),
         ] {
             let Some(value) = value else { continue };
-            if let Some(holder) = self.entra_ix.holder(what, &value) {
+            if let Some(holder) = self.entra.index.holder(what, &value) {
                 let by = self
+                    .st
                     .g
                     .entra(holder)
-                    .map(|o| format!("{} ({})", self.name_of(o.handle), o.id))
+                    .map(|o| format!("{} ({})", self.st.name_of(o.handle), o.id))
                     .unwrap_or_default();
                 let why = format!(
                     "cannot map {}: its {what} {value} is held by the live object {by}",
-                    self.name_of(b.handle)
+                    self.st.name_of(b.handle)
                 );
                 ev.push_with(|| {
                     Event::new(
@@ -565,8 +560,10 @@ impl World {
                 return;
             }
         }
-        let id = self.ids.guid();
-        let n = self.entra_add(b.handle, (b.kind, b.group_type), id, props);
+        let id = self.st.ids.guid();
+        let n = self
+            .entra
+            .add(self.st, b.handle, (b.kind, b.group_type), id, props);
         remap.insert(b.id, n);
         ev.push_with(|| Event::new(K::RestoredFromBackup, &name, R::Vdc3, format!(
             "{name} re-created from the backup with a new object id {id} (was {}); onPremisesSyncEnabled is null", b.id)));
@@ -613,7 +610,7 @@ impl World {
             return;
         };
         let members = members.get(&(at as u32)).map_or(&[][..], Vec::as_slice);
-        let name = self.event_name_of(b.handle, ev);
+        let name = self.st.name_if(b.handle, ev.detail());
         for (rel, linked) in point.links_of(b) {
             if rel == Rel::Join {
                 continue;
@@ -624,10 +621,10 @@ impl World {
                     "{rel} {} skipped: it no longer exists",
                     self.linked_label(&linked)
                 ),
-                Some(t) if self.g.has(n, t, rel) => continue,
+                Some(t) if self.st.g.has(n, t, rel) => continue,
                 Some(_)
                     if rel == Rel::Manager
-                        && self.g.entra(n).is_some_and(EntraObject::is_synced) =>
+                        && self.st.g.entra(n).is_some_and(EntraObject::is_synced) =>
                 {
                     format!(
                         "manager {} skipped: the manager of a synced user is mastered in AD (ENTRA-5)",
@@ -636,7 +633,7 @@ impl World {
                 }
                 Some(t)
                     if rel == Rel::Member
-                        && self.g.entra(t).is_some_and(EntraObject::is_synced) =>
+                        && self.st.g.entra(t).is_some_and(EntraObject::is_synced) =>
                 {
                     format!(
                         "membership of {} skipped: it is synced from AD (ENTRA-5), the sync restores it",
@@ -644,7 +641,7 @@ impl World {
                     )
                 }
                 Some(t) => {
-                    if self.g.link(n, t, rel) {
+                    if self.st.g.link(n, t, rel) {
                         ev.push_with(|| {
                             Event::new(
                                 K::RelationRestored,
@@ -654,7 +651,7 @@ impl World {
                             )
                         });
                         if rel == Rel::Member {
-                            self.licence_events(n, t, true, ev);
+                            licence_events(self.st, n, t, true, ev);
                         }
                     }
                     continue;
@@ -674,9 +671,9 @@ impl World {
             } else {
                 "owner"
             };
-            let mname = self.name_of(o.handle);
+            let mname = self.st.name_of(o.handle);
             match self.resolve(&Target::Object(o.id), remap) {
-                Some(m) if self.g.link(m, n, rel) => {
+                Some(m) if self.st.g.link(m, n, rel) => {
                     ev.push_with(|| {
                         Event::new(
                             K::RelationRestored,
@@ -686,7 +683,7 @@ impl World {
                         )
                     });
                     if rel == Rel::Member {
-                        self.licence_events(m, n, true, ev);
+                        licence_events(self.st, m, n, true, ev);
                     }
                 }
                 Some(_) => {}
@@ -704,9 +701,9 @@ impl World {
             Target::Object(id) => remap
                 .get(id)
                 .copied()
-                .or_else(|| self.entra_by_id(id))
-                .filter(|n| self.g.is_live(*n)),
-            Target::Catalogue(k, s) => Some(self.catalogue_node(*k, s)),
+                .or_else(|| self.entra.by_id(self.st, id))
+                .filter(|n| self.st.g.is_live(*n)),
+            Target::Catalogue(k, s) => Some(self.entra.catalogue_node(self.st, *k, s)),
         }
     }
 
@@ -714,17 +711,17 @@ impl World {
     /// role, SKU or app.
     fn linked_label(&self, l: &Linked) -> String {
         match l {
-            Linked::Object(o, _) => self.name_of(o.handle).to_string(),
+            Linked::Object(o, _) => self.st.name_of(o.handle).to_string(),
             Linked::Catalogue(_, s) => s.to_string(),
         }
     }
 
     /// VDC-2 `overwrite`: the backup's VDC properties replace the live ones (an empty value
     /// clears). Writes the cloud refuses on a synced object (ENTRA-5) are skipped with a warning.
-    /// The relations follow in [`World::overwrite_relations`].
+    /// The relations follow in [`Session::overwrite_relations`].
     fn overwrite(&mut self, n: NodeIx, b: &BackedUp, out: &mut Outcome, ev: &mut Events) {
-        let name = self.name_of(b.handle);
-        let Some(cur) = self.g.entra(n).cloned() else {
+        let name = self.st.name_of(b.handle);
+        let Some(cur) = self.st.g.entra(n).cloned() else {
             return;
         };
         let synced = cur.is_synced();
@@ -761,7 +758,7 @@ impl World {
             out.warn(why);
         }
         let names: Vec<&str> = writes.iter().map(|(p, _)| p.name()).collect();
-        match self.entra_write(n, &writes) {
+        match self.entra.write(self.st, n, &writes) {
             Ok(true) => ev.push_with(|| {
                 Event::new(
                     K::Overwritten,
@@ -809,20 +806,21 @@ impl World {
         let Some(b) = stage.point.objects.get(at) else {
             return;
         };
-        let name = self.name_of(b.handle);
-        let synced = self.g.entra(n).is_some_and(EntraObject::is_synced);
+        let name = self.st.name_of(b.handle);
+        let synced = self.st.g.entra(n).is_some_and(EntraObject::is_synced);
         self.restore_relations(n, at, stage, out, ev);
         // Sorted, so that each current relation is looked for in log time: a user with
         // thousands of relations compared every one with every other.
         let mut wanted: Vec<(Rel, Target)> = stage.point.rels(b).collect();
         wanted.sort_unstable();
         let current: Vec<(Rel, NodeIx)> = self
+            .st
             .g
             .out_all(n)
-            .filter(|(r, t)| *r != Rel::Join && self.g.is_live(*t))
+            .filter(|(r, t)| *r != Rel::Join && self.st.g.is_live(*t))
             .collect();
         for (rel, t) in current {
-            let target = match self.g.node(t) {
+            let target = match self.st.g.node(t) {
                 Some(Node::Entra(x)) => {
                     Target::Object(stage.backed_up_id.get(&t).copied().unwrap_or(x.id))
                 }
@@ -834,13 +832,13 @@ impl World {
             if wanted.binary_search(&(rel, target.clone())).is_ok() {
                 continue;
             }
-            let label = match (&target, self.g.entra(t)) {
-                (Target::Object(_), Some(x)) => self.name_of(x.handle).to_string(),
+            let label = match (&target, self.st.g.entra(t)) {
+                (Target::Object(_), Some(x)) => self.st.name_of(x.handle).to_string(),
                 (Target::Object(id), None) => id.to_string(),
                 (Target::Catalogue(_, s), _) => s.to_string(),
             };
             let refused = (rel == Rel::Member
-                && self.g.entra(t).is_some_and(EntraObject::is_synced))
+                && self.st.g.entra(t).is_some_and(EntraObject::is_synced))
                 || (rel == Rel::Manager && synced);
             if refused {
                 let why = format!("{rel} {label} not removed: it is mastered in AD (ENTRA-5)");
@@ -848,9 +846,9 @@ impl World {
                 out.warn(why);
                 continue;
             }
-            self.g.unlink(n, t, rel);
+            self.st.g.unlink(n, t, rel);
             if rel == Rel::Member {
-                self.licence_events(n, t, false, ev);
+                licence_events(self.st, n, t, false, ev);
             }
             ev.push_with(|| {
                 Event::new(

@@ -5,11 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::report::{Event, EventKind as K, Events};
+use crate::ad::Ad;
+use crate::error::{EngineError, Result};
+use crate::op::handle;
+use crate::report::{Event, EventKind as K, Events, Watch};
 use crate::rules::RuleId as R;
-use crate::store::propmap::Str;
+use crate::settings::Settings;
 use crate::store::*;
-use crate::world::{EngineError, Result, World};
 
 /// An AD object in a backup: identifiers, attributes and memberships (VEAD-1).
 #[derive(Clone, Debug)]
@@ -62,32 +64,32 @@ impl AdBackup {
     }
 }
 
+/// Veeam Explorer for Active Directory: its backups, by label.
 #[derive(Clone, Debug, Default)]
-pub struct AdBackups {
+pub struct Vead {
     pub points: BTreeMap<String, Arc<AdBackup>>,
 }
 
-impl World {
+impl Vead {
     /// VEAD-1: a backup of every live AD user and group as they are now.
-    pub(crate) fn ad_backup_now(&self) -> AdBackup {
+    pub(crate) fn backup_now(st: &Store, watch: &Watch) -> AdBackup {
         let mut b = AdBackup::default();
         // About one live AD object a handle: reserved, not grown by doubling a million times.
-        b.objects.reserve(self.handles.len());
-        b.by_handle.reserve(self.handles.len());
-        let bound = self.g.node_bound();
+        b.objects.reserve(st.handles.len());
+        b.by_handle.reserve(st.handles.len());
+        let bound = st.g.node_bound();
         let live = || {
-            self.g
-                .nodes()
-                .filter(|n| self.g.ad(*n).is_some_and(AdObject::is_live))
+            st.g.nodes()
+                .filter(|n| st.g.ad(*n).is_some_and(AdObject::is_live))
         };
         let (position, _) = crate::store::graph::positions(bound, live());
         let at = |x: NodeIx| position.get(x.index()).copied().filter(|p| *p != u32::MAX);
         for n in live() {
-            self.progress("AD objects", n.index(), bound);
-            let Some(o) = self.g.ad(n) else { continue };
+            watch.tell("AD objects", n.index(), bound);
+            let Some(o) = st.g.ad(n) else { continue };
             let start = b.groups.len() as u32;
             b.groups
-                .extend(self.g.live_out(n, Rel::Member).filter_map(at));
+                .extend(st.g.live_out(n, Rel::Member).filter_map(at));
             b.by_handle.push(o.handle, b.objects.len());
             b.objects.push(AdBackedUp {
                 handle: o.handle,
@@ -97,20 +99,18 @@ impl World {
                 ou: o.ou.clone(),
                 attrs: o.attrs.clone(),
                 groups: start..b.groups.len() as u32,
-                manager: self.g.live_out(n, Rel::Manager).find_map(at),
+                manager: st.g.live_out(n, Rel::Manager).find_map(at),
             });
         }
-        self.progress("AD objects", bound, bound);
+        watch.tell("AD objects", bound, bound);
         b.groups.shrink_to_fit();
         b
     }
 
     /// Keeps AD backup `b` under `label` (VEAD-1).
-    pub(crate) fn keep_ad_backup(&mut self, label: &str, b: AdBackup, ev: &mut Events) {
+    pub(crate) fn keep(&mut self, label: &str, b: AdBackup, ev: &mut Events) {
         let count = b.objects.len();
-        self.ad_backups
-            .points
-            .insert(label.to_string(), Arc::new(b));
+        self.points.insert(label.to_string(), Arc::new(b));
         ev.push_with(|| Event::new(
             K::BackupTaken,
             label,
@@ -123,29 +123,29 @@ impl World {
     /// objectGUID and SID) and written from the backup; if it is recycled or gone a new object
     /// is created with the backup's attributes (mS-DS-ConsistencyGuid when
     /// `vead_copies_consistency_guid`). Memberships go only to groups that exist.
-    pub(crate) fn vead_restore(
-        &mut self,
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn restore(
+        &self,
+        st: &mut Store,
+        ad: &mut Ad,
+        settings: &Settings,
         users: &[HandleId],
         from: &str,
         ev: &mut Events,
     ) -> Result<()> {
-        let backup = self.ad_backups.points.get(from).cloned().ok_or_else(|| {
-            EngineError::UnknownBackup {
+        let backup = self
+            .points
+            .get(from)
+            .cloned()
+            .ok_or_else(|| EngineError::UnknownBackup {
                 label: from.to_string(),
-                known: self
-                    .ad_backups
-                    .points
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }
-        })?;
+                known: self.points.keys().cloned().collect::<Vec<_>>().join(", "),
+            })?;
         // The names are read from the handles the restore started with.
-        let handles = std::sync::Arc::clone(&self.handles);
+        let handles = std::sync::Arc::clone(&st.handles);
         for (done, &h) in users.iter().enumerate() {
-            self.progress("AD objects", done, users.len());
-            let h = self.handle(h, Kind::User)?;
+            ev.progress("AD objects", done, users.len());
+            let h = handle(st, h, Kind::User)?;
             let name = handles.name_str(h);
             let Some(b) = backup.get(h) else {
                 ev.push_with(|| {
@@ -160,13 +160,14 @@ impl World {
             };
             // AD keeps sAMAccountName unique among live objects: a restore beside another live
             // object of the same identity is refused.
-            let other_live = self.objects.ad(h).iter().copied().find(|n| {
-                self.g
-                    .ad(*n)
-                    .is_some_and(|o| o.is_live() && o.guid != b.guid)
-            });
+            let other_live = st
+                .objects
+                .ad(h)
+                .iter()
+                .copied()
+                .find(|n| st.g.ad(*n).is_some_and(|o| o.is_live() && o.guid != b.guid));
             if let Some(other) = other_live {
-                let guid = self.g.ad(other).map(|o| o.guid).unwrap_or_default();
+                let guid = st.g.ad(other).map(|o| o.guid).unwrap_or_default();
                 ev.push_with(|| Event::new(
                     K::Refused,
                     name.as_str(),
@@ -175,20 +176,20 @@ impl World {
                 ));
                 continue;
             }
-            let existing = self
+            let existing = st
                 .objects
                 .ad(h)
                 .iter()
                 .copied()
-                .find(|n| self.g.ad(*n).is_some_and(|o| o.guid == b.guid));
-            let state = existing.and_then(|n| self.g.ad(n)).map(|o| o.state);
+                .find(|n| st.g.ad(*n).is_some_and(|o| o.guid == b.guid));
+            let state = existing.and_then(|n| st.g.ad(n)).map(|o| o.state);
             let n = match (existing, state) {
                 (
                     Some(n),
                     Some(AdState::Deleted { .. } | AdState::Tombstone { .. } | AdState::Live),
                 ) => {
                     let was = state;
-                    if let Some(o) = self.g.ad_mut(n) {
+                    if let Some(o) = st.g.ad_mut(n) {
                         o.state = AdState::Live;
                         // Found by objectGUID: the attributes are held for the same GUID.
                         o.attrs = b.attrs.clone();
@@ -206,14 +207,14 @@ impl World {
                 _ => {
                     // An mS-DS-ConsistencyGuid copied is the backed-up object's objectGUID.
                     let mut attrs = b.attrs.copied_from(b.guid);
-                    if !self.settings.vead_copies_consistency_guid {
+                    if !settings.vead_copies_consistency_guid {
                         attrs.retain(|a| a != AdAttr::ConsistencyGuid);
                     }
                     let o = AdObject {
                         kind: Kind::User,
                         handle: h,
-                        guid: self.ids.guid(),
-                        sid: self.ids.sid(),
+                        guid: st.ids.guid(),
+                        sid: st.ids.sid(),
                         ou: b.ou.clone(),
                         state: AdState::Live,
                         attrs,
@@ -227,7 +228,7 @@ impl World {
                         "{name} has no deleted object left: created anew with a new objectGUID {} and objectSid {}, attributes copied from backup '{from}' (mS-DS-ConsistencyGuid {cg})",
                         o.guid, o.sid
                     );
-                    let n = self.ad_add(o);
+                    let n = ad.add(st, o);
                     ev.push_with(|| Event::new(K::AdRecreated, name.as_str(), R::Ad5, msg));
                     n
                 }
@@ -235,30 +236,30 @@ impl World {
             // Memberships and manager from the backup, to objects that exist.
             let mut skipped = Vec::new();
             for g in backup.groups_of(b) {
-                match self.ad_by_guid(g) {
+                match ad.by_guid(st, g) {
                     Some(gn) => {
-                        if self.g.link(n, gn, Rel::Member) {
-                            self.touch_member(gn, n);
+                        if st.g.link(n, gn, Rel::Member) {
+                            st.touch_member(gn, n);
                         }
                     }
                     None => skipped.push(g.to_string()),
                 }
             }
-            if let Some(m) = backup.manager_of(b).and_then(|m| self.ad_by_guid(m)) {
-                let old: Vec<NodeIx> = self.g.out(n, Rel::Manager).collect();
+            if let Some(m) = backup.manager_of(b).and_then(|m| ad.by_guid(st, m)) {
+                let old: Vec<NodeIx> = st.g.out(n, Rel::Manager).collect();
                 for o in old {
-                    self.g.unlink(n, o, Rel::Manager);
+                    st.g.unlink(n, o, Rel::Manager);
                 }
-                self.g.link(n, m, Rel::Manager);
+                st.g.link(n, m, Rel::Manager);
             }
             if !skipped.is_empty() {
                 ev.push_with(|| Event::new(K::RelationSkipped, name.as_str(), R::Ad5, format!(
                     "memberships of {name} in groups that no longer exist were not restored ({})", skipped.join(", "))));
             }
-            self.sync.touch(n);
-            self.touch_ad_groups(n);
+            st.touch(n);
+            st.touch_ad_groups(n);
         }
-        self.progress("AD objects", users.len(), users.len());
+        ev.progress("AD objects", users.len(), users.len());
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use hysim_engine::generate::{Incident, Tenant};
-use hysim_engine::world::PROGRESS_EVERY;
+use hysim_engine::report::PROGRESS_EVERY;
 use hysim_engine::{CycleKind, Event, Op, Progress, World};
 
 type Calls = Arc<Mutex<Vec<(&'static str, usize, usize)>>>;

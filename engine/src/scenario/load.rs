@@ -9,11 +9,12 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::format::*;
+use crate::op::{NewObject, Op, RelationSet};
+use crate::settings::Names;
 use crate::settings::{Settings, SettingsPatch};
 use crate::store::handles::RESERVED_HANDLES;
 use crate::store::propmap::Str;
 use crate::store::{AdAttr, EntraProp, GroupType, Guid, HandleId, Handles, Kind, Value};
-use crate::world::{Names, NewObject, Op, RelationSet};
 use crate::{Directory, sync::ErrorCode};
 
 /// The largest scenario file read (bytes).

@@ -10,11 +10,13 @@ use super::format::{
     AdStateSpec, EntraState, Expect, ExportSpec, HandleChecks, Kept, Origin, Scalar,
 };
 use super::load::{Action, InputError, Scenario, to_value};
+use crate::error::EngineError;
 use crate::query::{AdPresence, EntraPresence, same_value};
+use crate::report::Progress;
 use crate::report::{Check, ScenarioReport, StepReport};
 use crate::store::{AdAttr, EntraProp, HandleId};
 use crate::sync::Export;
-use crate::world::{EngineError, Progress, World};
+use crate::world::World;
 
 /// Why a run stopped.
 #[derive(Debug, Clone, thiserror::Error)]

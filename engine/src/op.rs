@@ -1,0 +1,114 @@
+//! The operations a world applies: the steps of a runbook and the world's building, resolved to
+//! engine types (identities are handles, numbered when the scenario was loaded).
+
+use crate::error::{EngineError, Result};
+use crate::settings::SettingsPatch;
+use crate::store::{AdAttr, Directory, EntraProp, GroupType, HandleId, Kind, Store, Str, Value};
+use crate::sync::CycleKind;
+use crate::vdc::Existing;
+
+/// Relations to add or remove in one `assign`/`unassign` step. Users and groups are handles,
+/// roles, licences and apps names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RelationSet {
+    pub groups: Vec<HandleId>,
+    pub owns: Vec<HandleId>,
+    pub roles: Vec<Str>,
+    pub licenses: Vec<Str>,
+    pub apps: Vec<Str>,
+    /// In `unassign` any value removes the manager.
+    pub manager: Option<HandleId>,
+}
+
+/// The attributes of a new object. AD objects take LDAP names, Entra objects Graph names.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewObject {
+    pub ou: Option<Str>,
+    pub group_type: Option<GroupType>,
+    pub ad_attrs: Vec<(AdAttr, Value)>,
+    pub entra_props: Vec<(EntraProp, Value)>,
+}
+
+/// One operation: a step of a runbook, resolved to engine types: identities are handles,
+/// numbered when the scenario was loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Sync(CycleKind),
+    Backup(String),
+    Delete {
+        kind: Kind,
+        handle: HandleId,
+        from: Directory,
+        permanently: bool,
+    },
+    Restore {
+        users: Vec<HandleId>,
+        groups: Vec<HandleId>,
+        from: String,
+        recycle_bin: bool,
+        keep_relationships: bool,
+        existing: Existing,
+    },
+    RestoreAd {
+        users: Vec<HandleId>,
+        from: String,
+    },
+    Undelete {
+        kind: Kind,
+        handle: HandleId,
+        dir: Directory,
+    },
+    Create {
+        kind: Kind,
+        handle: HandleId,
+        dir: Directory,
+        object: NewObject,
+    },
+    UpdateAd {
+        kind: Kind,
+        handle: HandleId,
+        set: Vec<(AdAttr, Option<Value>)>,
+    },
+    UpdateEntra {
+        kind: Kind,
+        handle: HandleId,
+        set: Vec<(EntraProp, Option<Value>)>,
+    },
+    Assign {
+        kind: Kind,
+        handle: HandleId,
+        dir: Directory,
+        rels: RelationSet,
+    },
+    Unassign {
+        kind: Kind,
+        handle: HandleId,
+        dir: Directory,
+        rels: RelationSet,
+    },
+    Move {
+        kind: Kind,
+        handle: HandleId,
+        to: String,
+    },
+    Scope {
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    Settings(SettingsPatch),
+    /// Advance the clock by this many seconds.
+    Wait(i64),
+}
+
+/// `h` checked to be a handle of `kind`.
+pub(crate) fn handle(st: &Store, h: HandleId, kind: Kind) -> Result<HandleId> {
+    match st.handles.kind(h) {
+        None => Err(EngineError::UnknownHandle(h)),
+        Some(actual) if actual != kind => Err(EngineError::WrongKind {
+            handle: st.handles.name(h).to_string(),
+            expected: kind,
+            actual,
+        }),
+        Some(_) => Ok(h),
+    }
+}
