@@ -140,18 +140,6 @@ pub fn assign(w: &mut World, kind: Kind, h: &str, rels: RelationSet) -> Vec<Even
     )
 }
 
-pub fn unassign(w: &mut World, kind: Kind, h: &str, rels: RelationSet) -> Vec<Event> {
-    apply(
-        w,
-        Op::Unassign {
-            kind,
-            handle: h.into(),
-            dir: Directory::Entra,
-            rels,
-        },
-    )
-}
-
 pub fn ad_assign(w: &mut World, h: &str, rels: RelationSet) -> Vec<Event> {
     apply(
         w,
