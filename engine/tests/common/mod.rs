@@ -205,16 +205,6 @@ pub fn assign(w: &mut World, kind: Kind, h: &str, rels: Rels) -> Vec<Event> {
     apply(w, op)
 }
 
-pub fn unassign(w: &mut World, kind: Kind, h: &str, rels: Rels) -> Vec<Event> {
-    let op = Op::Unassign {
-        kind,
-        handle: id_of(w, h),
-        dir: Directory::Entra,
-        rels: resolve(w, &rels),
-    };
-    apply(w, op)
-}
-
 pub fn ad_assign(w: &mut World, h: &str, rels: Rels) -> Vec<Event> {
     let op = Op::Assign {
         kind: Kind::User,
