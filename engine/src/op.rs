@@ -4,8 +4,36 @@
 use crate::error::{EngineError, Result};
 use crate::settings::SettingsPatch;
 use crate::store::{AdAttr, Directory, EntraProp, GroupType, HandleId, Kind, Store, Str, Value};
-use crate::sync::CycleKind;
-use crate::vdc::Existing;
+use serde::{Deserialize, Serialize};
+
+/// A sync cycle's kind (SYNC-11).
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum CycleKind {
+    #[default]
+    Delta,
+    Initial,
+}
+
+/// What stage 2 of a VDC restore session does with an object that exists (VDC-2).
+#[derive(
+    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Existing {
+    #[default]
+    Skip,
+    Overwrite,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct RestoreOptions {
+    pub recycle_bin: bool,
+    pub keep_relationships: bool,
+    pub existing: Existing,
+}
 
 /// Relations to add or remove in one `assign`/`unassign` step. Users and groups are handles,
 /// roles, licences and apps names.

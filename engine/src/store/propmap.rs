@@ -3,24 +3,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-/// A shared immutable string: copying one costs a reference count, not a copy of its text.
-pub use arcstr::ArcStr as Str;
-
-pub use super::value::{Value, ValueRef};
-
-/// The concatenation of `parts` as one shared string, without a temporary `String` when it is
-/// short (an address, a name): the hot path of the generator and the sync. Built in a string on
-/// the stack, so the text is not checked to be UTF-8 again (as a byte buffer it was: 1.7% of a
-/// sync's instructions).
-pub fn concat(parts: &[&str]) -> Str {
-    let mut buf = arrayvec::ArrayString::<128>::new();
-    for p in parts {
-        if buf.try_push_str(p).is_err() {
-            return Str::from(parts.concat());
-        }
-    }
-    Str::from(buf.as_str())
-}
+pub use super::value::{Str, Value, ValueRef, concat};
 
 /// The position of key index `i` among the values of a map with `mask`: the keys present below it.
 fn rank(mask: u32, i: u32) -> usize {

@@ -1,14 +1,13 @@
 //! A property or attribute value in one machine word: a shared text, a shared list of texts or a
-//! boolean. A tenant holds about 30 values a user (its AD attributes and Entra properties), in
-//! the arrays of its property maps; at one word each rather than two, a million-user tenant
-//! peaks 190 MiB lower (1,563 MiB where it peaked at 1,755).
+//! boolean. A tenant holds about 30 values a user (its AD attributes and Entra properties), so
+//! one word each rather than two is a large share of a big tenant's memory.
 //!
 //! The kind is kept in the two low bits of the word, which the pointers leave free: a text is
 //! an [`ArcStr`](arcstr::ArcStr) (aligned to 8 bytes, held as [`Str::into_raw`] gives it, tag
 //! 0), a list a [`triomphe::ThinArc`] of texts, its count, length and items in one allocation
-//! (aligned to 8, tag 1), a boolean no pointer at all (tag 2, the value in bit 2). With
-//! `model::prefetch`, the engine's only unsafe code; [`Value::view`] is how the rest
-//! of it reads a value.
+//! (aligned to 8, tag 1), a boolean no pointer at all (tag 2, the value in bit 2). With the
+//! store's prefetch hint, the engine's only unsafe code; [`Value::view`] is how the rest of it
+//! reads a value.
 
 use std::ffi::c_void;
 use std::fmt;
@@ -19,7 +18,21 @@ use std::ptr::NonNull;
 use serde::{Serialize, Serializer};
 use smallvec::SmallVec;
 
-use super::propmap::Str;
+/// A shared immutable string: copying one costs a reference count, not a copy of its text.
+pub use arcstr::ArcStr as Str;
+
+/// The concatenation of `parts` as one shared string, built on the stack without a temporary
+/// `String` when it is short (an address, a name), since the generator and the sync make
+/// millions of them.
+pub fn concat(parts: &[&str]) -> Str {
+    let mut buf = arrayvec::ArrayString::<128>::new();
+    for p in parts {
+        if buf.try_push_str(p).is_err() {
+            return Str::from(parts.concat());
+        }
+    }
+    Str::from(buf.as_str())
+}
 
 /// A value, borrowed: what [`Value::view`] returns to match on.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
