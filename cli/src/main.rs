@@ -1,13 +1,13 @@
 //! `hysim`: the command line of the hybrid-identity reconciliation simulator. It only loads
 //! files, calls the engine's runner and renders the report.
 
+mod alloc;
 mod bench;
 mod explain;
 mod files;
 mod graph;
 mod junit;
 mod new;
-mod prefault;
 mod progress;
 mod schema;
 mod style;
@@ -18,12 +18,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-
-/// mimalloc: the simulator allocates millions of small strings and maps; glibc's allocator
-/// spends a third of a million-user run consolidating them.
-/// It notes where it hands memory out, for `prefault`.
-#[global_allocator]
-static GLOBAL: prefault::Allocator = prefault::Allocator;
 use hysim_engine::generate::MIN_USERS;
 use hysim_engine::report::Report;
 use hysim_engine::scenario::{self, InputError, Scenario};
@@ -139,22 +133,8 @@ enum Format {
     Junit,
 }
 
-/// `mi_option_purge_delay` in mimalloc's `mi_option_t` (`include/mimalloc.h`, v2 and v3).
-const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-
 fn main() -> ExitCode {
-    // A sync cycle frees and allocates millions of small values; with mimalloc's default delay
-    // (10 ms) it hands freed pages back to the OS and faults fresh zeroed ones in moments later,
-    // a third of a large run. One second keeps them for the next phase.
-    // SAFETY: sets an option before any other thread exists; mimalloc reads options atomically.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1000) };
-    // Transparent huge pages for mimalloc's arenas (it advises the kernel with MADV_HUGEPAGE,
-    // which is what a `madvise` THP setting, a common default, waits for): a million-user
-    // world spans 1.8 GB, and with 4 KiB pages a scattered read that misses the cache likely
-    // walks the page tables too (this VM exposes no TLB counter to check). 5% less user time
-    // at 1M users on this machine (medians of five runs each); the peak is unchanged.
-    // SAFETY: as above.
-    unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
+    alloc::tune_for_bench();
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
         Command::Run { paths, format } => run(&paths, format),

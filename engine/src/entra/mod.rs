@@ -1,6 +1,6 @@
 //! Microsoft Entra ID: objects, uniqueness (ID-4), soft delete and the recycle bin (ENTRA-1..3),
 //! groups (ENTRA-4), cloud-write rules (ENTRA-5); relations and group-based licensing (ID-3,
-//! ENTRA-6) in [`relations`], the uniqueness index in [`index`].
+//! ENTRA-6) in `relations`, the uniqueness index in `index`.
 
 use std::collections::BTreeSet;
 

@@ -1,6 +1,8 @@
 //! `hysim generate` and `hysim bench`: a synthetic tenant of N users written as a scenario file,
 //! or built and replayed in memory with the time of each phase and the peak memory.
 
+pub mod prefault;
+
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -46,9 +48,8 @@ fn apply_watched(w: &mut World, op: &Op, phase: &'static str) -> Result<(), Stri
 }
 
 /// Applies the operations in order, batch by batch, moving the bar every 1,024 of them: a move
-/// takes a lock and reads the clock, 1.3% of a run's instructions when the bar moved per
-/// operation. An operation that is long itself (a cycle in the middle of an incident) shows its
-/// stage in the bar's message. The handles an operation names are fetched a few operations
+/// takes a lock and reads the clock, too dear once per operation. An operation that is long
+/// itself (a cycle in the middle of an incident) shows its stage in the bar's message. The handles an operation names are fetched a few operations
 /// ahead ([`World::prefetch`]).
 fn apply_all(
     w: &mut World,
@@ -123,7 +124,7 @@ fn peak_memory() -> Option<u64> {
 
 /// The user and system CPU seconds this process has used so far (Linux: `/proc/self/stat`,
 /// whose times are in ticks of 1/100 s), or `None` elsewhere. System time is mostly the kernel
-/// handing out fresh zeroed pages, which on a virtual machine can be a fifth of a large run.
+/// handing out fresh zeroed pages.
 fn cpu_times() -> Option<(f64, f64)> {
     let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
     // The fields after the command name, which is in parentheses and may hold spaces.
@@ -132,11 +133,8 @@ fn cpu_times() -> Option<(f64, f64)> {
     Some((ticks(rest.next())?, ticks(rest.next())?))
 }
 
-/// From how many users the bench faults memory in ahead of use (when not told otherwise). At 1M
-/// users it took a run from a median of 9.75 s to 6.64 s (4 interleaved pairs, each faster), at
-/// 100k from 0.63 s to 0.55 s (5 pairs). At 10k it was slower in 5 pairs (0.10–0.16 s against
-/// 0.03–0.05 s), though later runs without it took 0.04–0.12 s: the noise is as large as such a
-/// run, which uses about 50 MiB, and the thread faults in 32 MiB ahead (a peak 20 MiB higher).
+/// From how many users the bench faults memory in ahead of use (when not told otherwise): below
+/// it a run is too short, and its memory too small, for the thread to pay for itself.
 const PREFAULT_FROM_USERS: usize = 100_000;
 
 /// Whether a bench of `users` users faults memory in ahead of use; `asked`: not turned off.
@@ -154,13 +152,16 @@ pub fn bench(
     incident: Incident,
     prefault: bool,
 ) -> Result<serde_json::Value, String> {
+    let prefaulting = prefaults(users, prefault);
+    if prefaulting {
+        // Before the world reserves its tables, so that the thread finds them.
+        prefault::note_allocations();
+    }
     let tenant = Tenant::generate(users, seed, incident);
     let mut phases = serde_json::Map::new();
     let cpu_start = cpu_times();
     let total = Instant::now();
-    let ahead = prefaults(users, prefault)
-        .then(crate::prefault::Prefault::start)
-        .flatten();
+    let ahead = prefaulting.then(prefault::Prefault::start).flatten();
     // The build includes numbering the handles, as loading a file does.
     let t = Instant::now();
     let mut w = tenant.world();

@@ -1,15 +1,12 @@
-//! Memory faulted in ahead of use, on a spare core, while the main thread works.
+//! Memory faulted in ahead of use, on a spare core, while the bench's main thread works.
 //!
-//! The first write to a page of fresh memory costs a fault. On a virtual machine whose host
-//! backs the guest's memory lazily, that fault is also the host's: the machine this project is
-//! measured on reports free memory back to its host (`page_reporting.page_reporting_order=11`
-//! on its kernel command line), and a program that writes 1.5 GiB once took 2.8 to 4.3 s when
-//! that memory had been free for a few seconds, 0.19 to 0.26 s right after another program had
-//! freed it. A 1M-user bench spent a third of its main thread's time zeroing pages
-//! (`clear_page_erms`, the host's faults inside it), while the second core was idle.
+//! The first write to a page of fresh memory costs a fault, and on a virtual machine whose host
+//! backs the guest's memory lazily that fault can be the host's too, while the second core sits
+//! idle (`docs/performance.md` has the figures).
 //!
-//! [`Allocator`] notes where memory is handed out; [`Prefault`] runs a thread at idle priority
-//! that faults in, writable, what is about to be used:
+//! [`Allocator`] forwards to mimalloc; once [`note_allocations`] has been called (only `hysim
+//! bench` calls it) it also notes where memory is handed out, and [`Prefault`] runs a thread at
+//! idle priority that faults in, writable, what is about to be used:
 //! - every block of [`BIG`] or more while it is allocated (a world's reserved tables, which fill
 //!   as the run goes), from its start;
 //! - the [`AHEAD`] regions of 2 MiB after the region of each thread's newest allocation: the
@@ -28,14 +25,29 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 const REGION_SHIFT: u32 = 21;
 /// Blocks of this size or more are faulted in whole.
 const BIG: usize = 4 << 20;
-/// Regions faulted in after a thread's newest (32 MiB: about a tenth of a second of a 1M-user
-/// build's allocations, and what a populated-ahead run holds more at its peak).
+/// Regions faulted in after a thread's newest (32 MiB): enough to stay ahead of a build's
+/// allocations, little enough not to raise the peak much.
 const AHEAD: usize = 16;
 /// The big blocks noted, newest last: a ring of (start, length) pairs.
 const RING: usize = 256;
 
-/// mimalloc, noting the memory it hands out for [`Prefault`].
+/// mimalloc, noting the memory it hands out for [`Prefault`] once [`note_allocations`] was
+/// called.
 pub struct Allocator;
+
+/// Whether [`Allocator`] notes what it hands out: off unless the bench turns it on, so that the
+/// other commands pay one predictable branch per allocation and nothing more.
+static NOTING: AtomicBool = AtomicBool::new(false);
+
+/// Turns the noting on for the rest of the process. Called before the allocations a prefault
+/// thread should fault in (a world's reserved tables), so before the world is built.
+pub fn note_allocations() {
+    NOTING.store(true, Ordering::Relaxed);
+}
+
+fn noting() -> bool {
+    NOTING.load(Ordering::Relaxed)
+}
 
 /// The region of the newest allocation of whichever thread last moved to another region.
 static NEWEST: AtomicUsize = AtomicUsize::new(0);
@@ -88,25 +100,35 @@ unsafe impl GlobalAlloc for Allocator {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { mimalloc::MiMalloc.alloc(layout) };
-        note(p, layout.size());
+        if noting() {
+            note(p, layout.size());
+        }
         p
     }
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         let p = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
-        note(p, layout.size());
+        if noting() {
+            note(p, layout.size());
+        }
         p
     }
     #[inline]
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        forget(p, layout.size());
+        if noting() {
+            forget(p, layout.size());
+        }
         unsafe { mimalloc::MiMalloc.dealloc(p, layout) }
     }
     #[inline]
     unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        forget(p, layout.size());
+        if noting() {
+            forget(p, layout.size());
+        }
         let q = unsafe { mimalloc::MiMalloc.realloc(p, layout, new_size) };
-        note(q, new_size);
+        if noting() {
+            note(q, new_size);
+        }
         q
     }
 }
@@ -193,8 +215,9 @@ pub struct Prefault {
 
 impl Prefault {
     /// Starts the thread (at idle priority: it runs when a core has nothing else to run);
-    /// `None` when it could not be started.
+    /// `None` when it could not be started. Turns the noting on if it was not yet.
     pub fn start() -> Option<Self> {
+        note_allocations();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
@@ -273,6 +296,7 @@ mod tests {
     /// A big block allocated is faulted in whole, and what it holds is left as it was.
     #[test]
     fn a_big_block_is_faulted_in_as_it_is() {
+        note_allocations();
         let mut ahead = Ahead::new();
         let mut v: Vec<u8> = Vec::with_capacity(3 * BIG);
         v.extend((0..BIG).map(|i| i as u8));
