@@ -1,4 +1,4 @@
-//! The invariants of BEHAVIOUR.md section 8, as named properties checked after every operation.
+//! The invariants (INV-1..3; INV-4 is the clock's), as named properties checked after every operation.
 //! A broken invariant is a defect of the engine: the run stops with an error.
 
 use crate::entra::{Entra, EntraIndex};
@@ -16,9 +16,8 @@ fn broken(rule: RuleId, message: String) -> EngineError {
     EngineError::Invariant { rule, message }
 }
 
-/// Below this many nodes and relations to check, one thread checks them all: a thread costs
-/// tens of microseconds to start, a live Entra object 0.2 to 0.7 µs to check (its unique
-/// values looked up in tables larger than the cache: measured at 100k and 1M users).
+/// Below this many nodes and relations to check, one thread checks them all: starting a thread
+/// costs more than checking a few thousand objects (figures in docs/performance.md).
 const SPLIT_FROM: usize = 1 << 15;
 
 /// Checks INV-1..3 for the given nodes and the relations added. `links_may_be_gone`: some

@@ -1,6 +1,6 @@
 //! hysim-engine: a model of on-premises Active Directory, Microsoft Entra ID, Entra Connect Sync
 //! and the Veeam backup tools, driven one operation at a time. Every behaviour rule of
-//! BEHAVIOUR.md is implemented in the module of the system that owns it, with its ID in the doc
+//! rule of the catalogue (docs/rules.md) is implemented in the module of the system that owns it, with its ID in the doc
 //! comment. Nothing here prints.
 
 pub mod ad;

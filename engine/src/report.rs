@@ -224,7 +224,7 @@ impl Events {
     }
 }
 
-/// The report of a whole run (SCENARIO_FORMAT.md section 3).
+/// The report of a whole run (its JSON form is in docs/scenario-format.md).
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub passed: bool,

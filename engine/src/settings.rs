@@ -1,5 +1,5 @@
-//! Every setting of BEHAVIOUR.md with its default. INFERRED and DISPUTED rules are settings so
-//! that a runbook can be tested against both readings.
+//! Every setting with its default. Where the public sources are uncertain or disagree, the
+//! behaviour is a setting, so that a runbook can be tested against both readings.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -17,7 +17,7 @@ pub enum SourceAnchor {
 }
 
 /// What an add does when its soft-match candidate already has another immutableId (SYNC-5).
-/// BEHAVIOUR.md says InvalidSoftMatch; Microsoft's duplicate attribute resiliency page says that
+/// The soft-match page says InvalidSoftMatch; Microsoft's duplicate attribute resiliency page says that
 /// with the feature on (every tenant since 2016) "you will not see the InvalidSoftMatch
 /// synchronization errors seen during provisioning of new objects": the add is provisioned with
 /// the clashing value quarantined (SYNC-9). Source:

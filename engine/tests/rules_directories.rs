@@ -1,4 +1,4 @@
-//! Rule tests for the directories themselves (BEHAVIOUR.md sections 1, 3, 4, 7 and 8): identifiers
+//! Rule tests for the directories themselves: identifiers
 //! and relations (ID-1..4), Active Directory (AD-1..6), Entra ID (ENTRA-1..6), the AD side of a
 //! backup (VEAD-1) and the invariants (INV-1..4). Every setting a rule depends on is tested with
 //! both values.

@@ -1,4 +1,4 @@
-//! Rule tests for Microsoft Entra Connect Sync (BEHAVIOUR.md section 5, SYNC-1..11): source
+//! Rule tests for Microsoft Entra Connect Sync (SYNC-1..11): source
 //! anchors, scope, hard and soft matching, provisioning, attribute flow, deletes and the deletion
 //! threshold, duplicate attribute resiliency, re-adds of cloud-deleted users, and delta against
 //! initial cycles. Every setting a rule depends on is tested with both values.

@@ -1,4 +1,4 @@
-//! Veeam Data Cloud for Microsoft Entra ID (BEHAVIOUR.md section 6): restore points (VDC-1),
+//! Veeam Data Cloud for Microsoft Entra ID: restore points (VDC-1),
 //! the two stages of a restore session with skip/overwrite (VDC-2), re-creation with a new object
 //! id (VDC-3), Keep Relationships (VDC-4), per-object statuses (VDC-5) and the properties VDC
 //! does not restore (VDC-6). Seeds: "How Entra ID Restore Works" and "Restoring Synchronized

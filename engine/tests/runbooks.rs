@@ -1,5 +1,5 @@
-//! The three runbooks documented by Veeam (BEHAVIOUR.md section 9, seed "Restoring Synchronized
-//! Users (Hybrid Identity)"), asserting the whole end state; and the same with
+//! The three runbooks documented by Veeam (Veeam's "Restoring Synchronized Users (Hybrid
+//! Identity)"), asserting the whole end state; and the same with
 //! `block_hard_match_takeover`.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 

@@ -265,9 +265,8 @@ impl DirGraph {
     /// The relation `rel` from `from` to `to` (ID-3). It is on both `from`'s list of relations and
     /// `to`'s, so past the first few of `from`'s (most objects have no more, and `to`'s list is
     /// then never read) the two lists are walked a step at a time each, and the search ends
-    /// when either runs out: it costs the shorter list, not `from`'s. (Walking `from`'s list
-    /// alone, assigning a user 20,000 groups, or restoring a user with as many relations, cost
-    /// the square of their number: 3.7 s at 20,000.)
+    /// when either runs out: it costs the shorter list, not `from`'s (walking `from`'s list alone,
+    /// a user with thousands of relations costs their square).
     fn find_edge(&self, from: NodeIx, to: NodeIx, rel: Rel) -> Option<EdgeIndex<u32>> {
         let found = |e: &EdgeReference<'_, Edge, u32>| {
             (e.source(), e.target(), *e.weight()) == (from, to, Some(rel))

@@ -131,8 +131,8 @@ impl AdObject {
 ///
 /// mS-DS-ConsistencyGuid may hold the owner's own objectGUID, as Entra Connect writes it into
 /// an empty one (SYNC-1): that is kept as a flag, not as a value, since writing the value would
-/// copy the attributes of every user of an initial cycle into a map one value larger (0.9 s
-/// and 90 MB at a million users). So that attribute is read and written with the owner's
+/// copy the attributes of every user of an initial cycle into a map one value larger. So that
+/// attribute is read and written with the owner's
 /// objectGUID ([`AdAttrs::get`], [`AdAttrs::set`]); the others are read directly
 /// ([`AdAttrs::str`], [`AdAttrs::text`], [`AdAttrs::value`]).
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -211,8 +211,7 @@ impl Cycle<'_> {
         let mut new_errors = ThinVec::new();
         let other = |h: Option<NodeIx>| h.is_some() && h != e;
         // A live object holds its own values in the index (INV-1): a value it has already is
-        // not looked up. A full cycle flows mostly values the objects have (a million lookups
-        // in tables larger than the cache, for nothing).
+        // not looked up: a full cycle flows mostly values the objects have.
         let live = e
             .and_then(|e| self.st.g.entra(e))
             .is_some_and(EntraObject::is_live);

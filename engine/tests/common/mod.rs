@@ -326,7 +326,7 @@ pub fn hybrid(w: &World, name: &str) -> bool {
     w.hybrid(h(w, name)).unwrap()
 }
 
-/// The world of SCENARIO_FORMAT.md's example: alice (synced, manager bob, in AD group Finance),
+/// The world of the scenario format's example: alice (synced, manager bob, in AD group Finance),
 /// bob, cloud-only carol; Project X (Microsoft 365: alice, carol; owner carol), Auditors (security:
 /// alice, group licence Microsoft 365 E5), Helpdesk Administrator for alice, Microsoft 365 E3 for
 /// alice and carol, Salesforce for alice.
