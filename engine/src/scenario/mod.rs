@@ -5,6 +5,9 @@ pub mod format;
 pub mod load;
 pub mod run;
 mod schema;
+mod steps;
+mod validate;
+mod world;
 mod yaml;
 
 pub use load::{InputError, Scenario, load, parse};

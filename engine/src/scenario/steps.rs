@@ -1,0 +1,450 @@
+//! The steps of a scenario as engine operations, the checks of its `expect` blocks, and the
+//! step text the reports show.
+
+use indexmap::IndexMap;
+
+use super::format::*;
+use super::load::Action;
+use super::validate::{Origin_, Validator, known, unknown_ad_attribute, unknown_entra_property};
+use crate::op::{NewObject, Op, RelationSet};
+use crate::settings::SettingsPatch;
+use crate::store::{AdAttr, EntraProp, GroupType, Kind};
+use crate::{Directory, sync::ErrorCode};
+
+impl Validator {
+    pub(super) fn step(&mut self, path: &str, s: &Step) -> Option<Action> {
+        let op = match s {
+            Step::Sync(k) => Op::Sync(*k),
+            Step::Backup(label) => {
+                self.labels.insert(label.clone());
+                Op::Backup(label.clone())
+            }
+            Step::Delete(d) => {
+                let (kind, handle) = self.subject(&format!("{path}.delete"), &d.user, &d.group)?;
+                Op::Delete {
+                    kind,
+                    handle,
+                    from: dir(d.from),
+                    permanently: d.permanently,
+                }
+            }
+            Step::Restore(r) => {
+                let p = format!("{path}.restore");
+                self.refer_all(&format!("{p}.users"), &r.users, Some(Kind::User));
+                self.refer_all(&format!("{p}.groups"), &r.groups, Some(Kind::Group));
+                if r.users.is_empty() && r.groups.is_empty() {
+                    self.error(&p, "nothing selected: list `users` or `groups` to restore");
+                }
+                self.label(&format!("{p}.from"), &r.from);
+                Op::Restore {
+                    users: self.ids(&r.users),
+                    groups: self.ids(&r.groups),
+                    from: r.from.clone(),
+                    recycle_bin: r.recycle_bin,
+                    keep_relationships: r.keep_relationships,
+                    existing: r.existing,
+                }
+            }
+            Step::RestoreAd(r) => {
+                let p = format!("{path}.restore_ad");
+                self.refer_all(&format!("{p}.users"), &r.users, Some(Kind::User));
+                self.label(&format!("{p}.from"), &r.from);
+                Op::RestoreAd {
+                    users: self.ids(&r.users),
+                    from: r.from.clone(),
+                }
+            }
+            Step::Undelete(u) => {
+                let (kind, handle) =
+                    self.subject(&format!("{path}.undelete"), &u.user, &u.group)?;
+                Op::Undelete {
+                    kind,
+                    handle,
+                    dir: dir(u.dir),
+                }
+            }
+            Step::Create(c) => {
+                let p = format!("{path}.create");
+                let (kind, handle) = match (&c.user, &c.group) {
+                    (Some(u), None) => (Kind::User, u.as_str()),
+                    (None, Some(g)) => (Kind::Group, g.as_str()),
+                    _ => {
+                        self.error(&p, "name exactly one of `user` or `group`");
+                        return None;
+                    }
+                };
+                let origin = if c.dir == Dir::Ad {
+                    Origin_::Ad
+                } else {
+                    Origin_::Cloud
+                };
+                match self.handles.get(handle).copied() {
+                    Some((k, _)) if k != kind => {
+                        self.error(
+                            format!("{p}.{kind}"),
+                            format!("'{handle}' is a {k}, not a {kind}"),
+                        );
+                    }
+                    Some(_) => {}
+                    None => self.define(&format!("{p}.{kind}"), handle, kind, origin),
+                }
+                let handle = self.id(handle);
+                let mut object = NewObject {
+                    ou: c.ou.as_deref().map(|o| self.shared(o)),
+                    ..NewObject::default()
+                };
+                match c.dir {
+                    Dir::Ad => {
+                        object.ad_attrs = self
+                            .ad_attrs(&p, &c.attrs, false)
+                            .into_iter()
+                            .filter_map(|(a, v)| v.map(|v| (a, v)))
+                            .collect();
+                    }
+                    Dir::Entra => {
+                        object.entra_props = self
+                            .entra_props(&p, &c.attrs, false)
+                            .into_iter()
+                            .filter_map(|(a, v)| v.map(|v| (a, v)))
+                            .collect();
+                        object.group_type = c.group_type.map(|t| match t {
+                            GroupTypeSpec::Security => GroupType::Security,
+                            GroupTypeSpec::Microsoft365 => GroupType::Microsoft365,
+                        });
+                    }
+                }
+                Op::Create {
+                    kind,
+                    handle,
+                    dir: dir(c.dir),
+                    object,
+                }
+            }
+            Step::Update(u) => {
+                let p = format!("{path}.update");
+                let (kind, handle) = self.subject(&p, &u.user, &u.group)?;
+                match u.dir {
+                    Dir::Ad => Op::UpdateAd {
+                        kind,
+                        handle,
+                        set: self.ad_attrs(&format!("{p}.set"), &u.set, true),
+                    },
+                    Dir::Entra => Op::UpdateEntra {
+                        kind,
+                        handle,
+                        set: self.entra_props(&format!("{p}.set"), &u.set, true),
+                    },
+                }
+            }
+            Step::Assign(a) | Step::Unassign(a) => {
+                let word = if matches!(s, Step::Assign(_)) {
+                    "assign"
+                } else {
+                    "unassign"
+                };
+                let p = format!("{path}.{word}");
+                let (kind, handle) = self.subject(&p, &a.user, &a.group)?;
+                self.refer_all(&format!("{p}.groups"), &a.groups, Some(Kind::Group));
+                self.refer_all(&format!("{p}.owns"), &a.owns, Some(Kind::Group));
+                if let Some(m) = &a.manager {
+                    self.refer(&format!("{p}.manager"), m, Some(Kind::User));
+                }
+                if a.dir == Dir::Ad {
+                    for (k, l) in [
+                        ("owns", &a.owns),
+                        ("roles", &a.roles),
+                        ("licenses", &a.licenses),
+                        ("apps", &a.apps),
+                    ] {
+                        if !l.is_empty() {
+                            self.error(format!("{p}.{k}"), format!("`{k}` are Entra relations: use `in: entra` (in AD only `groups` and `manager`)"));
+                        }
+                    }
+                }
+                let rels = RelationSet {
+                    groups: self.ids(&a.groups),
+                    owns: self.ids(&a.owns),
+                    roles: self.shared_all(&a.roles),
+                    licenses: self.shared_all(&a.licenses),
+                    apps: self.shared_all(&a.apps),
+                    manager: a.manager.as_deref().map(|m| self.id(m)),
+                };
+                if word == "assign" {
+                    Op::Assign {
+                        kind,
+                        handle,
+                        dir: dir(a.dir),
+                        rels,
+                    }
+                } else {
+                    Op::Unassign {
+                        kind,
+                        handle,
+                        dir: dir(a.dir),
+                        rels,
+                    }
+                }
+            }
+            Step::Move(m) => {
+                let (kind, handle) = self.subject(&format!("{path}.move"), &m.user, &m.group)?;
+                Op::Move {
+                    kind,
+                    handle,
+                    to: m.to.clone(),
+                }
+            }
+            Step::Scope(sc) => Op::Scope {
+                add: sc.add.clone(),
+                remove: sc.remove.clone(),
+            },
+            Step::Settings(patch) => {
+                if patch.start.is_some() {
+                    self.error(format!("{path}.settings.start"), "`start` can only be set in the top-level `settings` (use `wait` to move the clock)");
+                }
+                if patch.seed.is_some() {
+                    self.error(
+                        format!("{path}.settings.seed"),
+                        "`seed` can only be set in the top-level `settings`",
+                    );
+                }
+                Op::Settings(SettingsPatch { ..patch.clone() })
+            }
+            Step::Wait(d) => match parse_duration(d) {
+                Ok(secs) => Op::Wait(secs),
+                Err(e) => {
+                    self.error(format!("{path}.wait"), e);
+                    return None;
+                }
+            },
+            Step::Expect(e) => {
+                self.expect(&format!("{path}.expect"), e);
+                return Some(Action::Expect(e.clone()));
+            }
+        };
+        Some(Action::Op(op))
+    }
+
+    fn label(&mut self, path: &str, label: &str) {
+        if !self.labels.contains(label) {
+            let list = known(&self.labels);
+            self.error(path, format!("unknown restore point '{label}': no earlier `backup` step made it (known: {list})"));
+        }
+    }
+
+    pub(super) fn expect(&mut self, path: &str, e: &Expect) {
+        for (h, c) in &e.handles {
+            let p = format!("{path}.{h}");
+            if !self.refer(&p, h, None) {
+                continue;
+            }
+            for (k, l) in [
+                ("groups", &c.groups),
+                ("owns", &c.owns),
+                ("ad_groups", &c.ad_groups),
+            ] {
+                if let Some(l) = l {
+                    self.refer_all(&format!("{p}.{k}"), l, Some(Kind::Group));
+                }
+            }
+            if let Some(Some(m)) = &c.manager {
+                self.refer(&format!("{p}.manager"), m, Some(Kind::User));
+            }
+            if let Some(props) = &c.properties {
+                for k in props.keys() {
+                    if EntraProp::from_name(k).is_none() {
+                        self.error(format!("{p}.properties.{k}"), unknown_entra_property(k));
+                    }
+                }
+            }
+            if let Some(attrs) = &c.ad_properties {
+                for k in attrs.keys() {
+                    if AdAttr::from_name(k).is_none() {
+                        self.error(
+                            format!("{p}.ad_properties.{k}"),
+                            unknown_ad_attribute(k, ""),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(r) = &e.restore {
+            for h in r.keys() {
+                self.refer(&format!("{path}.restore.{h}"), h, None);
+            }
+        }
+        if let Some(s) = &e.sync
+            && let Some(errors) = &s.errors
+        {
+            for (i, code) in errors.iter().enumerate() {
+                if ErrorCode::from_name(code).is_none() {
+                    let names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.name()).collect();
+                    self.error(
+                        format!("{path}.sync.errors[{i}]"),
+                        format!("unknown error code `{code}` (known: {})", names.join(", ")),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn dir(d: Dir) -> Directory {
+    match d {
+        Dir::Ad => Directory::Ad,
+        Dir::Entra => Directory::Entra,
+    }
+}
+
+/// Parses a `wait` duration: one or more `<number><unit>` with units `d`, `h`, `m`.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let bad = || {
+        format!(
+            "bad duration '{s}': expected a number and a unit d, h or m, e.g. 31d, 12h or 1d12h"
+        )
+    };
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    if s.trim().is_empty() {
+        return Err(bad());
+    }
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit = match c {
+            'd' => 86_400,
+            'h' => 3_600,
+            'm' => 60,
+            _ => return Err(bad()),
+        };
+        let n: i64 = num.parse().map_err(|_| bad())?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(|| format!("duration '{s}' is too long"))?;
+        if total > 1_000 * 365 * 86_400 {
+            return Err(format!("duration '{s}' is longer than 1000 years"));
+        }
+        num.clear();
+    }
+    if !num.is_empty() {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+/// A step in one line, for reports: `delete: {user: alice, from: entra, permanently: true}`.
+pub fn describe(s: &Step) -> String {
+    fn list(v: &[String]) -> String {
+        format!("[{}]", v.join(", "))
+    }
+    fn subj(u: &Option<String>, g: &Option<String>) -> String {
+        match (u, g) {
+            (Some(u), _) => format!("user: {u}"),
+            (_, Some(g)) => format!("group: {g}"),
+            _ => String::new(),
+        }
+    }
+    fn d(x: Dir) -> &'static str {
+        match x {
+            Dir::Ad => "ad",
+            Dir::Entra => "entra",
+        }
+    }
+    fn kv(m: &IndexMap<String, Scalar>) -> String {
+        m.iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+    match s {
+        Step::Sync(crate::sync::CycleKind::Delta) => "sync".into(),
+        Step::Sync(crate::sync::CycleKind::Initial) => "sync: initial".into(),
+        Step::Backup(l) => format!("backup: {l}"),
+        Step::Delete(x) => format!(
+            "delete: {{{}, from: {}, permanently: {}}}",
+            subj(&x.user, &x.group),
+            d(x.from),
+            x.permanently
+        ),
+        Step::Restore(r) => {
+            let mut parts = Vec::new();
+            if !r.users.is_empty() {
+                parts.push(format!("users: {}", list(&r.users)));
+            }
+            if !r.groups.is_empty() {
+                parts.push(format!("groups: {}", list(&r.groups)));
+            }
+            parts.push(format!("from: {}", r.from));
+            parts.push(format!("recycle_bin: {}", r.recycle_bin));
+            parts.push(format!("keep_relationships: {}", r.keep_relationships));
+            parts.push(format!(
+                "existing: {}",
+                match r.existing {
+                    crate::vdc::Existing::Skip => "skip",
+                    crate::vdc::Existing::Overwrite => "overwrite",
+                }
+            ));
+            format!("restore: {{{}}}", parts.join(", "))
+        }
+        Step::RestoreAd(r) => format!(
+            "restore_ad: {{users: {}, from: {}}}",
+            list(&r.users),
+            r.from
+        ),
+        Step::Undelete(u) => format!(
+            "undelete: {{{}, in: {}}}",
+            subj(&u.user, &u.group),
+            d(u.dir)
+        ),
+        Step::Create(c) => {
+            let mut parts = vec![subj(&c.user, &c.group), format!("in: {}", d(c.dir))];
+            if let Some(ou) = &c.ou {
+                parts.push(format!("ou: {ou}"));
+            }
+            if !c.attrs.is_empty() {
+                parts.push(kv(&c.attrs));
+            }
+            format!("create: {{{}}}", parts.join(", "))
+        }
+        Step::Update(u) => format!(
+            "update: {{{}, in: {}, set: {{{}}}}}",
+            subj(&u.user, &u.group),
+            d(u.dir),
+            kv(&u.set)
+        ),
+        Step::Assign(a) | Step::Unassign(a) => {
+            let word = if matches!(s, Step::Assign(_)) {
+                "assign"
+            } else {
+                "unassign"
+            };
+            let mut parts = vec![subj(&a.user, &a.group), format!("in: {}", d(a.dir))];
+            for (k, l) in [
+                ("groups", &a.groups),
+                ("owns", &a.owns),
+                ("roles", &a.roles),
+                ("licenses", &a.licenses),
+                ("apps", &a.apps),
+            ] {
+                if !l.is_empty() {
+                    parts.push(format!("{k}: {}", list(l)));
+                }
+            }
+            if let Some(m) = &a.manager {
+                parts.push(format!("manager: {m}"));
+            }
+            format!("{word}: {{{}}}", parts.join(", "))
+        }
+        Step::Move(m) => format!("move: {{{}, to: {}}}", subj(&m.user, &m.group), m.to),
+        Step::Scope(sc) => format!(
+            "scope: {{add: {}, remove: {}}}",
+            list(&sc.add),
+            list(&sc.remove)
+        ),
+        Step::Settings(p) => format!("settings: {{{}}}", p.describe()),
+        Step::Wait(w) => format!("wait: {w}"),
+        Step::Expect(_) => "expect".into(),
+    }
+}

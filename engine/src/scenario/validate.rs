@@ -1,0 +1,274 @@
+//! The validator: the handles a scenario defines and the references to them, and the
+//! attribute values it writes. It keeps every error with its path inside the document, so that
+//! one run reports them all.
+
+use std::collections::BTreeSet;
+
+use indexmap::IndexMap;
+
+use super::format::*;
+use super::load::{InputError, MAX_HANDLES};
+use crate::store::handles::RESERVED_HANDLES;
+use crate::store::propmap::Str;
+use crate::store::{AdAttr, EntraProp, Guid, HandleId, Handles, Kind, Value};
+
+/// Where a handle was defined.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Origin_ {
+    Ad,
+    Cloud,
+}
+
+pub(super) struct Validator {
+    pub(super) file: String,
+    pub(super) errors: Vec<InputError>,
+    pub(super) handles: IndexMap<String, (Kind, Origin_)>,
+    pub(super) labels: BTreeSet<String>,
+    /// Whether the MAX_HANDLES error was reported.
+    pub(super) too_many: bool,
+    /// The handles, numbered as operations name them ([`Validator::id`]).
+    pub(super) table: Handles,
+    /// One shared copy of each other name the operations hold (OUs, roles, licences, apps).
+    pub(super) shared: hashbrown::HashSet<Str, rustc_hash::FxBuildHasher>,
+}
+
+pub(super) fn known(list: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let v: Vec<String> = list.into_iter().map(|s| s.as_ref().to_string()).collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+impl Validator {
+    pub(super) fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(InputError {
+            file: self.file.clone(),
+            line: None,
+            column: None,
+            path: Some(path.into()),
+            message: message.into(),
+        });
+    }
+
+    /// The shared copy of `name`.
+    pub(super) fn shared(&mut self, name: &str) -> Str {
+        self.shared
+            .get_or_insert_with(name, |n| Str::from(n))
+            .clone()
+    }
+
+    pub(super) fn shared_all(&mut self, names: &[String]) -> Vec<Str> {
+        names.iter().map(|n| self.shared(n)).collect()
+    }
+
+    /// The number of handle `h`, given when an operation first names it: the order in which
+    /// the world creates its handles, since every handle is created before it is named again.
+    pub(super) fn id(&mut self, h: &str) -> HandleId {
+        if let Some(id) = self.table.get(h) {
+            return id;
+        }
+        let kind = self.handles.get(h).map_or(Kind::User, |(k, _)| *k);
+        // A handle that cannot be one was reported where it was named: the scenario is refused.
+        self.table.intern(&Str::from(h), kind).unwrap_or_default()
+    }
+
+    pub(super) fn ids(&mut self, names: &[String]) -> Vec<HandleId> {
+        names.iter().map(|n| self.id(n)).collect()
+    }
+
+    pub(super) fn define(&mut self, path: &str, h: &str, kind: Kind, origin: Origin_) {
+        if RESERVED_HANDLES.contains(&h) {
+            self.error(
+                path,
+                format!("'{h}' cannot be a handle: `restore` and `sync` are reserved"),
+            );
+        } else if let Some((k, o)) = self.handles.get(h) {
+            let where_ = match o {
+                Origin_::Ad => "in AD",
+                Origin_::Cloud => "in Entra ID",
+            };
+            self.error(
+                path,
+                format!("handle '{h}' is defined twice (already a {k} {where_})"),
+            );
+        } else if self.handles.len() >= MAX_HANDLES {
+            if !self.too_many {
+                self.too_many = true;
+                self.error(
+                    path,
+                    format!("more than {MAX_HANDLES} identities: the limit of one scenario"),
+                );
+            }
+        } else if h.is_empty() {
+            self.error(path, "a handle cannot be empty");
+        } else {
+            self.handles.insert(h.to_string(), (kind, origin));
+        }
+    }
+
+    fn names_of(&self, kind: Option<Kind>) -> String {
+        known(
+            self.handles
+                .iter()
+                .filter(|(_, (k, _))| kind.is_none_or(|x| x == *k))
+                .map(|(h, _)| h),
+        )
+    }
+
+    /// A reference to a handle of `kind` (any kind if `None`).
+    pub(super) fn refer(&mut self, path: &str, h: &str, kind: Option<Kind>) -> bool {
+        match self.handles.get(h).copied() {
+            Some((k, _)) if kind.is_none_or(|x| x == k) => true,
+            Some((k, _)) => {
+                let want = kind.map_or("identity".to_string(), |k| k.to_string());
+                self.error(path, format!("'{h}' is a {k}, not a {want}"));
+                false
+            }
+            None => {
+                let what = kind.map_or("handle".to_string(), |k| k.to_string());
+                let list = self.names_of(kind);
+                self.error(path, format!("unknown {what} '{h}' (known: {list})"));
+                false
+            }
+        }
+    }
+
+    pub(super) fn refer_all(&mut self, path: &str, hs: &[String], kind: Option<Kind>) {
+        for (i, h) in hs.iter().enumerate() {
+            self.refer(&format!("{path}[{i}]"), h, kind);
+        }
+    }
+
+    /// `user: H` or `group: H`: exactly one.
+    pub(super) fn subject(
+        &mut self,
+        path: &str,
+        user: &Option<String>,
+        group: &Option<String>,
+    ) -> Option<(Kind, HandleId)> {
+        match (user, group) {
+            (Some(u), None) => self
+                .refer(&format!("{path}.user"), u, Some(Kind::User))
+                .then(|| (Kind::User, self.id(u))),
+            (None, Some(g)) => self
+                .refer(&format!("{path}.group"), g, Some(Kind::Group))
+                .then(|| (Kind::Group, self.id(g))),
+            (Some(_), Some(_)) => {
+                self.error(path, "name either `user` or `group`, not both");
+                None
+            }
+            (None, None) => {
+                self.error(path, "missing `user` or `group`: which identity?");
+                None
+            }
+        }
+    }
+
+    pub(super) fn ad_attrs(
+        &mut self,
+        path: &str,
+        attrs: &IndexMap<String, Scalar>,
+        nulls: bool,
+    ) -> Vec<(AdAttr, Option<Value>)> {
+        let mut out = Vec::new();
+        for (k, v) in attrs {
+            let p = format!("{path}.{k}");
+            let Some(a) = AdAttr::from_name(k) else {
+                self.error(&p, unknown_ad_attribute(k, "ou, manager, groups, "));
+                continue;
+            };
+            match to_value(v, a.is_list(), a.is_bool()) {
+                Ok(None) if !nulls => self.error(
+                    &p,
+                    "null is only meaningful in `update`: leave the attribute out",
+                ),
+                Ok(val) => {
+                    if a == AdAttr::ConsistencyGuid
+                        && let Some(t) = val.as_ref().and_then(Value::as_text)
+                    {
+                        match t.parse::<Guid>() {
+                            Ok(g) => {
+                                out.push((a, Some(Value::text(g.to_string()))));
+                                continue;
+                            }
+                            Err(e) => {
+                                self.error(&p, e.to_string());
+                                continue;
+                            }
+                        }
+                    }
+                    out.push((a, val));
+                }
+                Err(e) => self.error(&p, e),
+            }
+        }
+        out
+    }
+
+    pub(super) fn entra_props(
+        &mut self,
+        path: &str,
+        props: &IndexMap<String, Scalar>,
+        nulls: bool,
+    ) -> Vec<(EntraProp, Option<Value>)> {
+        let mut out = Vec::new();
+        for (k, v) in props {
+            let p = format!("{path}.{k}");
+            let Some(prop) = EntraProp::from_name(k) else {
+                self.error(&p, unknown_entra_property(k));
+                continue;
+            };
+            if prop.is_read_only() && prop != EntraProp::OnPremisesSamAccountName {
+                self.error(&p, format!("`{k}` is written by the sync service only"));
+                continue;
+            }
+            match to_value(v, prop.is_list(), prop.is_bool()) {
+                Ok(None) if !nulls => self.error(
+                    &p,
+                    "null is only meaningful in `update`: leave the property out",
+                ),
+                Ok(val) => out.push((prop, val)),
+                Err(e) => self.error(&p, e),
+            }
+        }
+        out
+    }
+}
+
+/// The message for an attribute name AD does not have; `extra` lists other keys allowed there.
+pub(super) fn unknown_ad_attribute(k: &str, extra: &str) -> String {
+    let names: Vec<&str> = AdAttr::names().into_iter().filter(|n| *n != "cn").collect();
+    format!(
+        "unknown AD attribute `{k}` (known: {extra}{})",
+        names.join(", ")
+    )
+}
+
+/// The message for a property name Graph does not have.
+pub(super) fn unknown_entra_property(k: &str) -> String {
+    format!(
+        "unknown Entra property `{k}` (known: {})",
+        EntraProp::names().join(", ")
+    )
+}
+
+/// Converts a YAML value to a property value of the expected shape.
+pub fn to_value(v: &Scalar, list: bool, boolean: bool) -> Result<Option<Value>, String> {
+    Ok(match (v, list, boolean) {
+        (Scalar::Null, _, _) => None,
+        (Scalar::Bool(b), _, true) => Some(Value::from(*b)),
+        (other, _, true) => return Err(format!("expected true or false, found {other}")),
+        (Scalar::List(l), true, _) => Some(Value::list(l)),
+        (Scalar::Text(t), true, _) => Some(Value::list([t])),
+        (Scalar::Text(t), false, _) => Some(Value::text(t.as_str())),
+        (Scalar::List(l), false, _) => {
+            return Err(format!(
+                "expected a single value, found a list [{}]",
+                l.join(", ")
+            ));
+        }
+        (Scalar::Bool(b), _, false) => return Err(format!("expected a text, found {b}")),
+    })
+}
