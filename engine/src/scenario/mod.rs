@@ -2,6 +2,7 @@
 //! expectation checks.
 
 pub mod format;
+mod input;
 pub mod load;
 pub mod run;
 mod schema;

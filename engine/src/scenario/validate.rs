@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use indexmap::IndexMap;
 
 use super::format::*;
-use super::load::{InputError, MAX_HANDLES};
+use super::input::{InputError, MAX_HANDLES};
 use crate::store::handles::RESERVED_HANDLES;
 use crate::store::propmap::Str;
 use crate::store::{AdAttr, EntraProp, Guid, HandleId, Handles, Kind, Value};
