@@ -31,7 +31,7 @@ pub use store::handles::RESERVED_HANDLES;
 pub use store::{Directory, GroupType, Kind, Value};
 pub use sync::CycleKind;
 pub use vdc::{Existing, Status};
-pub use world::{Ahead, World};
+pub use world::World;
 
 /// The result of a scoped thread that reads the world (the invariant checks, a backup); a panic
 /// in it carries on in the caller, as if the work had run there.

@@ -18,17 +18,6 @@ use crate::sync::SyncEngine;
 use crate::vdc::{RestoreOptions, Vdc};
 use crate::vead::Vead;
 
-/// A stage of [`World::prefetch`], in the order they are run for an operation.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Ahead {
-    Handles,
-    Objects,
-}
-
-impl Ahead {
-    pub const ALL: [Ahead; 2] = [Ahead::Handles, Ahead::Objects];
-}
-
 /// The whole simulated world.
 #[derive(Clone, Debug)]
 pub struct World {
@@ -103,27 +92,6 @@ impl World {
                 },
                 handles::HandleError::Reserved => EngineError::ReservedHandle(name.to_string()),
             })
-    }
-
-    /// Has the processor fetch what applying `op` will read, without waiting for it: for a
-    /// caller that knows its next operations (the bench applies a generated tenant's a batch at
-    /// a time). In stages, a few operations apart, each reading what the one before fetched: the
-    /// lists of objects of the handles an assignment's relations point to, then their current
-    /// object. A hint: nothing changes.
-    pub fn prefetch(&self, op: &Op, stage: Ahead) {
-        let Op::Assign { dir, rels, .. } = op else {
-            return;
-        };
-        let targets = rels.groups.iter().chain(&rels.owns).chain(&rels.manager);
-        match stage {
-            Ahead::Handles => targets.for_each(|h| self.st.objects.prefetch(*dir, *h)),
-            Ahead::Objects => targets
-                .filter_map(|h| match dir {
-                    Directory::Ad => self.st.objects.ad(*h).first(),
-                    Directory::Entra => self.st.objects.entra(*h).first(),
-                })
-                .for_each(|&n| self.st.g.prefetch(n)),
-        }
     }
 
     /// Applies one operation and returns the events it caused; then checks the invariants.
