@@ -159,7 +159,7 @@ impl DirGraph {
     }
 
     /// Has the processor fetch node `n`: the start of its object, and where its lists of
-    /// relations start, just after it (see [`World::prefetch`](crate::World::prefetch)).
+    /// relations start, just after it.
     pub fn prefetch(&self, n: NodeIx) {
         if let Some(x) = self.g.node_weight(n) {
             super::prefetch(x);

@@ -201,7 +201,7 @@ impl<T: Copy + PartialEq> PerHandle<T> {
             .map(std::slice::from_ref)
     }
 
-    /// Has the processor fetch the first entry of `h` (see [`World::prefetch`](crate::World::prefetch)).
+    /// Has the processor fetch the first entry of `h`.
     pub fn prefetch(&self, h: HandleId) {
         if let Some(first) = self.first.get(h.0 as usize) {
             super::prefetch(first);

@@ -272,8 +272,7 @@ impl<K: PropKey> PropMap<K> {
         self.vals.slice.get(rank(self.mask, i))
     }
 
-    /// Has the processor fetch the start of the values, without waiting for it (see
-    /// [`World::prefetch`](crate::World::prefetch)).
+    /// Has the processor fetch the start of the values, without waiting for it.
     pub fn prefetch(&self) {
         super::prefetch(self.vals.ptr());
     }
