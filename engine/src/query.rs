@@ -225,6 +225,13 @@ impl World {
         Ok(out)
     }
 
+    /// Whether the handle had an Entra object in a restore point.
+    pub fn backed_up(&self, h: HandleId, label: &str) -> bool {
+        self.vdc
+            .restore_point(label)
+            .is_some_and(|p| p.by_handle.get(&h).is_some_and(|i| !i.is_empty()))
+    }
+
     /// The relations the handle had in a restore point (direct and group-inherited licences).
     pub fn relation_facts_at(&self, h: HandleId, label: &str) -> BTreeSet<RelFact> {
         let Some(point) = self.vdc.restore_point(label) else {

@@ -132,3 +132,41 @@ fn verdict_is_serializable_and_leaves_the_report_alone() {
     ];
     assert_eq!(keys, expected.iter().map(|k| k.to_string()).collect());
 }
+
+/// `relations:` on an identity that had no Entra object at the backup (an AD user whose OU is
+/// not in `sync_ous`) fails, kept or lost alike, and says why: it cannot hold vacuously.
+#[test]
+fn relations_check_fails_for_an_identity_with_nothing_at_the_backup() {
+    let yaml = "title: t
+world:
+  ad:
+    sync_ous: [Staff]
+    users:
+      alice: {ou: Staff}
+      oscar: {ou: Contractors}
+steps:
+  - backup: nightly
+  - sync
+expect:
+  alice: {relations: kept}
+  oscar: {relations: kept}
+";
+    let s = scenario::parse("t.yaml", "t", yaml.as_bytes()).unwrap();
+    let report = scenario::run(&s).unwrap();
+    let check = |h: &str| {
+        report
+            .checks
+            .iter()
+            .find(|c| c.subject == h && c.check == "relations")
+            .unwrap()
+            .clone()
+    };
+    assert!(check("alice").passed);
+    let oscar = check("oscar");
+    assert!(!oscar.passed);
+    assert_eq!(oscar.actual, serde_json::json!("nothing at backup"));
+    assert!(
+        oscar.detail.as_deref().unwrap().contains("sync_ous"),
+        "{oscar:?}"
+    );
+}

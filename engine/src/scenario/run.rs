@@ -348,6 +348,17 @@ impl Checker<'_> {
                     json!("no backup"),
                     Some("no `backup` step ran before this check".into()),
                 ),
+                // Nothing to keep or lose: the identity had no Entra object at the backup (an
+                // AD user outside `sync_ous`, say). The check fails rather than hold vacuously.
+                (Some(label), Ok(_)) if !w.backed_up(h, label) => self.push(
+                    name,
+                    "relations",
+                    json!(k),
+                    json!("nothing at backup"),
+                    Some(format!(
+                        "{name} had no Entra object in restore point '{label}', so it had no relations to keep or lose (is it synced: its OU in `sync_ous`?)"
+                    )),
+                ),
                 (Some(label), Ok(now)) => {
                     let before = w.relation_facts_at(h, label);
                     let lost: Vec<String> =
