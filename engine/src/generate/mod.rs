@@ -87,6 +87,9 @@ const APPS: &[Str] = shared![
     "Zoom",
 ];
 const E3: Str = arcstr::literal!("Microsoft 365 E3");
+/// The OU of the AD groups, in the sync's scope: the nested groups and their memberships are
+/// synced, as a real tenant's are.
+const GROUPS_OU: &str = "Groups";
 const E5: Str = arcstr::literal!("Microsoft 365 E5");
 
 /// One generated user.
@@ -263,6 +266,30 @@ impl Tenant {
         hs
     }
 
+    /// The mail address of AD group `i`: the department groups are mail-enabled, as a real
+    /// tenant's distribution of some groups is; the others have none.
+    pub(crate) fn group_mail(&self, i: usize) -> Option<Str> {
+        let dept = DEPARTMENTS.get(i.checked_sub(1)?)?;
+        Some(concat(&[&dept.to_lowercase(), "-dept@contoso.com"]))
+    }
+
+    /// The app assigned to cloud group `i`, if any: every fourth group has one, so that some
+    /// users hold an app through a group as well as directly.
+    pub(crate) fn group_app(&self, i: usize) -> Option<&'static Str> {
+        (i % 4 == 0)
+            .then(|| APPS.get((i / 4) % APPS.len()))
+            .flatten()
+    }
+
+    /// The OUs the sync reads: the users' and the groups'.
+    pub fn sync_ous(&self) -> Vec<String> {
+        self.ous
+            .iter()
+            .map(Str::to_string)
+            .chain([GROUPS_OU.to_string()])
+            .collect()
+    }
+
     /// The operations that build AD (before the initial cycle).
     pub fn ad_ops(&self) -> impl Iterator<Item = Op> + '_ {
         let groups = (0..self.ad_groups.len()).map(|i| Op::Create {
@@ -270,7 +297,11 @@ impl Tenant {
             handle: self.ad_group_id(i),
             dir: Directory::Ad,
             object: NewObject {
-                ou: Some("Groups".into()),
+                ou: Some(GROUPS_OU.into()),
+                ad_attrs: self
+                    .group_mail(i)
+                    .map(|m| vec![(AdAttr::Mail, Value::from(m))])
+                    .unwrap_or_default(),
                 ..NewObject::default()
             },
         });
@@ -363,6 +394,17 @@ impl Tenant {
                     },
                 })
             });
+        let apps = (0..self.cloud_groups.len()).filter_map(|i| {
+            self.group_app(i).map(|a| Op::Assign {
+                kind: Kind::Group,
+                handle: self.cloud_group_id(i),
+                dir: Directory::Entra,
+                rels: RelationSet {
+                    apps: vec![a.clone()],
+                    ..RelationSet::default()
+                },
+            })
+        });
         let users = self.users.iter().enumerate().map(|(i, u)| Op::Assign {
             kind: Kind::User,
             handle: self.user_id(i),
@@ -388,7 +430,7 @@ impl Tenant {
                 ..RelationSet::default()
             },
         });
-        groups.chain(licences).chain(users)
+        groups.chain(licences).chain(apps).chain(users)
     }
 
     fn touched_ids(&self) -> Vec<HandleId> {
@@ -495,7 +537,10 @@ impl Tenant {
                     + usize::from(u.direct_licence)
             })
             .sum::<usize>()
-            + self.cloud_groups.iter().filter(|g| g.2.is_some()).count();
+            + self.cloud_groups.iter().filter(|g| g.2.is_some()).count()
+            + (0..self.cloud_groups.len())
+                .filter(|i| self.group_app(*i).is_some())
+                .count();
         let joins = self.users.len() + self.ad_groups.len();
         2 * ad + cloud + joins
     }
@@ -509,7 +554,7 @@ impl Tenant {
             1_767_603_600,
             std::sync::Arc::new(self.handles()),
         );
-        w.set_sync_ous(Some(self.ous.iter().map(Str::to_string).collect()));
+        w.set_sync_ous(Some(self.sync_ous()));
         let handles = self.users.len() + self.ad_groups.len() + self.cloud_groups.len();
         // A purge's restore re-creates the touched users as new objects with their relations.
         let recreated = match self.incident {

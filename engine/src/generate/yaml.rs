@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{APPS, CITIES, DEPARTMENTS, Incident, ROLES, TITLES, Tenant};
+use super::{APPS, CITIES, DEPARTMENTS, GROUPS_OU, Incident, ROLES, TITLES, Tenant};
 use crate::GroupType;
 use crate::store::propmap::Str;
 
@@ -35,7 +35,7 @@ impl Tenant {
         let _ = writeln!(
             y,
             "world:\n  ad:\n    domain: contoso.com\n    sync_ous: [{}]\n    groups:",
-            self.ous.join(", ")
+            self.sync_ous().join(", ")
         );
         // Nesting: a group's `members` include its child groups.
         let mut children: Vec<Vec<&str>> = vec![Vec::new(); self.ad_groups.len()];
@@ -44,16 +44,15 @@ impl Tenant {
                 c.push(name);
             }
         }
-        for ((name, _), c) in self.ad_groups.iter().zip(&children) {
-            if c.is_empty() {
-                let _ = writeln!(y, "      {name}: {{ou: Groups}}");
-            } else {
-                let _ = writeln!(
-                    y,
-                    "      {name}: {{ou: Groups, members: [{}]}}",
-                    c.join(", ")
-                );
+        for (i, ((name, _), c)) in self.ad_groups.iter().zip(&children).enumerate() {
+            let _ = write!(y, "      {name}: {{ou: {GROUPS_OU}");
+            if let Some(mail) = self.group_mail(i) {
+                let _ = write!(y, ", mail: {mail}");
             }
+            if !c.is_empty() {
+                let _ = write!(y, ", members: [{}]", c.join(", "));
+            }
+            y.push_str("}\n");
         }
         let _ = writeln!(y, "    users:");
         let pick = |list: &'static [Str], i: usize| -> &'static str {
@@ -128,11 +127,15 @@ impl Tenant {
         );
         let _ = writeln!(y, "    apps:");
         for (a, app) in APPS.iter().enumerate() {
+            let groups = (self.cloud_groups.iter().enumerate())
+                .filter(|(i, _)| self.group_app(*i) == Some(app))
+                .map(|(_, g)| g.0.as_str());
             let holders: Vec<&str> = self
                 .users
                 .iter()
                 .filter(|u| u.apps.contains(&a))
                 .map(|u| u.handle.as_str())
+                .chain(groups)
                 .collect();
             if !holders.is_empty() {
                 let _ = writeln!(y, "      {app}: [{}]", holders.join(", "));
