@@ -276,7 +276,7 @@ impl Tenant {
     /// The app assigned to cloud group `i`, if any: every fourth group has one, so that some
     /// users hold an app through a group as well as directly.
     pub(crate) fn group_app(&self, i: usize) -> Option<&'static Str> {
-        (i % 4 == 0)
+        i.is_multiple_of(4)
             .then(|| APPS.get((i / 4) % APPS.len()))
             .flatten()
     }
