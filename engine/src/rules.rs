@@ -59,6 +59,10 @@ rules! {
     Vdc4 = "VDC-4", "Keep Relationships restores the backed-up relations to targets that still exist; the others are skipped.", "https://helpcenter.veeam.com/docs/vbr/entraid/entra_id_tenant_restore_options_advanced.html";
     Vdc5 = "VDC-5", "Each restored object ends Success, Warning (something skipped) or Failed (nothing written), with a reason.", "https://helpcenter.veeam.com/docs/vdc/userguide/entra_id_data_restore_how.html";
     Vdc6 = "VDC-6", "Properties VDC does not restore stay empty on a re-created user until a sync fills them.", "https://helpcenter.veeam.com/docs/vdc/provider/entra_id_restore_user_sync.html";
+    Vdc7 = "VDC-7", "Keep Relationships restores only the relationships Veeam lists for the item type: a user's direct reports get their manager back; a group's app role assignments are not restored.", "https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html";
+    Vdc8 = "VDC-8", "Role assignments are restored only for tenants with Entra ID P2 or Governance licences; otherwise they are skipped.", "https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html";
+    Vdc9 = "VDC-9", "A restore session takes at most 1,000 items; a larger session is refused and restores nothing.", "https://helpcenter.veeam.com/docs/vbr/userguide/entra_id_limitations.html";
+    Vdc10 = "VDC-10", "A user re-created with a mail that is another live object's proxy address cannot be written as backed up (mail sets the primary SMTP address).", "https://learn.microsoft.com/graph/api/resources/user";
     Vead1 = "VEAD-1", "A backup step also captures AD users and groups with attributes, memberships and identifiers.", "https://helpcenter.veeam.com/docs/backup/explorers/vead_recommendations.html";
     Inv1 = "INV-1", "No two live Entra objects share a UPN, a proxy address or an immutableId.", "https://learn.microsoft.com/entra/identity/hybrid/connect/tshoot-connect-sync-errors";
     Inv2 = "INV-2", "Every relation joins two objects of the same directory, of kinds the relation allows.", "https://learn.microsoft.com/entra/architecture/recover-from-deletions";

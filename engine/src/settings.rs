@@ -30,6 +30,41 @@ pub enum SoftMatchConflict {
     InvalidSoftMatch,
 }
 
+/// The tenant's Entra ID licence (VDC-8): Veeam protects role assignments only for tenants with
+/// Entra ID P2 or Entra ID Governance licences. Source, the note under Users:
+/// <https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html>
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum TenantLicence {
+    #[default]
+    P2,
+    P1,
+    Governance,
+}
+
+impl TenantLicence {
+    /// Whether Veeam restores role assignments for a tenant with this licence (VDC-8).
+    pub fn protects_roles(self) -> bool {
+        matches!(self, TenantLicence::P2 | TenantLicence::Governance)
+    }
+}
+
+/// What a VDC restore session does when it re-creates a user whose mail (its primary SMTP
+/// address) another live object holds (VDC-10). Setting `mail` also sets the primary SMTP address
+/// in proxyAddresses (<https://learn.microsoft.com/graph/api/resources/user>), and proxy addresses
+/// are unique (ID-4): Graph refuses the create. Veeam does not say whether it then retries
+/// without the value, so both readings are offered; the default follows Graph and VDC-3's handling
+/// of a held UPN: the user fails.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MailClash {
+    /// Nothing is written; the user ends Failed.
+    #[default]
+    Failed,
+    /// The user is re-created without `mail`; it ends Warning.
+    WithoutMail,
+}
+
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct Settings {
     /// SYNC-1.
@@ -56,6 +91,20 @@ pub struct Settings {
     pub ad_deleted_object_lifetime_days: u32,
     /// AD-5 (INFERRED).
     pub vead_copies_consistency_guid: bool,
+    /// AD-5 (AMBIGUOUS): whether VEAD reanimates a tombstone while the AD Recycle Bin is on.
+    /// The Recycle Bin turns every tombstone into a recycled object, which cannot be undeleted:
+    /// <https://learn.microsoft.com/openspecs/windows_protocols/ms-adts/e9482178-ee53-4b6c-841d-5259d6261985>.
+    pub vead_reanimates_tombstones_with_recycle_bin: bool,
+    /// VDC-8.
+    pub tenant_licence: TenantLicence,
+    /// VDC-9: the most items one restore session takes.
+    pub vdc_session_limit: u32,
+    /// VDC-10 (AMBIGUOUS: see [`MailClash`]).
+    pub vdc_mail_clash: MailClash,
+    /// VDC-4 (AMBIGUOUS): whether a restore without Keep Relationships still restores licences
+    /// and a user's app role assignments, which Veeam lists among the properties
+    /// (AssignedLicenses, AppRoleAssignments), not the relationships.
+    pub vdc_licences_and_apps_are_properties: bool,
     /// ID-1.
     pub seed: u64,
 }
@@ -75,6 +124,11 @@ impl Default for Settings {
             ad_recycle_bin: true,
             ad_deleted_object_lifetime_days: 180,
             vead_copies_consistency_guid: true,
+            vead_reanimates_tombstones_with_recycle_bin: false,
+            tenant_licence: TenantLicence::P2,
+            vdc_session_limit: 1000,
+            vdc_mail_clash: MailClash::Failed,
+            vdc_licences_and_apps_are_properties: false,
             seed: 0,
         }
     }
@@ -98,6 +152,11 @@ pub struct SettingsPatch {
     pub ad_recycle_bin: Option<bool>,
     pub ad_deleted_object_lifetime_days: Option<u32>,
     pub vead_copies_consistency_guid: Option<bool>,
+    pub vead_reanimates_tombstones_with_recycle_bin: Option<bool>,
+    pub tenant_licence: Option<TenantLicence>,
+    pub vdc_session_limit: Option<u32>,
+    pub vdc_mail_clash: Option<MailClash>,
+    pub vdc_licences_and_apps_are_properties: Option<bool>,
     pub seed: Option<u64>,
     /// The simulated clock's start (RFC 3339); top-level `settings` only.
     pub start: Option<String>,
@@ -127,6 +186,11 @@ impl SettingsPatch {
             ad_recycle_bin,
             ad_deleted_object_lifetime_days,
             vead_copies_consistency_guid,
+            vead_reanimates_tombstones_with_recycle_bin,
+            tenant_licence,
+            vdc_session_limit,
+            vdc_mail_clash,
+            vdc_licences_and_apps_are_properties,
             seed,
             start
         );
@@ -166,6 +230,11 @@ impl Settings {
             ad_recycle_bin,
             ad_deleted_object_lifetime_days,
             vead_copies_consistency_guid,
+            vead_reanimates_tombstones_with_recycle_bin,
+            tenant_licence,
+            vdc_session_limit,
+            vdc_mail_clash,
+            vdc_licences_and_apps_are_properties,
             seed
         );
     }

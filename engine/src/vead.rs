@@ -120,7 +120,8 @@ impl Vead {
     }
 
     /// `restore_ad` (AD-5): a deleted object or tombstone still there is reanimated (same
-    /// objectGUID and SID) and written from the backup; if it is recycled or gone a new object
+    /// objectGUID and SID) and written from the backup — a tombstone only while the Recycle Bin
+    /// is off, unless `vead_reanimates_tombstones_with_recycle_bin`; if it is recycled or gone a new object
     /// is created with the backup's attributes (mS-DS-ConsistencyGuid when
     /// `vead_copies_consistency_guid`). Memberships go only to groups that exist.
     #[allow(clippy::too_many_arguments)]
@@ -182,7 +183,15 @@ impl Vead {
                 .iter()
                 .copied()
                 .find(|n| st.g.ad(*n).is_some_and(|o| o.guid == b.guid));
-            let state = existing.and_then(|n| st.g.ad(n)).map(|o| o.state);
+            let mut state = existing.and_then(|n| st.g.ad(n)).map(|o| o.state);
+            // With the Recycle Bin on, a tombstone is a recycled object (MS-ADTS 3.1.1.9.1):
+            // nothing to reanimate, unless `vead_reanimates_tombstones_with_recycle_bin`.
+            let recycled_tombstone = matches!(state, Some(AdState::Tombstone { .. }))
+                && settings.ad_recycle_bin
+                && !settings.vead_reanimates_tombstones_with_recycle_bin;
+            if recycled_tombstone {
+                state = None;
+            }
             let n = match (existing, state) {
                 (
                     Some(n),
@@ -224,8 +233,13 @@ impl Vead {
                     } else {
                         "not copied"
                     };
+                    let left = if recycled_tombstone {
+                        "has only a tombstone, a recycled object now that the Recycle Bin is on"
+                    } else {
+                        "has no deleted object left"
+                    };
                     let msg = format!(
-                        "{name} has no deleted object left: created anew with a new objectGUID {} and objectSid {}, attributes copied from backup '{from}' (mS-DS-ConsistencyGuid {cg})",
+                        "{name} {left}: created anew with a new objectGUID {} and objectSid {}, attributes copied from backup '{from}' (mS-DS-ConsistencyGuid {cg})",
                         o.guid, o.sid
                     );
                     let n = ad.add(st, o);

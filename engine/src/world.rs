@@ -150,7 +150,7 @@ impl World {
                     keep_relationships: *keep_relationships,
                     existing: *existing,
                 };
-                vdc.restore(st, entra, users, groups, from, opts, &mut ev)?
+                vdc.restore(st, entra, users, groups, from, opts, settings, &mut ev)?
             }
             Op::RestoreAd { users, from } => {
                 vead.restore(st, ad, settings, users, from, &mut ev)?

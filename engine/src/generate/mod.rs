@@ -20,6 +20,10 @@ use crate::{Directory, GroupType, Kind};
 
 mod yaml;
 
+/// The most items Veeam restores in one restore session (VDC-9); the generated runbooks split
+/// their VDC restores into sessions of at most this many users. Source:
+/// <https://helpcenter.veeam.com/docs/vbr/userguide/entra_id_limitations.html>
+pub const VDC_SESSION_ITEMS: usize = 1000;
 /// The incident a generated runbook replays.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Incident {
@@ -487,16 +491,23 @@ impl Tenant {
     }
 
     /// The restore's operations (before the final cycle).
+    /// The runbook's restore steps: for a purge, VDC restore sessions of at most
+    /// [`VDC_SESSION_ITEMS`] users each (VDC-9).
     pub fn restore_ops(&self) -> Vec<Op> {
         match self.incident {
-            Incident::Purge => vec![Op::Restore {
-                users: self.touched_ids(),
-                groups: vec![],
-                from: "nightly".into(),
-                recycle_bin: true,
-                keep_relationships: true,
-                existing: Existing::Skip,
-            }],
+            // VDC-9: at most 1,000 items a session, so one session per 1,000 users.
+            Incident::Purge => self
+                .touched_ids()
+                .chunks(VDC_SESSION_ITEMS)
+                .map(|users| Op::Restore {
+                    users: users.to_vec(),
+                    groups: vec![],
+                    from: "nightly".into(),
+                    recycle_bin: true,
+                    keep_relationships: true,
+                    existing: Existing::Skip,
+                })
+                .collect(),
             Incident::Scope => vec![Op::Scope {
                 add: vec![self.scope_ou()],
                 remove: vec![],

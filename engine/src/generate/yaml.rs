@@ -151,11 +151,14 @@ impl Tenant {
                         "  - delete: {{user: {h}, from: entra, permanently: true}}"
                     );
                 }
-                let _ = writeln!(
-                    y,
-                    "  - restore: {{users: [{}], from: nightly, keep_relationships: true}}",
-                    touched.join(", ")
-                );
+                // VDC-9: one restore session per 1,000 users.
+                for session in touched.chunks(super::VDC_SESSION_ITEMS) {
+                    let _ = writeln!(
+                        y,
+                        "  - restore: {{users: [{}], from: nightly, keep_relationships: true}}",
+                        session.join(", ")
+                    );
+                }
                 let _ = writeln!(y, "  - sync");
             }
             Incident::Scope => {

@@ -16,6 +16,7 @@ use crate::op::handle;
 pub use crate::op::{Existing, RestoreOptions};
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
+use crate::settings::Settings;
 use crate::store::*;
 
 /// VDC-1, VDC-6: the user properties a VDC backup holds and a restore writes, in the order of the
@@ -156,10 +157,11 @@ impl RestorePoint {
             })
     }
 
-    /// The objects of the point with a membership or an ownership of each of the objects at
-    /// `positions`, by target position: `(relation, position of the member or owner)`, in the
-    /// point's order, memberships before ownerships for each. One pass over the point's
-    /// relations for a whole session, however many groups it re-creates.
+    /// The objects of the point with a membership, an ownership or a manager link to each of
+    /// the objects at `positions`, by target position: `(relation, position of the member, owner
+    /// or direct report)`, in the point's order, memberships before ownerships before direct
+    /// reports for each. One pass over the point's relations for a whole session, however many
+    /// objects it restores.
     fn members_and_owners(&self, positions: &[u32]) -> FxHashMap<u32, Vec<(Rel, u32)>> {
         let mut found: FxHashMap<u32, Vec<(Rel, u32)>> =
             positions.iter().map(|p| (*p, Vec::new())).collect();
@@ -167,16 +169,18 @@ impl RestorePoint {
             return found;
         }
         for (i, o) in self.objects.iter().enumerate() {
-            for rel in [Rel::Member, Rel::Owner] {
-                for (r, l) in self.links_of(o) {
-                    if r == rel
-                        && let Linked::Object(_, at) = l
-                        && let Some(v) = found.get_mut(&at)
-                    {
-                        v.push((rel, i as u32));
-                    }
+            for (r, l) in self.links_of(o) {
+                if matches!(r, Rel::Member | Rel::Owner | Rel::Manager)
+                    && let Linked::Object(_, at) = l
+                    && let Some(v) = found.get_mut(&at)
+                {
+                    v.push((r, i as u32));
                 }
             }
+        }
+        // Stable: the point's order is kept within each relation.
+        for v in found.values_mut() {
+            v.sort_by_key(|(r, _)| *r);
         }
         found
     }
@@ -205,8 +209,19 @@ struct Relations<'p> {
     /// The same, the other way: an object re-created by the session stands for its backed-up
     /// id when an overwritten object's relations are compared with the backup.
     backed_up_id: FxHashMap<NodeIx, Guid>,
-    /// The members and owners of the groups the session restores, by the group's position.
+    /// The members and owners of the groups the session restores, and the direct reports of
+    /// its users, by the object's position.
     members: FxHashMap<u32, Vec<(Rel, u32)>>,
+    /// Keep Relationships is off and `vdc_licences_and_apps_are_properties` on: only licences and
+    /// a user's app role assignments are written.
+    properties_only: bool,
+}
+
+impl Relations<'_> {
+    /// Whether this stage writes (or, overwriting, removes) `rel` of an object of `kind`.
+    fn in_scope(&self, kind: Kind, rel: Rel) -> bool {
+        !self.properties_only || rel == Rel::Licence || (rel == Rel::App && kind == Kind::User)
+    }
 }
 
 /// One object's progress through a session.
@@ -326,6 +341,7 @@ impl Vdc {
         groups: &[HandleId],
         from: &str,
         opts: RestoreOptions,
+        settings: &Settings,
         ev: &mut Events,
     ) -> Result<()> {
         let point = self
@@ -334,7 +350,36 @@ impl Vdc {
             .cloned()
             .ok_or_else(|| self.unknown_backup(from))?;
         let mut session = RestoreSession::default();
-        let mut work = Session { st, entra };
+        // VDC-9: a session of more items than Veeam takes is refused before anything is written.
+        let items = users.len() + groups.len();
+        let limit = settings.vdc_session_limit as usize;
+        if items > limit {
+            ev.push_with(|| Event::new(
+                K::RestoreFailed,
+                "restore",
+                R::Vdc9,
+                format!("the restore session holds {items} items, more than the {limit} one session takes: nothing was restored; split it into sessions of at most {limit}"),
+            ));
+            let why = format!("the session held {items} items, more than {limit}");
+            for (kind, &h) in groups
+                .iter()
+                .map(|g| (Kind::Group, g))
+                .chain(users.iter().map(|u| (Kind::User, u)))
+            {
+                let h = handle(st, h, kind)?;
+                session.statuses.insert(
+                    st.handles.name(h).to_string(),
+                    (Status::Failed, why.clone()),
+                );
+            }
+            self.last_session = Some(session);
+            return Ok(());
+        }
+        let mut work = Session {
+            st,
+            entra,
+            settings,
+        };
         // Objects re-created by this session: backed-up id → new node.
         let mut remap: FxHashMap<Guid, NodeIx> = FxHashMap::default();
         let selected: Vec<(Kind, HandleId)> = groups
@@ -376,19 +421,19 @@ impl Vdc {
             }
         }
         ev.progress("objects", total, total);
-        // The members and owners of the groups whose relations are written, found in one pass.
-        let groups: Vec<u32> = restored
+        // The members and owners of the groups whose relations are written, and the direct
+        // reports of the users (VDC-7), found in one pass.
+        let targets: Vec<u32> = restored
             .iter()
-            .filter(|(_, i, out)| {
-                opts.keep_relationships
-                    && out.status != Status::Failed
-                    && point.objects.get(*i).is_some_and(|b| b.kind == Kind::Group)
-            })
+            .filter(|(_, _, out)| opts.keep_relationships && out.status != Status::Failed)
             .map(|(_, i, _)| *i as u32)
             .collect();
+        let properties_only =
+            !opts.keep_relationships && settings.vdc_licences_and_apps_are_properties;
         let stage = Relations {
             point: &point,
-            members: point.members_and_owners(&groups),
+            members: point.members_and_owners(&targets),
+            properties_only,
             backed_up_id: remap.iter().map(|(id, node)| (*node, *id)).collect(),
             remap,
         };
@@ -397,7 +442,7 @@ impl Vdc {
         let total = restored.len();
         for (done, (name, i, mut out)) in restored.into_iter().enumerate() {
             ev.progress("relations", done, total);
-            if out.status != Status::Failed && opts.keep_relationships {
+            if out.status != Status::Failed && (opts.keep_relationships || properties_only) {
                 if let Some(&n) = point.objects.get(i).and_then(|b| stage.remap.get(&b.id)) {
                     work.restore_relations(n, i, &stage, &mut out, ev);
                 } else if let Some(n) = out.overwritten {

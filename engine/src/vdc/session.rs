@@ -2,11 +2,13 @@
 //! backup (skip, overwrite or re-create), then the relations once every selected object exists.
 
 use super::*;
+use crate::settings::MailClash;
 
 /// A restore session at work: the tenant it writes, through Graph as the product does.
 pub(super) struct Session<'a> {
     pub(super) st: &'a mut Store,
     pub(super) entra: &'a mut Entra,
+    pub(super) settings: &'a Settings,
 }
 
 impl Session<'_> {
@@ -115,6 +117,49 @@ impl Session<'_> {
                 return;
             }
         }
+        // VDC-10: mail sets the primary SMTP address, a proxy address (ID-4).
+        let mail = (b.kind == Kind::User)
+            .then(|| props.text(EntraProp::Mail).map(str::to_string))
+            .flatten();
+        if let Some(mail) = mail
+            && let Some(holder) = self
+                .entra
+                .index
+                .holder(Unique::Proxy, &format!("smtp:{mail}"))
+        {
+            let by = self
+                .st
+                .g
+                .entra(holder)
+                .map(|o| format!("{} ({})", self.st.name_of(o.handle), o.id))
+                .unwrap_or_default();
+            let held = format!(
+                "its mail {mail} is the primary SMTP address of {}, and the live object {by} holds that proxy address",
+                self.st.name_of(b.handle)
+            );
+            match self.settings.vdc_mail_clash {
+                MailClash::Failed => {
+                    let why = format!("cannot create {}: {held}", self.st.name_of(b.handle));
+                    ev.push_with(|| {
+                        Event::new(
+                            K::RestoreFailed,
+                            &name,
+                            R::Vdc10,
+                            format!("{why}; nothing was written"),
+                        )
+                    });
+                    out.status = Status::Failed;
+                    out.reasons.push(why);
+                    return;
+                }
+                MailClash::WithoutMail => {
+                    props.retain(|p| p != EntraProp::Mail);
+                    let why = format!("mail not written: {held}");
+                    ev.push_with(|| Event::new(K::PropertySkipped, &name, R::Vdc10, why.clone()));
+                    out.warn(why);
+                }
+            }
+        }
         let id = self.st.ids.guid();
         let n = self
             .entra
@@ -164,14 +209,27 @@ impl Session<'_> {
         let Some(b) = point.objects.get(at) else {
             return;
         };
-        let members = members.get(&(at as u32)).map_or(&[][..], Vec::as_slice);
+        let members = if stage.properties_only {
+            &[][..]
+        } else {
+            members.get(&(at as u32)).map_or(&[][..], Vec::as_slice)
+        };
         let name = self.st.name_if(b.handle, ev.detail());
         for (rel, linked) in point.links_of(b) {
-            if rel == Rel::Join {
+            if rel == Rel::Join || !stage.in_scope(b.kind, rel) {
+                continue;
+            }
+            let resolved = self.resolve(&linked.target(), remap);
+            if resolved.is_some_and(|t| self.st.g.has(n, t, rel)) {
+                continue;
+            }
+            if let Some((rule, why)) = self.not_restored(b.kind, rel, &self.linked_label(&linked)) {
+                ev.push_with(|| Event::new(K::RelationSkipped, &name, rule, why.clone()));
+                out.warn(why);
                 continue;
             }
             // The label is written only where a reason or an event needs it.
-            let why = match self.resolve(&linked.target(), remap) {
+            let why = match resolved {
                 None => format!(
                     "{rel} {} skipped: it no longer exists",
                     self.linked_label(&linked)
@@ -216,17 +274,22 @@ impl Session<'_> {
             out.warn(why);
         }
         // Members and owners of a re-created group come back from their side of the backup
-        // (VDC-4: every relation the backup holds, to objects that still exist).
+        // (VDC-4: every relation the backup holds, to objects that still exist); so do the
+        // direct reports of a user (VDC-7).
         for &(rel, at) in members {
             let Some(o) = point.objects.get(at as usize) else {
                 continue;
             };
-            let what = if rel == Rel::Member {
-                "member"
-            } else {
-                "owner"
+            let what = match rel {
+                Rel::Member => "member",
+                Rel::Owner => "owner",
+                _ => "direct report",
             };
             let mname = self.st.name_of(o.handle);
+            if rel == Rel::Manager {
+                self.restore_direct_report(n, o, remap, &name, out, ev);
+                continue;
+            }
             match self.resolve(&Target::Object(o.id), remap) {
                 Some(m) if self.st.g.link(m, n, rel) => {
                     ev.push_with(|| {
@@ -248,6 +311,66 @@ impl Session<'_> {
                     out.warn(why);
                 }
             }
+        }
+    }
+
+    /// VDC-7: the manager link of a backed-up direct report `o` of the restored user `n`, given
+    /// back when the report exists. A synced report's manager is mastered in AD (ENTRA-5), and a
+    /// report who has another manager now keeps it.
+    fn restore_direct_report(
+        &mut self,
+        n: NodeIx,
+        o: &BackedUp,
+        remap: &FxHashMap<Guid, NodeIx>,
+        name: &str,
+        out: &mut Outcome,
+        ev: &mut Events,
+    ) {
+        let rname = self.st.name_of(o.handle);
+        let why = match self.resolve(&Target::Object(o.id), remap) {
+            None => format!("direct report {rname} skipped: it no longer exists"),
+            Some(m) if self.st.g.has(m, n, Rel::Manager) => return,
+            Some(m) if self.st.g.entra(m).is_some_and(EntraObject::is_synced) => format!(
+                "direct report {rname} skipped: the manager of a synced user is mastered in AD (ENTRA-5)"
+            ),
+            Some(m) if self.st.g.live_out(m, Rel::Manager).next().is_some() => {
+                format!("direct report {rname} skipped: it has another manager now")
+            }
+            Some(m) => {
+                self.st.g.link(m, n, Rel::Manager);
+                ev.push_with(|| {
+                    Event::new(
+                        K::RelationRestored,
+                        name,
+                        R::Vdc7,
+                        format!("direct report {rname} restored: its manager is {name} again"),
+                    )
+                });
+                return;
+            }
+        };
+        ev.push_with(|| Event::new(K::RelationSkipped, name, R::Vdc7, why.clone()));
+        out.warn(why);
+    }
+
+    /// Why Veeam does not restore `rel` of an object of `kind`, if it does not: a group's app
+    /// role assignments are "Not available for restore" (VDC-7); role assignments only for
+    /// tenants with Entra ID P2 or Governance (VDC-8).
+    fn not_restored(&self, kind: Kind, rel: Rel, label: &str) -> Option<(R, String)> {
+        match rel {
+            Rel::App if kind == Kind::Group => Some((
+                R::Vdc7,
+                format!(
+                    "app role assignment {label} skipped: Veeam does not restore a group's app role assignments"
+                ),
+            )),
+            Rel::Role if !self.settings.tenant_licence.protects_roles() => Some((
+                R::Vdc8,
+                format!(
+                    "role {label} skipped: Veeam protects role assignments only for tenants with Entra ID P2 or Governance (tenant_licence: p1)"
+                ),
+            )),
+            _ => None,
         }
     }
 
@@ -375,6 +498,10 @@ impl Session<'_> {
             .filter(|(r, t)| *r != Rel::Join && self.st.g.is_live(*t))
             .collect();
         for (rel, t) in current {
+            // What Veeam does not restore, it leaves as it is (VDC-7, VDC-8).
+            if !stage.in_scope(b.kind, rel) || self.not_restored(b.kind, rel, "").is_some() {
+                continue;
+            }
             let target = match self.st.g.node(t) {
                 Some(Node::Entra(x)) => {
                     Target::Object(stage.backed_up_id.get(&t).copied().unwrap_or(x.id))
@@ -413,6 +540,73 @@ impl Session<'_> {
                     format!("{rel} {label} removed: it was not in the backup"),
                 )
             });
+        }
+        if b.kind == Kind::Group && !stage.properties_only {
+            self.overwrite_members(n, at, stage, out, ev);
+        }
+    }
+
+    /// VDC-2 `overwrite` of a group with Keep Relationships: its members and owners are made to
+    /// match the backup too, those added after it removed ("will remove the relationships not
+    /// present in the backup"). The members of a synced group are mastered in AD (ENTRA-5).
+    fn overwrite_members(
+        &mut self,
+        n: NodeIx,
+        at: usize,
+        stage: &Relations,
+        out: &mut Outcome,
+        ev: &mut Events,
+    ) {
+        let Some(b) = stage.point.objects.get(at) else {
+            return;
+        };
+        let name = self.st.name_of(b.handle);
+        let synced = self.st.g.entra(n).is_some_and(EntraObject::is_synced);
+        let mut wanted: Vec<(Rel, Guid)> = stage
+            .members
+            .get(&(at as u32))
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|&(rel, p)| Some((rel, stage.point.objects.get(p as usize)?.id)))
+            .collect();
+        wanted.sort_unstable();
+        for rel in [Rel::Member, Rel::Owner] {
+            let current: Vec<NodeIx> = self.st.g.live_inc(n, rel).collect();
+            for m in current {
+                let Some(x) = self.st.g.entra(m) else {
+                    continue;
+                };
+                let id = stage.backed_up_id.get(&m).copied().unwrap_or(x.id);
+                if wanted.binary_search(&(rel, id)).is_ok() {
+                    continue;
+                }
+                let label = self.st.name_of(x.handle).to_string();
+                let what = if rel == Rel::Member {
+                    "member"
+                } else {
+                    "owner"
+                };
+                if rel == Rel::Member && synced {
+                    let why = format!(
+                        "{what} {label} not removed: the members of a synced group are mastered in AD (ENTRA-5)"
+                    );
+                    ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
+                    out.warn(why);
+                    continue;
+                }
+                self.st.g.unlink(m, n, rel);
+                if rel == Rel::Member {
+                    licence_events(self.st, m, n, false, ev);
+                }
+                ev.push_with(|| {
+                    Event::new(
+                        K::RelationRemoved,
+                        &name,
+                        R::Vdc2,
+                        format!("{what} {label} removed: it was not in the backup"),
+                    )
+                });
+            }
         }
     }
 }
