@@ -63,6 +63,7 @@ rules! {
     Vdc8 = "VDC-8", "Role assignments are restored only for tenants with Entra ID P2 or Governance licences; otherwise they are skipped.", "https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html";
     Vdc9 = "VDC-9", "A restore session takes at most 1,000 items; a larger session is refused and restores nothing.", "https://helpcenter.veeam.com/docs/vbr/userguide/entra_id_limitations.html";
     Vdc10 = "VDC-10", "A user re-created with a mail that is another live object's proxy address cannot be written as backed up (mail sets the primary SMTP address).", "https://learn.microsoft.com/graph/api/resources/user";
+    Vdc11 = "VDC-11", "VDC does not restore mail-enabled security groups or distribution groups: such a group in a session ends Failed and nothing is written.", "https://helpcenter.veeam.com/docs/vbr/userguide/entra_id_limitations.html";
     Vead1 = "VEAD-1", "A backup step also captures AD users and groups with attributes, memberships and identifiers.", "https://helpcenter.veeam.com/docs/backup/explorers/vead_recommendations.html";
     Inv1 = "INV-1", "No two live Entra objects share a UPN, a proxy address or an immutableId.", "https://learn.microsoft.com/entra/identity/hybrid/connect/tshoot-connect-sync-errors";
     Inv2 = "INV-2", "Every relation joins two objects of the same directory, of kinds the relation allows.", "https://learn.microsoft.com/entra/architecture/recover-from-deletions";

@@ -26,6 +26,19 @@ impl Session<'_> {
             reasons: Vec::new(),
             overwritten: None,
         };
+        if b.kind == Kind::Group
+            && b.group_type == GroupType::Security
+            && b.props.get(EntraProp::Mail).is_some()
+        {
+            // VDC-11: a security group with a mail address is a mail-enabled security group.
+            let why = "Veeam does not restore mail-enabled security groups or distribution groups";
+            ev.push_with(|| {
+                Event::new(K::RestoreFailed, &name, R::Vdc11, format!("{name}: {why}"))
+            });
+            out.status = Status::Failed;
+            out.reasons.push(why.to_string());
+            return out;
+        }
         let node = self.entra.by_id(self.st, &b.id);
         // Stage 1: the Entra recycle bin (VDC-2).
         let mut from_bin = false;
