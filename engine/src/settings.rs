@@ -77,6 +77,10 @@ pub struct Settings {
     pub deletion_threshold: Option<u32>,
     /// SYNC-8 (DISPUTED: see [`DeletionThresholdCounts`]).
     pub deletion_threshold_counts: DeletionThresholdCounts,
+    /// ENTRA-7: the tenant feature `bypassDirSyncOverridesEnabled` (off by default): when on,
+    /// the sync writes AD's `mobile` over a mobilePhone changed in the cloud. Source:
+    /// <https://learn.microsoft.com/graph/api/resources/onpremisesdirectorysynchronizationfeature>
+    pub bypass_dir_sync_overrides: bool,
     /// ENTRA-1, ENTRA-2.
     pub entra_retention_days: u32,
     /// AD-2, AD-3.
@@ -101,6 +105,7 @@ impl Default for Settings {
             security_groups_soft_delete: true,
             deletion_threshold: Some(500),
             deletion_threshold_counts: DeletionThresholdCounts::MoreThan,
+            bypass_dir_sync_overrides: false,
             entra_retention_days: 30,
             ad_recycle_bin: true,
             ad_deleted_object_lifetime_days: 180,
@@ -125,6 +130,7 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "present")]
     pub deletion_threshold: Option<Option<u32>>,
     pub deletion_threshold_counts: Option<DeletionThresholdCounts>,
+    pub bypass_dir_sync_overrides: Option<bool>,
     pub entra_retention_days: Option<u32>,
     pub ad_recycle_bin: Option<bool>,
     pub ad_deleted_object_lifetime_days: Option<u32>,
@@ -155,6 +161,7 @@ impl SettingsPatch {
             sync_restores_soft_deleted,
             security_groups_soft_delete,
             deletion_threshold_counts,
+            bypass_dir_sync_overrides,
             entra_retention_days,
             ad_recycle_bin,
             ad_deleted_object_lifetime_days,
@@ -195,6 +202,7 @@ impl Settings {
             security_groups_soft_delete,
             deletion_threshold,
             deletion_threshold_counts,
+            bypass_dir_sync_overrides,
             entra_retention_days,
             ad_recycle_bin,
             ad_deleted_object_lifetime_days,

@@ -712,8 +712,10 @@ fn setting_variants() -> Vec<(&'static str, Settings)> {
             }),
         ),
         (
-            "no soft match on UPN, hard-deleted security groups, no AD recycle bin",
+            "no soft match on UPN, hard-deleted security groups, no AD recycle bin, DirSyncOverrides bypassed",
             settings(|s| {
+                // ENTRA-7: with the bypass, AD's mobile is written over a cloud-changed one.
+                s.bypass_dir_sync_overrides = true;
                 s.soft_match_on_upn = false;
                 s.security_groups_soft_delete = false;
                 s.ad_recycle_bin = false;
