@@ -81,7 +81,6 @@ impl Cycle<'_> {
                         | EntraProp::Mail
                         | EntraProp::MailNickname
                         | EntraProp::ProxyAddresses
-                        | EntraProp::OnPremisesImmutableId
                         | EntraProp::OnPremisesSamAccountName
                         | EntraProp::OnPremisesSecurityIdentifier
                         | EntraProp::OnPremisesDistinguishedName
