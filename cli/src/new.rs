@@ -31,7 +31,8 @@ settings:
   seed: 0                                # seeds every generated GUID and SID
   start: 2026-01-05T09:00:00Z            # the simulated clock's start
   # More: sync_restores_soft_deleted, security_groups_soft_delete, soft_match_conflict,
-  # ad_deleted_object_lifetime_days, vead_copies_consistency_guid.
+  # deletion_threshold_counts, bypass_dir_sync_overrides, ad_deleted_object_lifetime_days,
+  # vead_copies_consistency_guid.
 
 # The tenant before step 1. It is built as: the AD objects, one initial sync cycle (so synced
 # users and groups exist in Entra ID), the cloud-only objects, then the cloud relations.

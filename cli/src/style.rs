@@ -52,6 +52,7 @@ fn tone(kind: EventKind) -> Tone {
         | K::Skipped
         | K::Disconnected
         | K::AttributeQuarantined
+        | K::OverrideKept
         | K::RelationRemoved
         | K::LicenceRemoved
         | K::Overwritten => Tone::Warn,

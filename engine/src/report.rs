@@ -36,6 +36,9 @@ pub enum EventKind {
     RelationRemoved,
     LicenceInherited,
     LicenceRemoved,
+    OverrideSet,
+    OverrideKept,
+    OverrideBypassed,
     // Entra Connect
     Provisioned,
     ImmutableIdSet,

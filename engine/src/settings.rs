@@ -65,6 +65,33 @@ pub enum MailClash {
     WithoutMail,
 }
 
+/// How SYNC-8 compares a cycle's deletes with the deletion threshold. Microsoft's page says the
+/// feature is "configured to not allow an export with more than 500 deletes", and the
+/// notification quoted on the same page says the number of deletions "met or exceeded the
+/// configured deletion threshold". Source:
+/// <https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-feature-prevent-accidental-deletes>
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeletionThresholdCounts {
+    /// More deletes than the threshold stop the export: exactly the threshold goes through.
+    #[default]
+    MoreThan,
+    /// As many deletes as the threshold, or more, stop the export.
+    MetOrExceeded,
+}
+
+impl DeletionThresholdCounts {
+    /// Whether `deletes` in one cycle stop its export under `threshold` (SYNC-8). A cycle with
+    /// no delete never stops, even at a threshold of 0.
+    pub fn stops(self, deletes: usize, threshold: u32) -> bool {
+        let t = threshold as usize;
+        match self {
+            DeletionThresholdCounts::MoreThan => deletes > t,
+            DeletionThresholdCounts::MetOrExceeded => deletes > 0 && deletes >= t,
+        }
+    }
+}
+
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct Settings {
     /// SYNC-1.
@@ -83,6 +110,12 @@ pub struct Settings {
     pub security_groups_soft_delete: bool,
     /// SYNC-8; `None` turns the threshold off.
     pub deletion_threshold: Option<u32>,
+    /// SYNC-8 (DISPUTED: see [`DeletionThresholdCounts`]).
+    pub deletion_threshold_counts: DeletionThresholdCounts,
+    /// ENTRA-7: the tenant feature `bypassDirSyncOverridesEnabled` (off by default): when on,
+    /// the sync writes AD's `mobile` over a mobilePhone changed in the cloud. Source:
+    /// <https://learn.microsoft.com/graph/api/resources/onpremisesdirectorysynchronizationfeature>
+    pub bypass_dir_sync_overrides: bool,
     /// ENTRA-1, ENTRA-2.
     pub entra_retention_days: u32,
     /// AD-2, AD-3.
@@ -120,6 +153,8 @@ impl Default for Settings {
             sync_restores_soft_deleted: true,
             security_groups_soft_delete: true,
             deletion_threshold: Some(500),
+            deletion_threshold_counts: DeletionThresholdCounts::MoreThan,
+            bypass_dir_sync_overrides: false,
             entra_retention_days: 30,
             ad_recycle_bin: true,
             ad_deleted_object_lifetime_days: 180,
@@ -148,6 +183,8 @@ pub struct SettingsPatch {
     pub security_groups_soft_delete: Option<bool>,
     #[serde(default, deserialize_with = "present")]
     pub deletion_threshold: Option<Option<u32>>,
+    pub deletion_threshold_counts: Option<DeletionThresholdCounts>,
+    pub bypass_dir_sync_overrides: Option<bool>,
     pub entra_retention_days: Option<u32>,
     pub ad_recycle_bin: Option<bool>,
     pub ad_deleted_object_lifetime_days: Option<u32>,
@@ -182,6 +219,8 @@ impl SettingsPatch {
             block_hard_match_takeover,
             sync_restores_soft_deleted,
             security_groups_soft_delete,
+            deletion_threshold_counts,
+            bypass_dir_sync_overrides,
             entra_retention_days,
             ad_recycle_bin,
             ad_deleted_object_lifetime_days,
@@ -226,6 +265,8 @@ impl Settings {
             sync_restores_soft_deleted,
             security_groups_soft_delete,
             deletion_threshold,
+            deletion_threshold_counts,
+            bypass_dir_sync_overrides,
             entra_retention_days,
             ad_recycle_bin,
             ad_deleted_object_lifetime_days,

@@ -316,11 +316,11 @@ fn id_2_immutable_id_of_object_guid_anchors_with_both_source_anchors() {
             SourceAnchor::ObjectGuid => immutable_id(alice_guid).to_string(),
         };
         assert_eq!(prop(&w, "alice", "onPremisesImmutableId"), Some(want));
-        // Groups always use objectGUID.
-        let fin_guid = ad_obj(&w, "Finance").guid;
+        // SYNC-12: a synced group gets no onPremisesImmutableId, whatever the source anchor.
+        assert_eq!(prop(&w, "Finance", "onPremisesImmutableId"), None);
         assert_eq!(
-            prop(&w, "Finance", "onPremisesImmutableId"),
-            Some(immutable_id(fin_guid).to_string())
+            prop(&w, "Finance", "onPremisesSyncEnabled"),
+            Some("true".to_string())
         );
         // AD byte order: the first three groups little-endian.
         let b = bob_guid.0;

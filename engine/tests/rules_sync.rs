@@ -217,13 +217,9 @@ fn sync_1_consistency_guid_is_written_from_object_guid_before_export() {
         prop(&w, "alice", "onPremisesImmutableId"),
         Some(immutable_id(guid).to_string())
     );
-    // Groups always use objectGUID: nothing is written into the group.
-    let gguid = w.object_guid(h(&w, "Finance")).unwrap();
+    // Nothing is written into a group, and its cloud object gets no anchor (SYNC-12).
     assert_eq!(ad_prop(&w, "Finance", "mS-DS-ConsistencyGuid"), None);
-    assert_eq!(
-        prop(&w, "Finance", "onPremisesImmutableId"),
-        Some(immutable_id(gguid).to_string())
-    );
+    assert_eq!(prop(&w, "Finance", "onPremisesImmutableId"), None);
     assert_eq!(
         ev.iter()
             .filter(|e| e.kind == EventKind::ConsistencyGuidWritten)
@@ -712,8 +708,10 @@ fn setting_variants() -> Vec<(&'static str, Settings)> {
             }),
         ),
         (
-            "no soft match on UPN, hard-deleted security groups, no AD recycle bin",
+            "no soft match on UPN, hard-deleted security groups, no AD recycle bin, DirSyncOverrides bypassed",
             settings(|s| {
+                // ENTRA-7: with the bypass, AD's mobile is written over a cloud-changed one.
+                s.bypass_dir_sync_overrides = true;
                 s.soft_match_on_upn = false;
                 s.security_groups_soft_delete = false;
                 s.ad_recycle_bin = false;

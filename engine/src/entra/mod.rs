@@ -121,6 +121,7 @@ impl Entra {
             state: EntraState::Live,
             props,
             errors: thin_vec::ThinVec::new(),
+            mobile_phone_overridden: false,
         };
         let n = st.g.add(Node::Entra(o));
         // Inserted with the others the operation adds, once it is done (see `entra_by_id`).
@@ -583,6 +584,10 @@ impl Entra {
                         format!("cloud write accepted: {}", names.join(", ")),
                     )
                 });
+                // ENTRA-7: a cloud write of mobilePhone on a synced user is a DirSyncOverride.
+                if synced && allowed.iter().any(|(p, _)| *p == EntraProp::MobilePhone) {
+                    mark_mobile_phone_overridden(st, n, &name, ev);
+                }
             }
             Err(clashes) => {
                 let why = describe_clashes(st, &clashes);
@@ -598,6 +603,28 @@ impl Entra {
         }
         Ok(())
     }
+}
+
+/// ENTRA-7: once a synced user's mobilePhone is written in the cloud, Entra ID keeps the cloud
+/// value: the mark is recorded on the object, and the sync does not write AD's `mobile` over it
+/// unless `bypassDirSyncOverridesEnabled` is on. Source:
+/// <https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-bypassdirsyncoverrides>
+fn mark_mobile_phone_overridden(st: &mut Store, n: NodeIx, name: &str, ev: &mut Events) {
+    let Some(o) = st.g.entra_mut(n) else { return };
+    if o.mobile_phone_overridden {
+        return;
+    }
+    o.mobile_phone_overridden = true;
+    ev.push_with(|| {
+        Event::new(
+            K::OverrideSet,
+            name,
+            R::Entra7,
+            format!(
+                "mobilePhone of {name} was changed in the cloud (DirSyncOverrides): Entra ID keeps the cloud value, and the sync no longer writes AD's mobile over it unless bypassDirSyncOverridesEnabled is on"
+            ),
+        )
+    });
 }
 
 pub(crate) fn soft_deleted_of(st: &Store, h: HandleId) -> Vec<NodeIx> {

@@ -258,6 +258,9 @@ pub struct EntraObject {
     pub state: EntraState,
     pub props: PropMap<EntraProp>,
     pub errors: thin_vec::ThinVec<ProvisioningError>,
+    /// Whether `mobilePhone` was written in the cloud while the object was synced: Entra ID's
+    /// DirSyncOverrides mark, which the sync reads. Storage only; the rule is ENTRA-7.
+    pub mobile_phone_overridden: bool,
 }
 
 impl EntraObject {

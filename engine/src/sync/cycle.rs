@@ -90,8 +90,10 @@ impl Cycle<'_> {
             updates: 0,
             deletes: 0,
         };
+        // SYNC-8: "more than" the threshold, or "met or exceeded" (`deletion_threshold_counts`).
+        let counts = self.settings.deletion_threshold_counts;
         if let Some(t) = self.settings.deletion_threshold
-            && deletes > t as usize
+            && counts.stops(deletes, t)
         {
             // SYNC-8: nothing is exported; the work stays pending for the next cycle.
             self.st.changes.dirty.extend(plan.iter().map(|(n, _)| *n));
@@ -101,7 +103,11 @@ impl Cycle<'_> {
                 "sync",
                 R::Sync8,
                 format!(
-                    "the cycle would delete {deletes} objects, more than the deletion threshold of {t}: the whole export stopped (stopped-deletion-threshold-exceeded), nothing was added, changed or deleted"
+                    "the cycle would delete {deletes} objects, {} the deletion threshold of {t}: the whole export stopped (stopped-deletion-threshold-exceeded), nothing was added, changed or deleted",
+                    match counts {
+                        DeletionThresholdCounts::MoreThan => "more than",
+                        DeletionThresholdCounts::MetOrExceeded => "as many as or more than",
+                    }
                 ),
             ));
             self.eng.last = Some(result);

@@ -81,7 +81,6 @@ impl Cycle<'_> {
                         | EntraProp::Mail
                         | EntraProp::MailNickname
                         | EntraProp::ProxyAddresses
-                        | EntraProp::OnPremisesImmutableId
                         | EntraProp::OnPremisesSamAccountName
                         | EntraProp::OnPremisesSecurityIdentifier
                         | EntraProp::OnPremisesDistinguishedName
@@ -165,7 +164,13 @@ impl Cycle<'_> {
         let Some(eo) = self.st.g.entra(e) else { return };
         let old_errors = eo.errors.clone();
         let before = eo.props.clone();
+        let overridden = eo.mobile_phone_overridden;
         let name = self.st.name_if(eo.handle, ev.detail());
+        let want = if overridden {
+            self.mobile_phone_override(e, want, &before, &name, ev)
+        } else {
+            want
+        };
         let (want, new_errors) = self.flow_values(n, Some(e), want, &old_errors, &before);
         if let Err(clashes) = self.entra.write(self.st, e, &want) {
             // The export stays pending and is retried by the next cycle (SYNC-11).
@@ -193,6 +198,57 @@ impl Cycle<'_> {
             written: &written_keys(&want),
         };
         self.flow_outcome(e, flow, errors, ev);
+    }
+
+    /// ENTRA-7 on a flow into `e`, whose mobilePhone was changed in the cloud: without
+    /// `bypass_dir_sync_overrides` the cloud value is kept (AD's `mobile` is left out of `want`);
+    /// with it, AD is the source again: the mark is dropped and AD's value flows as usual (a
+    /// later cloud write marks the property again).
+    fn mobile_phone_override(
+        &mut self,
+        e: NodeIx,
+        mut want: Vec<(EntraProp, Option<Value>)>,
+        before: &PropMap<EntraProp>,
+        name: &str,
+        ev: &mut Events,
+    ) -> Vec<(EntraProp, Option<Value>)> {
+        if self.settings.bypass_dir_sync_overrides {
+            if let Some(o) = self.st.g.entra_mut(e) {
+                o.mobile_phone_overridden = false;
+            }
+            ev.push_with(|| Event::new(
+                K::OverrideBypassed,
+                name,
+                R::Entra7,
+                format!("bypassDirSyncOverridesEnabled is on: the cloud change of {name}'s mobilePhone is no longer kept, AD's mobile is the source again"),
+            ));
+            return want;
+        }
+        let cloud = before.get(EntraProp::MobilePhone);
+        let mut kept = None;
+        want.retain(|(p, v)| {
+            if *p != EntraProp::MobilePhone {
+                return true;
+            }
+            if v.as_ref() != cloud {
+                kept = Some(v.clone());
+            }
+            false
+        });
+        if let Some(ad) = kept {
+            let shown = |v: Option<&Value>| {
+                v.and_then(Value::as_text)
+                    .map_or("none".to_string(), str::to_string)
+            };
+            let (ad, cloud) = (shown(ad.as_ref()), shown(cloud));
+            ev.push_with(|| Event::new(
+                K::OverrideKept,
+                name,
+                R::Entra7,
+                format!("mobilePhone of {name} was changed in the cloud: Entra ID keeps {cloud}, AD's mobile {ad} is not written (bypassDirSyncOverridesEnabled is off)"),
+            ));
+        }
+        want
     }
 
     /// The values AD's object `n` gives its Entra object `e` (`None`: one about to be created),

@@ -44,6 +44,8 @@ impl Cycle<'_> {
     }
 
     /// An add: hard match (SYNC-3, SYNC-4), soft match (SYNC-5), else a new object (SYNC-6).
+    /// A group is never hard-matched and gets no onPremisesImmutableId; it is soft-matched only
+    /// when mail-enabled, on its primary SMTP address, to a live cloud group (SYNC-12).
     pub(super) fn sync_add(
         &mut self,
         n: NodeIx,
@@ -57,14 +59,21 @@ impl Cycle<'_> {
         let imm = immutable_id(anchor);
         let name = self.event_name(n, ev);
         let kind = self.st.g.ad(n).map_or(Kind::User, |o| o.kind);
+        // SYNC-12: a group's only link to its cloud object is the sync's own join.
+        let group = kind == Kind::Group;
         let fail =
             |errors: &mut BTreeSet<ErrorCode>, ev: &mut Events, code, kind, rule, msg: String| {
                 errors.insert(code);
                 ev.push_with(|| Event::new(kind, &name, rule, msg));
                 Outcome::Failed
             };
-        // Hard match against live objects (SYNC-3).
-        if let Some(e) = self.entra.index.holder(Unique::ImmutableId, &imm) {
+        // Hard match against live objects (SYNC-3); users only (SYNC-12).
+        if let Some(e) = self
+            .entra
+            .index
+            .holder(Unique::ImmutableId, &imm)
+            .filter(|_| !group)
+        {
             let Some(o) = self.st.g.entra(e) else {
                 return Outcome::Failed;
             };
@@ -101,7 +110,7 @@ impl Cycle<'_> {
             return Outcome::Joined(e);
         }
         // Hard match against soft-deleted users: restored from the recycle bin (SYNC-3, SYNC-10).
-        if self.settings.sync_restores_soft_deleted {
+        if self.settings.sync_restores_soft_deleted && !group {
             let newest = self
                 .entra
                 .index
@@ -145,26 +154,43 @@ impl Cycle<'_> {
             }
         }
         // The values AD gives a new object (SYNC-7); the soft match's first key is among them.
-        let want = self.desired_props(n, Some(Value::from(imm.clone())));
+        let want = self.desired_props(n, (!group).then(|| Value::from(imm.clone())));
         // Soft match (SYNC-5): users only. Only live users with no onPremisesImmutableId are
         // candidates: a holder with another one is skipped for the next key.
         let mut admin_conflict = false;
         let mut conflict: Option<(String, String)> = None;
+        // SYNC-12: a mail-enabled group soft-matches a live cloud group holding its primary SMTP
+        // address; a group that is not mail-enabled has no match at all.
+        let mail_enabled = group
+            && self.st.g.ad(n).is_some_and(|o| {
+                o.attr(AdAttr::Mail).is_some() || o.attr(AdAttr::ProxyAddresses).is_some()
+            });
+        if mail_enabled
+            && !self.settings.block_soft_match
+            && let Some(smtp) = primary_smtp(&want)
+            && let Some(e) = self.entra.index.holder(Unique::Proxy, &smtp)
+            && self
+                .st
+                .g
+                .entra(e)
+                .is_some_and(|o| o.kind == Kind::Group && o.immutable_id().is_none())
+            && self.st.g.joined_ad(e).is_none()
+        {
+            let id = self.st.g.entra(e).map(|o| o.id).unwrap_or_default();
+            self.join(n, e);
+            ev.push_with(|| Event::new(K::SoftMatched, &name, R::Sync12, format!(
+                "mail-enabled group {name} soft-matched on primary SMTP address {} to the cloud group {id}, which is taken over: AD now masters its properties and members",
+                smtp.trim_start_matches("SMTP:"))));
+            self.flow_into(n, e, want, errors, ev);
+            return Outcome::Joined(e);
+        }
         if kind == Kind::User && !self.settings.block_soft_match {
             // The keys are looked up as AD holds them: the index compares without case.
             let keys = {
                 let Some(o) = self.st.g.ad(n) else {
                     return Outcome::Failed;
                 };
-                // The primary SMTP address: the `SMTP:` one of the proxy addresses AD gives.
-                let smtp = want.iter().find_map(|(p, v)| match (p, v) {
-                    (EntraProp::ProxyAddresses, Some(list)) => list
-                        .as_list()
-                        .iter()
-                        .find(|a| a.starts_with("SMTP:"))
-                        .cloned(),
-                    _ => None,
-                });
+                let smtp = primary_smtp(&want);
                 let upn = o
                     .attrs
                     .str(AdAttr::UserPrincipalName)
@@ -250,13 +276,19 @@ impl Cycle<'_> {
         // flow would write every property twice. The flow's quarantine leaves no value another
         // live object holds, and no live object holds the anchor (the hard match above would
         // have found it), so the create cannot clash (ID-4; INV-1 checks it).
-        let base = [
+        // A group gets no onPremisesImmutableId (SYNC-12).
+        let base: &[(EntraProp, Option<Value>)] = &[
             (
                 EntraProp::OnPremisesImmutableId,
                 Some(Value::from(imm.clone())),
             ),
             (EntraProp::OnPremisesSyncEnabled, Some(Value::from(true))),
         ];
+        let base = if group {
+            base.get(1..).unwrap_or_default()
+        } else {
+            base
+        };
         let (want, new_errors) = self.flow_values(n, None, want, &[], &PropMap::default());
         let written = written_keys(&want);
         let mut props = PropMap::default();
@@ -266,6 +298,14 @@ impl Cycle<'_> {
             .add(self.st, h, (kind, GroupType::Security), id, props);
         self.join(n, e);
         let (rule, why) = match (rejoin, admin_conflict, &conflict) {
+            (false, _, _) if group => (
+                R::Sync12,
+                if mail_enabled {
+                    "a group is never hard-matched, and no live cloud group without an anchor holds its primary SMTP address".to_string()
+                } else {
+                    "a group is never hard-matched, and one that is not mail-enabled is never soft-matched".to_string()
+                },
+            ),
             (true, _, _) => (
                 R::Sync10,
                 "its cloud object is gone: a new object with a new id and no cloud-only relations"
@@ -291,16 +331,18 @@ impl Cycle<'_> {
                 format!("{name} provisioned in Entra ID as new {kind} {id} ({why})"),
             )
         });
-        ev.push_with(|| Event::new(
+        if !group {
+            ev.push_with(|| Event::new(
             K::ImmutableIdSet,
             &name,
             R::Id2,
             format!("onPremisesImmutableId of {name} is {imm}: the base64 of anchor {anchor}'s bytes in AD (little-endian) order"),
         ));
+        }
         // What the flow did, described against the object as first created (anchor only).
         let mut created = PropMap::default();
         if ev.detail() {
-            created.update(base);
+            created.update(base.iter().cloned());
         }
         let flow = Flow {
             name: &name,
@@ -353,4 +395,17 @@ impl Cycle<'_> {
                 .map(|grp| (grp, e)),
         );
     }
+}
+
+/// The primary SMTP address among the values AD gives an object: the `SMTP:` one of its proxy
+/// addresses (SYNC-5, SYNC-12).
+fn primary_smtp(want: &[(EntraProp, Option<Value>)]) -> Option<Str> {
+    want.iter().find_map(|(p, v)| match (p, v) {
+        (EntraProp::ProxyAddresses, Some(list)) => list
+            .as_list()
+            .iter()
+            .find(|a| a.starts_with("SMTP:"))
+            .cloned(),
+        _ => None,
+    })
 }

@@ -15,7 +15,7 @@ use crate::entra::{Entra, Unique, flows, licence_events, proxy_key, set_service}
 pub use crate::op::CycleKind;
 use crate::report::{Event, EventKind as K, Events};
 use crate::rules::RuleId as R;
-use crate::settings::{Names, Settings, SoftMatchConflict, SourceAnchor};
+use crate::settings::{DeletionThresholdCounts, Names, Settings, SoftMatchConflict, SourceAnchor};
 use crate::store::*;
 
 /// How a cycle's export ended (SYNC-8).
