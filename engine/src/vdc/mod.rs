@@ -114,6 +114,19 @@ pub struct RestorePoint {
     pub catalogue: Vec<Str>,
     /// Positions in `objects` by handle.
     pub by_handle: crate::store::idmap::PerHandle<usize>,
+    /// The memberships, ownerships and manager links of the point by their target, built by the
+    /// first session that asks ([`RestorePoint::members_and_owners`]), so that a mass restore
+    /// in many sessions reads the point's relations once, not once a session.
+    incoming: std::sync::OnceLock<Vec<Incoming>>,
+}
+
+/// A membership, ownership or manager link of a restore point, by its target: the target's
+/// position, the relation and the position of its source.
+#[derive(Clone, Copy, Debug)]
+struct Incoming {
+    target: u32,
+    rel: Rel,
+    source: u32,
 }
 
 /// What a backed-up relation points to, read from its restore point: an object of the point,
@@ -160,29 +173,44 @@ impl RestorePoint {
     /// The objects of the point with a membership, an ownership or a manager link to each of
     /// the objects at `positions`, by target position: `(relation, position of the member, owner
     /// or direct report)`, in the point's order, memberships before ownerships before direct
-    /// reports for each. One pass over the point's relations for a whole session, however many
-    /// objects it restores.
+    /// reports for each. The point's relations are read once, by the first session that asks,
+    /// however many sessions and objects follow.
     fn members_and_owners(&self, positions: &[u32]) -> FxHashMap<u32, Vec<(Rel, u32)>> {
-        let mut found: FxHashMap<u32, Vec<(Rel, u32)>> =
-            positions.iter().map(|p| (*p, Vec::new())).collect();
-        if found.is_empty() {
-            return found;
+        if positions.is_empty() {
+            return FxHashMap::default();
         }
-        for (i, o) in self.objects.iter().enumerate() {
-            for (r, l) in self.links_of(o) {
-                if matches!(r, Rel::Member | Rel::Owner | Rel::Manager)
-                    && let Linked::Object(_, at) = l
-                    && let Some(v) = found.get_mut(&at)
-                {
-                    v.push((r, i as u32));
+        let incoming = self.incoming.get_or_init(|| {
+            let mut v = Vec::new();
+            for (i, o) in self.objects.iter().enumerate() {
+                for (rel, l) in self.links_of(o) {
+                    if matches!(rel, Rel::Member | Rel::Owner | Rel::Manager)
+                        && let Linked::Object(_, target) = l
+                    {
+                        v.push(Incoming {
+                            target,
+                            rel,
+                            source: i as u32,
+                        });
+                    }
                 }
             }
-        }
-        // Stable: the point's order is kept within each relation.
-        for v in found.values_mut() {
-            v.sort_by_key(|(r, _)| *r);
-        }
-        found
+            // Stable: the point's order is kept within each target and relation.
+            v.sort_by_key(|x| (x.target, x.rel));
+            v
+        });
+        positions
+            .iter()
+            .map(|&p| {
+                let start = incoming.partition_point(|x| x.target < p);
+                let of_p = incoming.get(start..).unwrap_or_default();
+                let found = of_p
+                    .iter()
+                    .take_while(|x| x.target == p)
+                    .map(|x| (x.rel, x.source))
+                    .collect();
+                (p, found)
+            })
+            .collect()
     }
 }
 
