@@ -12,7 +12,8 @@ pub(super) struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// Stage 1 then stage 2 for one backed-up object.
+    /// Stage 1 then stage 2 for one backed-up object; a mail-enabled security group is not
+    /// restored at all (VDC-11).
     pub(super) fn restore_one(
         &mut self,
         b: &BackedUp,
@@ -30,7 +31,7 @@ impl Session<'_> {
             && b.group_type == GroupType::Security
             && b.props.get(EntraProp::Mail).is_some()
         {
-            // VDC-11: a security group with a mail address is a mail-enabled security group.
+            // A security group with a mail address is a mail-enabled security group.
             let why = "Veeam does not restore mail-enabled security groups or distribution groups";
             ev.push_with(|| {
                 Event::new(K::RestoreFailed, &name, R::Vdc11, format!("{name}: {why}"))
@@ -535,24 +536,9 @@ impl Session<'_> {
             let refused = (rel == Rel::Member
                 && self.st.g.entra(t).is_some_and(EntraObject::is_synced))
                 || (rel == Rel::Manager && synced);
-            if refused {
-                let why = format!("{rel} {label} not removed: it is mastered in AD (ENTRA-5)");
-                ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
-                out.warn(why);
-                continue;
-            }
-            self.st.g.unlink(n, t, rel);
-            if rel == Rel::Member {
-                licence_events(self.st, n, t, false, ev);
-            }
-            ev.push_with(|| {
-                Event::new(
-                    K::RelationRemoved,
-                    &name,
-                    R::Vdc2,
-                    format!("{rel} {label} removed: it was not in the backup"),
-                )
-            });
+            let what = format!("{rel} {label}");
+            let mastered = refused.then_some("it is mastered in AD");
+            self.remove_unbacked((n, t, rel), &what, mastered, &name, out, ev);
         }
         if b.kind == Kind::Group && !stage.properties_only {
             self.overwrite_members(n, at, stage, out, ev);
@@ -599,27 +585,43 @@ impl Session<'_> {
                 } else {
                     "owner"
                 };
-                if rel == Rel::Member && synced {
-                    let why = format!(
-                        "{what} {label} not removed: the members of a synced group are mastered in AD (ENTRA-5)"
-                    );
-                    ev.push_with(|| Event::new(K::RelationSkipped, &name, R::Vdc4, why.clone()));
-                    out.warn(why);
-                    continue;
-                }
-                self.st.g.unlink(m, n, rel);
-                if rel == Rel::Member {
-                    licence_events(self.st, m, n, false, ev);
-                }
-                ev.push_with(|| {
-                    Event::new(
-                        K::RelationRemoved,
-                        &name,
-                        R::Vdc2,
-                        format!("{what} {label} removed: it was not in the backup"),
-                    )
-                });
+                let mastered = (rel == Rel::Member && synced)
+                    .then_some("the members of a synced group are mastered in AD");
+                let what = format!("{what} {label}");
+                self.remove_unbacked((m, n, rel), &what, mastered, &name, out, ev);
             }
         }
+    }
+
+    /// VDC-2: removes the relation `from` → `to` that the backup does not have, `what` naming it
+    /// in the events; or, when the cloud cannot write it (`mastered` says why, ENTRA-5), leaves it
+    /// and warns.
+    fn remove_unbacked(
+        &mut self,
+        (from, to, rel): (NodeIx, NodeIx, Rel),
+        what: &str,
+        mastered: Option<&str>,
+        name: &str,
+        out: &mut Outcome,
+        ev: &mut Events,
+    ) {
+        if let Some(reason) = mastered {
+            let why = format!("{what} not removed: {reason} (ENTRA-5)");
+            ev.push_with(|| Event::new(K::RelationSkipped, name, R::Vdc4, why.clone()));
+            out.warn(why);
+            return;
+        }
+        self.st.g.unlink(from, to, rel);
+        if rel == Rel::Member {
+            licence_events(self.st, from, to, false, ev);
+        }
+        ev.push_with(|| {
+            Event::new(
+                K::RelationRemoved,
+                name,
+                R::Vdc2,
+                format!("{what} removed: it was not in the backup"),
+            )
+        });
     }
 }
