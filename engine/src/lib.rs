@@ -9,6 +9,7 @@ pub mod clock;
 pub mod entra;
 pub mod error;
 pub mod generate;
+pub mod import;
 mod invariants;
 pub mod op;
 pub mod query;
