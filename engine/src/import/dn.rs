@@ -54,22 +54,39 @@ fn is_plain(dn: &str) -> bool {
     let mut equals = 0;
     let mut prev = b',';
     for &c in dn.as_bytes() {
+        if c < 128 && PLAIN >> c & 1 == 1 {
+            prev = c;
+            continue;
+        }
         match c {
-            b'\\' | b'+' | 0x80.. => return false,
             b',' if equals != 1 || is_space(prev) => return false,
             b',' => equals = 0,
             b'=' if is_space(prev) => return false,
             b'=' => equals += 1,
-            c if is_space(c) && matches!(prev, b',' | b'=') => return false,
-            _ => {}
+            c if is_space(c) && !matches!(prev, b',' | b'=') => {}
+            _ => return false,
         }
         prev = c;
     }
     equals == 1 && !is_space(prev)
 }
 
+/// The ASCII bytes [`is_plain`] need not look at (all but `\` `+` `,` `=` and whitespace), as
+/// a bit mask.
+const PLAIN: u128 = {
+    let mut mask = 0u128;
+    let mut c = 0u8;
+    while c < 128 {
+        if !matches!(c, b'\\' | b'+' | b',' | b'=') && !is_space(c) {
+            mask |= 1 << c;
+        }
+        c += 1;
+    }
+    mask
+};
+
 /// ASCII whitespace as `char::is_whitespace` counts it.
-fn is_space(c: u8) -> bool {
+const fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
 }
 

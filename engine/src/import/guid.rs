@@ -68,14 +68,17 @@ pub fn sid_string(bytes: &[u8]) -> Option<String> {
         return None;
     }
     let authority = authority.iter().fold(0u64, |a, &b| a << 8 | u64::from(b));
-    let mut out = if authority < 1 << 32 {
-        format!("S-1-{authority}")
+    let mut out = String::with_capacity(8 + 11 * usize::from(count));
+    if authority < 1 << 32 {
+        out.push_str("S-1-");
+        out.push_str(itoa::Buffer::new().format(authority));
     } else {
-        format!("S-1-0x{authority:012X}")
-    };
+        let _ = write!(out, "S-1-0x{authority:012X}");
+    }
+    let mut digits = itoa::Buffer::new();
     for sub in subs.chunks_exact(4) {
-        let sub = u32::from_le_bytes(sub.try_into().ok()?);
-        let _ = write!(out, "-{sub}");
+        out.push('-');
+        out.push_str(digits.format(u32::from_le_bytes(sub.try_into().ok()?)));
     }
     Some(out)
 }
