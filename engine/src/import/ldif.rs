@@ -1,13 +1,16 @@
 //! LDIF as `ldifde -f` writes it (and OpenLDAP's `ldapsearch`): RFC 2849 records, read into the
 //! AD objects hysim models. See docs/import.md for the capture command.
 //!
-//! [`read`] makes one pass: the encoding is sniffed (UTF-8 with or without a BOM, or UTF-16LE
-//! with the BOM `ldifde -u` writes), physical lines are unfolded into the logical lines of one
-//! record at a time (borrowed from the input unless folded), each attribute line is decoded when
-//! met, and the DN-valued links (`manager`, `member`) are checked against the export's own DNs
-//! at the end. A value stays bytes until its attribute is known to be text.
+//! [`read`] sniffs the encoding (UTF-8 with or without a BOM, or UTF-16LE with the BOM
+//! `ldifde -u` writes), then makes one pass over the text: physical lines are unfolded into the
+//! logical lines of one record at a time (borrowed from the input unless folded), and each
+//! attribute line is decoded when met; a value stays bytes until its attribute is known to be
+//! text. A large file is cut before `dn:` lines into chunks read by a thread each, joined in file
+//! order afterwards, so the export is the same as one read in one go. Last, the DN-valued links
+//! (`manager`, `member`) are checked against the export's own DNs.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 use base64::Engine as _;
 use rustc_hash::FxHashMap;
@@ -105,24 +108,17 @@ const TEXT: [&str; 20] = [
     "cn",
 ];
 
-/// The text attributes a user keeps, in [`AdUser::attrs`] order.
-const USER_ATTRS: &[&str] = match TEXT.split_last() {
-    Some((_, user)) => user,
-    None => &[],
-};
-
-/// The text attributes a group keeps, in [`AdGroup::attrs`] order.
-const GROUP_ATTRS: [&str; 6] = [
-    "cn",
-    "displayName",
-    "mail",
-    "proxyAddresses",
-    "description",
-    "mailNickname",
+/// The text attributes a user keeps, as indices into [`TEXT`], in [`AdUser::attrs`] order.
+const USER_ATTRS: [usize; 19] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
 ];
 
-/// The non-text attributes the reader interprets; any other attribute is read (so a malformed
-/// line is still an error) and ignored.
+/// The text attributes a group keeps, as indices into [`TEXT`], in [`AdGroup::attrs`] order:
+/// `cn`, `displayName`, `mail`, `proxyAddresses`, `description`, `mailNickname`.
+const GROUP_ATTRS: [usize; 6] = [19, 1, 4, 6, 18, 5];
+
+/// The attributes the reader interprets; any other attribute is read (so a malformed line is
+/// still an error) and ignored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Field {
     ObjectClass,
@@ -187,25 +183,45 @@ fn field(name: &str) -> Option<Field> {
 /// Reads an LDIF export (`ldifde -f`, with or without `-u`, or `ldapsearch` output) into the AD
 /// users, groups and OUs it holds. Errors name `file` and the 1-based physical line; odd but
 /// usable content (skipped classes, links leaving the export, a malformed ConsistencyGuid) is a
-/// warning in the export.
+/// warning in the export. A large file is read by several threads, a run of records each; the
+/// result, and the error reported, are those of reading it in one go.
 pub fn read(file: &str, bytes: &[u8]) -> Result<AdExport, InputError> {
-    read_with(file, bytes, Limits::DEFAULT)
+    read_with(file, bytes, Limits::for_this_machine())
 }
 
-/// The bounds of one read; tests lower them.
+/// The most threads one read uses.
+const MAX_THREADS: usize = 8;
+
+/// The least text worth a thread of its own.
+const MIN_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+
+/// The bounds of one read and how it is shared between threads; tests lower them.
 #[derive(Clone, Copy, Debug)]
 struct Limits {
+    /// The longest logical line, in bytes.
     line_bytes: usize,
+    /// The most records.
     records: usize,
+    /// The most threads reading chunks at once.
+    threads: usize,
+    /// The least text worth a thread of its own, in bytes.
+    chunk_bytes: usize,
 }
 
 impl Limits {
-    const DEFAULT: Limits = Limits {
-        line_bytes: MAX_LINE_BYTES,
-        records: MAX_RECORDS,
-    };
+    fn for_this_machine() -> Self {
+        Limits {
+            line_bytes: MAX_LINE_BYTES,
+            records: MAX_RECORDS,
+            threads: std::thread::available_parallelism()
+                .map_or(1, usize::from)
+                .min(MAX_THREADS),
+            chunk_bytes: MIN_CHUNK_BYTES,
+        }
+    }
 }
 
+/// [`read`] within the given limits.
 fn read_with(file: &str, bytes: &[u8], limits: Limits) -> Result<AdExport, InputError> {
     if u64::try_from(bytes.len()).map_or(true, |n| n > super::MAX_EXPORT_FILE_BYTES) {
         return Err(error(
@@ -219,13 +235,100 @@ fn read_with(file: &str, bytes: &[u8], limits: Limits) -> Result<AdExport, Input
         ));
     }
     let text = decode(file, bytes)?;
-    let mut records = Records::new(&text, limits.line_bytes);
-    let mut reader = Reader::new(file, limits);
+    let parts = match read_chunks(file, &chunks(&text, limits), limits) {
+        Some(parts) => parts,
+        // One chunk, or a chunk met an error: read the text in one go, so that the error
+        // reported is the first in the file.
+        None => vec![read_chunk(
+            file,
+            Chunk {
+                text: &text,
+                first: true,
+            },
+            limits,
+        )?],
+    };
+    Ok(assemble(file, parts))
+}
+
+// --- Chunks -------------------------------------------------------------------------------------
+
+/// A run of whole records: the text from a `dn:` line (or the file's start) to just before
+/// another.
+#[derive(Clone, Copy, Debug)]
+struct Chunk<'t> {
+    text: &'t str,
+    /// Whether the chunk starts the file (where a `version:` line may be).
+    first: bool,
+}
+
+/// The text cut before `dn:` lines into at most `limits.threads` chunks of about equal size, none
+/// smaller than `limits.chunk_bytes`. A record always starts at a `dn:` line, so each chunk
+/// reads as the same records it would in one go.
+fn chunks(text: &str, limits: Limits) -> Vec<Chunk<'_>> {
+    let n = limits
+        .threads
+        .min(text.len() / limits.chunk_bytes.max(1))
+        .max(1);
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    for i in 1..n {
+        let mut target = (text.len() / n * i).max(start);
+        while !text.is_char_boundary(target) {
+            target += 1;
+        }
+        let Some(at) = text
+            .get(target..)
+            .and_then(|t| t.find("\ndn:"))
+            .map(|p| target + p + 1)
+        else {
+            break;
+        };
+        out.push(Chunk {
+            text: text.get(start..at).unwrap_or_default(),
+            first: start == 0,
+        });
+        start = at;
+    }
+    out.push(Chunk {
+        text: text.get(start..).unwrap_or_default(),
+        first: start == 0,
+    });
+    out
+}
+
+/// Reads the chunks each in its own thread; `None` unless there are several and all read
+/// without error and within the record limit together.
+fn read_chunks(file: &str, chunks: &[Chunk<'_>], limits: Limits) -> Option<Vec<Part>> {
+    let (&head, tail) = chunks.split_first()?;
+    if tail.is_empty() {
+        return None;
+    }
+    let results: Vec<Result<Part, InputError>> = std::thread::scope(|s| {
+        let threads: Vec<_> = tail
+            .iter()
+            .map(|&c| s.spawn(move || read_chunk(file, c, limits)))
+            .collect();
+        let mut results = vec![read_chunk(file, head, limits)];
+        results.extend(threads.into_iter().map(crate::joined));
+        results
+    });
+    let parts: Vec<Part> = results.into_iter().collect::<Result<_, _>>().ok()?;
+    let records: usize = parts.iter().map(|p| p.records).sum();
+    (records <= limits.records).then_some(parts)
+}
+
+/// Reads one chunk, its lines numbered from 1 at the chunk's start.
+fn read_chunk(file: &str, chunk: Chunk<'_>, limits: Limits) -> Result<Part, InputError> {
+    let mut records = Records::new(chunk.text, limits.line_bytes);
+    let mut reader = Reader::new(file, limits, chunk.first);
     let mut lines = Vec::new();
     while records.next_into(file, &mut lines)? {
         reader.record(&lines)?;
     }
-    Ok(reader.finish())
+    let mut part = reader.part;
+    part.newlines = records.taken.saturating_sub(1);
+    Ok(part)
 }
 
 // --- Encoding -----------------------------------------------------------------------------------
@@ -311,19 +414,23 @@ struct Logical<'t> {
 
 /// Cuts the text into records of unfolded lines; comments and blank lines are dropped here.
 struct Records<'t> {
-    lines: std::iter::Enumerate<std::str::Split<'t, char>>,
+    /// The text not yet cut into lines; `None` after the last line.
+    rest: Option<&'t str>,
     /// A `dn:` line met inside a record (the blank line before it missing): the next record's
     /// first line.
     pending: Option<(usize, &'t str)>,
     max_line: usize,
+    /// Physical lines taken so far.
+    taken: usize,
 }
 
 impl<'t> Records<'t> {
     fn new(text: &'t str, max_line: usize) -> Self {
         Records {
-            lines: text.split('\n').enumerate(),
+            rest: Some(text),
             pending: None,
             max_line,
+            taken: 0,
         }
     }
 
@@ -390,9 +497,37 @@ impl<'t> Records<'t> {
 
     /// The next physical line and its 1-based number, without its line ending.
     fn physical(&mut self) -> Option<(usize, &'t str)> {
-        let (i, line) = self.lines.next()?;
-        Some((i + 1, line.strip_suffix('\r').unwrap_or(line)))
+        let rest = self.rest?;
+        let (line, after) = match find_newline(rest.as_bytes()) {
+            Some(i) => (rest.get(..i)?, rest.get(i + 1..)),
+            None => (rest, None),
+        };
+        self.rest = after;
+        self.taken += 1;
+        Some((self.taken, line.strip_suffix('\r').unwrap_or(line)))
     }
+}
+
+/// The offset of the first `\n` in `bytes`, looked for eight bytes at a time (it runs over the
+/// whole file, and most lines are short).
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().ok()?);
+        // A byte of `x` is zero where `word` holds a newline; the lowest flagged byte is one.
+        let x = word ^ NEWLINES;
+        let zeros = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zeros != 0 {
+            return Some(at + zeros.trailing_zeros() as usize / 8);
+        }
+        at += 8;
+    }
+    let tail = words.remainder().iter().position(|&b| b == b'\n')?;
+    Some(at + tail)
 }
 
 /// Whether a physical line is a `dn:` (or `dn::`) line.
@@ -442,7 +577,7 @@ fn parse_line<'v>(
     scratch: &'v mut Scratch,
 ) -> Result<(&'v str, Raw<'v>), InputError> {
     let text: &'v str = &l.text;
-    let Some((name_end, colon)) = find_name(text) else {
+    let Some((name_end, colon, well_formed)) = find_name(text) else {
         return Err(error(
             file,
             l.line,
@@ -453,13 +588,7 @@ fn parse_line<'v>(
             ),
         ));
     };
-    let name = text.get(..name_end).unwrap_or_default();
-    let rest = text.get(colon + 1..).unwrap_or_default();
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-    {
+    if !well_formed {
         return Err(error(
             file,
             l.line,
@@ -469,6 +598,8 @@ fn parse_line<'v>(
             ),
         ));
     }
+    let name = text.get(..name_end).unwrap_or_default();
+    let rest = text.get(colon + 1..).unwrap_or_default();
     if let Some(b64) = rest.strip_prefix(':') {
         return match decode_base64(b64, scratch) {
             Ok(bytes) => Ok((name, Raw::Bytes(bytes))),
@@ -491,22 +622,47 @@ fn parse_line<'v>(
             ),
         ));
     }
-    Ok((name, Raw::Text(rest.trim_start_matches(' '))))
+    let mut value = rest;
+    while let Some(v) = value.strip_prefix(' ') {
+        value = v;
+    }
+    Ok((name, Raw::Text(value)))
 }
 
-/// The end of the attribute name (a `;` starting options, or the colon) and the offset of the
-/// first colon; `None` without a colon. A byte loop: names are short, and this runs on every
-/// line of the file.
-fn find_name(text: &str) -> Option<(usize, usize)> {
-    let mut name_end = None;
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b':' => return Some((name_end.unwrap_or(i), i)),
-            b';' if name_end.is_none() => name_end = Some(i),
-            _ => {}
-        }
+/// Where the attribute name ends (at a `;` starting options, or the colon), where the first colon
+/// is, and whether the name is well formed (not empty, only name bytes); `None` without a colon.
+/// It runs on every line of the file, hence one pass over the name.
+fn find_name(text: &str) -> Option<(usize, usize, bool)> {
+    let bytes = text.as_bytes();
+    let name_end = bytes.iter().position(|&b| !is_name_byte(b))?;
+    let stop = *bytes.get(name_end)?;
+    if stop == b':' {
+        return Some((name_end, name_end, name_end > 0));
     }
-    None
+    let colon = name_end + bytes.get(name_end..)?.iter().position(|&b| b == b':')?;
+    if stop == b';' {
+        Some((name_end, colon, name_end > 0))
+    } else {
+        Some((colon, colon, false))
+    }
+}
+
+/// The ASCII bytes an attribute name may hold (a descriptor, or an OID's digits and dots), as a
+/// bit mask: a test of one bit per byte.
+const NAME_BYTES: u128 = {
+    let mut mask = 0u128;
+    let mut b = 0u8;
+    while b < 128 {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'.' {
+            mask |= 1 << b;
+        }
+        b += 1;
+    }
+    mask
+};
+
+fn is_name_byte(b: u8) -> bool {
+    b < 128 && NAME_BYTES >> b & 1 == 1
 }
 
 /// The bytes of a base64 value, whitespace anywhere in it ignored.
@@ -633,17 +789,6 @@ mod class {
     pub const OU: u8 = 1 << 2;
     /// Computers and contacts also carry `person`/`user`, and are not users.
     pub const NOT_USER: u8 = 1 << 3;
-
-    pub const BITS: [(&str, u8); 8] = [
-        ("user", USER),
-        ("person", USER),
-        ("inetOrgPerson", USER),
-        ("group", GROUP),
-        ("organizationalUnit", OU),
-        ("container", OU),
-        ("computer", NOT_USER),
-        ("contact", NOT_USER),
-    ];
 }
 
 /// What a record was found to be.
@@ -678,17 +823,27 @@ struct Draft {
 }
 
 impl Draft {
+    /// Notes one `objectClass` value.
     fn add_class(&mut self, c: &str) {
         let c = c.trim();
-        for (name, bit) in class::BITS {
-            if c.eq_ignore_ascii_case(name) {
-                self.classes |= bit;
-            }
+        let mut buf = [0u8; 24];
+        if let Some(lower) = buf.get_mut(..c.len()) {
+            lower.copy_from_slice(c.as_bytes());
+            lower.make_ascii_lowercase();
+            self.classes |= match &*lower {
+                b"user" | b"person" | b"inetorgperson" => class::USER,
+                b"group" => class::GROUP,
+                b"organizationalunit" | b"container" => class::OU,
+                b"computer" | b"contact" => class::NOT_USER,
+                _ => 0,
+            };
         }
         self.last_class.clear();
         self.last_class.push_str(c);
     }
 
+    /// A user carries `user`, `person` or `inetOrgPerson`; computers and contacts carry `person`
+    /// too and are skipped, like any class hysim does not read.
     fn kind(&self) -> Kind {
         let has = |bit| self.classes & bit != 0;
         if has(class::NOT_USER) {
@@ -713,24 +868,26 @@ impl Draft {
         }
     }
 
-    /// The values of the named text attributes present, in the order given.
-    fn attrs(&mut self, names: &[&'static str]) -> Vec<(&'static str, Vec<String>)> {
-        let present = self.text.iter().filter(|v| !v.is_empty()).count();
-        let mut out = Vec::with_capacity(present.min(names.len()));
-        for &name in names {
-            let Some(i) = TEXT.iter().position(|t| *t == name) else {
-                continue;
-            };
-            if let Some(values) = self.text.get_mut(i).filter(|v| !v.is_empty()) {
+    /// The values of the given [`TEXT`] attributes present, in the order given.
+    fn attrs(&mut self, which: &[usize]) -> Vec<(&'static str, Vec<String>)> {
+        let mut out = Vec::with_capacity(which.iter().filter(|&&i| self.has_text(i)).count());
+        for &i in which {
+            if let (Some(&name), Some(values)) = (TEXT.get(i), self.text.get_mut(i))
+                && !values.is_empty()
+            {
                 out.push((name, std::mem::take(values)));
             }
         }
         out
     }
 
+    fn has_text(&self, i: usize) -> bool {
+        self.text.get(i).is_some_and(|v| !v.is_empty())
+    }
+
     fn into_user(mut self) -> AdUser {
         AdUser {
-            attrs: self.attrs(USER_ATTRS),
+            attrs: self.attrs(&USER_ATTRS),
             dn: self.dn,
             line: self.line,
             sam: self.sam,
@@ -761,14 +918,13 @@ impl Draft {
 fn once<T>(
     slot: &mut Option<T>,
     value: T,
-    warnings: &mut Vec<Warning>,
-    at: (&str, usize),
+    warnings: &mut Vec<(usize, String)>,
+    line: usize,
     name: &str,
 ) {
     if slot.is_some() {
-        warnings.push(warning(
-            at.0,
-            at.1,
+        warnings.push((
+            line,
             format!("a second `{name}` value in one record; the first is kept"),
         ));
     } else {
@@ -776,36 +932,46 @@ fn once<T>(
     }
 }
 
-/// The export being built, and what the final DN check needs.
-struct Reader<'f> {
-    file: &'f str,
-    limits: Limits,
-    out: AdExport,
-    records: usize,
-    first_record: bool,
-    scratch: Scratch,
-    /// Each skipped record's DN, line and index into `out.skipped`.
-    skipped_dns: Vec<(String, usize, usize)>,
-    ou_lines: Vec<usize>,
+/// What one chunk holds, lines numbered from the chunk's start; [`assemble`] joins the parts.
+#[derive(Default)]
+struct Part {
+    users: Vec<AdUser>,
+    groups: Vec<AdGroup>,
+    ous: Vec<String>,
+    /// Warnings by line.
+    warnings: Vec<(usize, String)>,
+    /// Skipped records by class: the class as first written, the count and the first line.
+    skipped: Vec<(String, usize, usize)>,
+    /// Every record's [`dn::key`], line and (for a skipped record) index into `skipped`, in
+    /// file order; computed here so that it runs in the chunk's thread.
+    keys: Vec<(String, usize, Option<usize>)>,
     /// The line of each user's `manager`, in user order.
     manager_lines: Vec<usize>,
     /// The line of each group's each `member`, in group and member order.
     member_lines: Vec<usize>,
+    records: usize,
+    /// The line breaks in the chunk: how far the next chunk's lines are shifted.
+    newlines: usize,
+}
+
+/// Reads records into a [`Part`].
+struct Reader<'f> {
+    file: &'f str,
+    limits: Limits,
+    part: Part,
+    /// Whether the next record is the file's first (where `version:` may be).
+    first_record: bool,
+    scratch: Scratch,
 }
 
 impl<'f> Reader<'f> {
-    fn new(file: &'f str, limits: Limits) -> Self {
+    fn new(file: &'f str, limits: Limits, first_record: bool) -> Self {
         Reader {
             file,
             limits,
-            out: AdExport::default(),
-            records: 0,
-            first_record: true,
+            part: Part::default(),
+            first_record,
             scratch: Scratch::default(),
-            skipped_dns: Vec::new(),
-            ou_lines: Vec::new(),
-            manager_lines: Vec::new(),
-            member_lines: Vec::new(),
         }
     }
 
@@ -834,8 +1000,8 @@ impl<'f> Reader<'f> {
                 format!("expected `dn:` (or `dn::`) to start a record, found `{name}:`"),
             ));
         }
-        self.records += 1;
-        if self.records > self.limits.records {
+        self.part.records += 1;
+        if self.part.records > self.limits.records {
             return Err(error(
                 file,
                 head.line,
@@ -884,18 +1050,17 @@ impl<'f> Reader<'f> {
     fn attribute(&mut self, d: &mut Draft, l: &Logical<'_>) -> Result<(), InputError> {
         let file = self.file;
         let line = l.line;
-        let warnings = &mut self.out.warnings;
+        let warnings = &mut self.part.warnings;
         let (name, raw) = parse_line(file, l, &mut self.scratch)?;
         let Some(field) = field(name) else {
             return Ok(());
         };
-        let at = (file, line);
         match field {
             Field::Changetype => check_changetype(file, line, text_value(file, line, name, raw)?)?,
             Field::ObjectClass => d.add_class(text_value(file, line, name, raw)?),
             Field::Sam => {
                 let v = text_value(file, line, name, raw)?.to_owned();
-                once(&mut d.sam, v, warnings, at, "sAMAccountName");
+                once(&mut d.sam, v, warnings, line, "sAMAccountName");
             }
             Field::ObjectGuid => {
                 let g = guid_value(raw).map_err(|len| {
@@ -908,18 +1073,17 @@ impl<'f> Reader<'f> {
                         ),
                     )
                 })?;
-                once(&mut d.object_guid, g, warnings, at, "objectGUID");
+                once(&mut d.object_guid, g, warnings, line, "objectGUID");
             }
             Field::ConsistencyGuid => match guid_value(raw) {
                 Ok(g) => once(
                     &mut d.consistency_guid,
                     g,
                     warnings,
-                    at,
+                    line,
                     "mS-DS-ConsistencyGuid",
                 ),
-                Err(len) => warnings.push(warning(
-                    file,
+                Err(len) => warnings.push((
                     line,
                     format!(
                         "`mS-DS-ConsistencyGuid` is {len} bytes, not a 16-byte GUID; read as \
@@ -940,23 +1104,29 @@ impl<'f> Reader<'f> {
                         ),
                     )
                 })?;
-                once(&mut d.sid, sid, warnings, at, "objectSid");
+                once(&mut d.sid, sid, warnings, line, "objectSid");
             }
             Field::Uac => {
                 let v = int32(file, line, name, raw)?;
-                once(&mut d.uac, i64::from(v), warnings, at, "userAccountControl");
+                once(
+                    &mut d.uac,
+                    i64::from(v),
+                    warnings,
+                    line,
+                    "userAccountControl",
+                );
             }
             Field::AdminCount => {
                 let v = integer(file, line, name, raw)?;
-                once(&mut d.admin_count, v == 1, warnings, at, "adminCount");
+                once(&mut d.admin_count, v == 1, warnings, line, "adminCount");
             }
             Field::GroupType => {
                 let v = int32(file, line, name, raw)?;
-                once(&mut d.group_type, v, warnings, at, "groupType");
+                once(&mut d.group_type, v, warnings, line, "groupType");
             }
             Field::Manager => {
                 let v = text_value(file, line, name, raw)?.to_owned();
-                once(&mut d.manager, (v, line), warnings, at, "manager");
+                once(&mut d.manager, (v, line), warnings, line, "manager");
             }
             Field::Member => {
                 d.members
@@ -979,134 +1149,221 @@ impl<'f> Reader<'f> {
 
     /// Files a finished record as a user, a group, an OU, or a skipped record.
     fn keep(&mut self, d: Draft) {
+        let part = &mut self.part;
+        let class = match d.kind() {
+            Kind::Skipped => Some(count_skipped(&mut part.skipped, d.class_name(), d.line)),
+            _ => None,
+        };
+        part.keys.push((dn::key(&d.dn), d.line, class));
         match d.kind() {
             Kind::User => {
                 if let Some((_, line)) = &d.manager {
-                    self.manager_lines.push(*line);
+                    part.manager_lines.push(*line);
                 }
-                self.out.users.push(d.into_user());
+                part.users.push(d.into_user());
             }
             Kind::Group => {
-                self.member_lines.extend_from_slice(&d.member_lines);
-                self.out.groups.push(d.into_group());
+                part.member_lines.extend_from_slice(&d.member_lines);
+                part.groups.push(d.into_group());
             }
-            Kind::Ou => {
-                self.ou_lines.push(d.line);
-                self.out.ous.push(d.dn);
-            }
-            Kind::Skipped => self.skip(d),
+            Kind::Ou => part.ous.push(d.dn),
+            Kind::Skipped => {}
         }
     }
+}
 
-    /// Counts a skipped record under its most specific class, with a warning for the first of
-    /// each class.
-    fn skip(&mut self, d: Draft) {
-        let class = d.class_name();
-        let found = self
-            .out
-            .skipped
-            .iter()
-            .position(|(c, _)| c.eq_ignore_ascii_case(class));
-        let index = match found {
-            Some(i) => {
-                if let Some((_, n)) = self.out.skipped.get_mut(i) {
-                    *n += 1;
-                }
-                i
+/// Counts a skipped record under its most specific class; returns the class's index.
+fn count_skipped(skipped: &mut Vec<(String, usize, usize)>, class: &str, line: usize) -> usize {
+    match skipped
+        .iter()
+        .position(|(c, _, _)| c.eq_ignore_ascii_case(class))
+    {
+        Some(i) => {
+            if let Some((_, n, _)) = skipped.get_mut(i) {
+                *n += 1;
             }
-            None => {
-                self.out.warnings.push(warning(
-                    self.file,
-                    d.line,
-                    format!(
-                        "skipped a `{class}` record: hysim reads users, groups and OUs; further \
-                         `{class}` records are counted in the export's skipped list"
-                    ),
-                ));
-                self.out.skipped.push((class.to_owned(), 1));
-                self.out.skipped.len() - 1
-            }
-        };
-        self.skipped_dns.push((d.dn, d.line, index));
-    }
-
-    /// Checks the DN-valued links against the export's DNs and returns the export.
-    fn finish(mut self) -> AdExport {
-        let mut late: Vec<(usize, String)> = Vec::new();
-        let known = self.known_dns(&mut late);
-        let managers = self
-            .out
-            .users
-            .iter()
-            .filter_map(|u| u.manager.as_deref())
-            .zip(&self.manager_lines)
-            .map(|(dn, &line)| ("manager", dn, line));
-        let members = self
-            .out
-            .groups
-            .iter()
-            .flat_map(|g| &g.members)
-            .zip(&self.member_lines)
-            .map(|(dn, &line)| ("member", dn.as_str(), line));
-        for (attr, target, line) in managers.chain(members) {
-            let message = match known.get(&dn::key(target)) {
-                Some(None) => continue,
-                Some(Some(class)) => format!(
-                    "`{attr}: {target}` is a `{}` record, which hysim skips; kept as written",
-                    self.out.skipped.get(*class).map_or("", |(c, _)| c.as_str())
-                ),
-                None => format!(
-                    "`{attr}: {target}` points outside the export (another domain, or an object \
-                     the export's filter left out); kept as written"
-                ),
-            };
-            late.push((line, message));
+            i
         }
-        late.sort_by_key(|(line, _)| *line);
-        let file = self.file;
-        self.out
-            .warnings
-            .extend(late.into_iter().map(|(line, m)| warning(file, line, m)));
-        self.out
+        None => {
+            skipped.push((class.to_owned(), 1, line));
+            skipped.len() - 1
+        }
     }
+}
 
-    /// Every DN of the export by [`dn::key`], with the skipped-class index of skipped records;
-    /// a DN seen twice is a warning.
-    fn known_dns(&self, late: &mut Vec<(usize, String)>) -> FxHashMap<String, Option<usize>> {
-        let out = &self.out;
-        let entries = out
-            .users
-            .iter()
-            .map(|u| (u.dn.as_str(), u.line, None))
-            .chain(out.groups.iter().map(|g| (g.dn.as_str(), g.line, None)))
-            .chain(
-                out.ous
-                    .iter()
-                    .zip(&self.ou_lines)
-                    .map(|(d, &l)| (d.as_str(), l, None)),
+// --- Joining the parts --------------------------------------------------------------------------
+
+/// What a DN of the export is: the line of its record and, for a skipped record, its class.
+#[derive(Clone, Copy, Debug)]
+struct Known {
+    line: usize,
+    class: Option<usize>,
+}
+
+/// Joins the parts in file order: lines shifted to the file's, skipped classes counted together,
+/// DN-valued links checked against every DN of the export (in parallel, part by part), warnings
+/// sorted by line.
+fn assemble(file: &str, mut parts: Vec<Part>) -> AdExport {
+    let mut offsets = Vec::with_capacity(parts.len());
+    let mut offset = 0;
+    for p in &parts {
+        offsets.push(offset);
+        offset += p.newlines;
+    }
+    let mut skipped: Vec<(String, usize, usize)> = Vec::new();
+    let mut remaps = Vec::with_capacity(parts.len());
+    for (p, off) in parts.iter().zip(&offsets) {
+        let mut remap = Vec::with_capacity(p.skipped.len());
+        for (class, n, first) in &p.skipped {
+            let found = skipped
+                .iter()
+                .position(|(c, _, _)| c.eq_ignore_ascii_case(class));
+            remap.push(found.unwrap_or(skipped.len()));
+            match found.and_then(|i| skipped.get_mut(i)) {
+                Some((_, total, _)) => *total += n,
+                None => skipped.push((class.clone(), *n, first + off)),
+            }
+        }
+        remaps.push(remap);
+    }
+    let mut warnings: Vec<(usize, String)> = skipped
+        .iter()
+        .map(|(class, n, first)| {
+            (
+                *first,
+                format!(
+                    "skipped {n} `{class}` record(s), the first here: hysim reads users, groups \
+                     and OUs"
+                ),
             )
-            .chain(
-                self.skipped_dns
-                    .iter()
-                    .map(|(d, l, c)| (d.as_str(), *l, Some(*c))),
-            );
-        let mut known: FxHashMap<String, (usize, Option<usize>)> = FxHashMap::default();
-        known.reserve(out.users.len() + out.groups.len() + out.ous.len() + self.skipped_dns.len());
-        for (dn, line, class) in entries {
-            match known.entry(dn::key(dn)) {
-                std::collections::hash_map::Entry::Occupied(first) => late.push((
+        })
+        .collect();
+    let known = known_dns(&mut parts, &offsets, &remaps, &mut warnings);
+    let links = check_all_links(&mut parts, &offsets, &known, &skipped);
+    drop(known);
+    let mut out = AdExport::default();
+    for (p, off) in parts.into_iter().zip(offsets) {
+        warnings.extend(p.warnings.into_iter().map(|(l, m)| (l + off, m)));
+        append(&mut out.users, p.users);
+        append(&mut out.groups, p.groups);
+        append(&mut out.ous, p.ous);
+    }
+    warnings.extend(links.into_iter().flatten());
+    warnings.sort_by_key(|(line, _)| *line);
+    out.warnings = warnings
+        .into_iter()
+        .map(|(line, message)| Warning {
+            at: format!("{file}:{line}"),
+            message,
+        })
+        .collect();
+    out.skipped = skipped.into_iter().map(|(c, n, _)| (c, n)).collect();
+    out
+}
+
+/// Every DN of the export by [`dn::key`]; a DN met again is a warning on the later record.
+fn known_dns(
+    parts: &mut [Part],
+    offsets: &[usize],
+    remaps: &[Vec<usize>],
+    warnings: &mut Vec<(usize, String)>,
+) -> FxHashMap<String, Known> {
+    let total = parts.iter().map(|p| p.keys.len()).sum();
+    let mut known: FxHashMap<String, Known> =
+        FxHashMap::with_capacity_and_hasher(total, Default::default());
+    for ((p, off), remap) in parts.iter_mut().zip(offsets).zip(remaps) {
+        for (key, line, class) in std::mem::take(&mut p.keys) {
+            let line = line + off;
+            let class = class.and_then(|c| remap.get(c).copied());
+            match known.entry(key) {
+                Entry::Occupied(first) => warnings.push((
                     line,
                     format!(
-                        "the DN `{dn}` appears again (first at line {}); both records are kept",
-                        first.get().0
+                        "this record's DN was read before (line {}); both records are kept",
+                        first.get().line
                     ),
                 )),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert((line, class));
+                Entry::Vacant(v) => {
+                    v.insert(Known { line, class });
                 }
             }
         }
-        known.into_iter().map(|(k, (_, c))| (k, c)).collect()
+    }
+    known
+}
+
+/// Shifts each part's lines to the file's and checks its links, one thread a part; the
+/// warnings of each part by line.
+fn check_all_links(
+    parts: &mut [Part],
+    offsets: &[usize],
+    known: &FxHashMap<String, Known>,
+    skipped: &[(String, usize, usize)],
+) -> Vec<Vec<(usize, String)>> {
+    let mut work = parts.iter_mut().zip(offsets.iter().copied());
+    let Some((head, head_offset)) = work.next() else {
+        return Vec::new();
+    };
+    std::thread::scope(|s| {
+        let threads: Vec<_> = work
+            .map(|(p, off)| s.spawn(move || check_links(p, off, known, skipped)))
+            .collect();
+        let mut out = vec![check_links(head, head_offset, known, skipped)];
+        out.extend(threads.into_iter().map(crate::joined));
+        out
+    })
+}
+
+/// Shifts one part's record lines by `offset` and checks its `manager` and `member` links: a DN
+/// outside the export, or of a skipped record, is a warning; the link is kept as written.
+fn check_links(
+    part: &mut Part,
+    offset: usize,
+    known: &FxHashMap<String, Known>,
+    skipped: &[(String, usize, usize)],
+) -> Vec<(usize, String)> {
+    for u in &mut part.users {
+        u.line += offset;
+    }
+    for g in &mut part.groups {
+        g.line += offset;
+    }
+    let managers = part
+        .users
+        .iter()
+        .filter_map(|u| u.manager.as_deref())
+        .zip(&part.manager_lines)
+        .map(|(dn, &line)| ("manager", dn, line));
+    let members = part
+        .groups
+        .iter()
+        .flat_map(|g| &g.members)
+        .zip(&part.member_lines)
+        .map(|(dn, &line)| ("member", dn.as_str(), line));
+    let mut out = Vec::new();
+    for (attr, target, line) in managers.chain(members) {
+        let message = match known.get(&dn::key(target)).map(|k| k.class) {
+            Some(None) => continue,
+            Some(Some(class)) => format!(
+                "`{attr}: {target}` is a `{}` record, which hysim skips; kept as written",
+                skipped.get(class).map_or("", |(c, _, _)| c.as_str())
+            ),
+            None => format!(
+                "`{attr}: {target}` points outside the export (another domain, or an object \
+                 the export's filter left out); kept as written"
+            ),
+        };
+        out.push((line + offset, message));
+    }
+    out
+}
+
+/// Moves `more` onto the end of `all`, without a copy when `all` is empty.
+fn append<T>(all: &mut Vec<T>, mut more: Vec<T>) {
+    if all.is_empty() {
+        *all = more;
+    } else {
+        all.append(&mut more);
     }
 }
 
@@ -1119,13 +1376,6 @@ fn error(file: &str, line: usize, message: impl Into<String>) -> InputError {
         column: None,
         path: None,
         message: message.into(),
-    }
-}
-
-fn warning(file: &str, line: usize, message: String) -> Warning {
-    Warning {
-        at: format!("{file}:{line}"),
-        message,
     }
 }
 
@@ -1269,6 +1519,42 @@ result: 0 Success
 # numEntries: 1
 ";
 
+    /// The limits of a read in one go.
+    fn one_thread() -> Limits {
+        Limits {
+            threads: 1,
+            ..Limits::for_this_machine()
+        }
+    }
+
+    /// The limits of a read cut into chunks of a few records.
+    fn chunked(threads: usize) -> Limits {
+        Limits {
+            threads,
+            chunk_bytes: 64,
+            ..Limits::for_this_machine()
+        }
+    }
+
+    /// Many records, with every kind of warning, for reading in chunks.
+    fn many_records() -> String {
+        let mut text = String::from("version: 1\n\n");
+        for i in 0..40 {
+            let fixture = LDIFDE
+                .replace("Alice Jones", &format!("Alice {i}"))
+                .replace(
+                    "sAMAccountName: alice",
+                    &format!("sAMAccountName: alice{i}"),
+                )
+                .replace("CN=Finance", &format!("CN=Finance{}", i % 7));
+            text.push_str(&crlf(&fixture));
+            if i % 5 == 0 {
+                text.push_str("dn: CN=c,DC=c\nobjectClass: contact\n\n");
+            }
+        }
+        text
+    }
+
     fn crlf(text: &str) -> String {
         text.replace('\n', "\r\n")
     }
@@ -1316,6 +1602,35 @@ result: 0 Success
         assert_eq!(field("mS-DS-ConsistencyGuid"), Some(Field::ConsistencyGuid));
         assert_eq!(field("memberOf"), None);
         assert_eq!(field(&"x".repeat(40)), None);
+    }
+
+    #[test]
+    fn find_newline_finds_the_first_newline() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(10);
+        for _ in 0..5000 {
+            let len = rng.random_range(0..40);
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| [b'\n', b'a', 0x0B, 0x8A, 0x00, 0xFF][rng.random_range(0..6)])
+                .collect();
+            let expected = bytes.iter().position(|&b| b == b'\n');
+            assert_eq!(find_newline(&bytes), expected, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn group_attrs_are_the_ones_the_model_names() {
+        let names: Vec<&str> = GROUP_ATTRS.iter().map(|&i| TEXT[i]).collect();
+        let doc = [
+            "cn",
+            "displayName",
+            "mail",
+            "proxyAddresses",
+            "description",
+            "mailNickname",
+        ];
+        assert_eq!(names, doc);
+        assert_eq!(USER_ATTRS.len(), TEXT.len() - 1);
     }
 
     #[test]
@@ -1424,7 +1739,11 @@ result: 0 Success
             .collect();
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!(got[0].0, at("dn: CN=WS01"));
-        assert!(got[0].1.contains("skipped a `computer` record"));
+        assert!(
+            got[0]
+                .1
+                .contains("skipped 1 `computer` record(s), the first here")
+        );
         assert_eq!(got[1].0, at("member: CN=WS01"));
         assert!(got[1].1.contains("is a `computer` record"));
         assert_eq!(got[2].0, at("member: CN=Outsider"));
@@ -1628,7 +1947,7 @@ member: cn=KIM\2C Jordan, ou=staff,dc=CONTOSO,dc=com
         let x = ok("dn: CN=a,DC=c\nobjectClass: user\n\ndn: cn=A,dc=C\nobjectClass: user\n");
         assert_eq!(x.users.len(), 2);
         assert_eq!(x.warnings[0].at, format!("{FILE}:4"));
-        assert!(x.warnings[0].message.contains("first at line 1"));
+        assert!(x.warnings[0].message.contains("read before (line 1)"));
     }
 
     #[test]
@@ -1744,6 +2063,7 @@ member: cn=KIM\2C Jordan, ou=staff,dc=CONTOSO,dc=com
         let limits = Limits {
             line_bytes: 32,
             records: 2,
+            ..one_thread()
         };
         let long = format!("dn: CN=a,DC=c\ndescription: {}\n", "x".repeat(40));
         let e = read_with(FILE, long.as_bytes(), limits).unwrap_err();
@@ -1768,14 +2088,71 @@ member: cn=KIM\2C Jordan, ou=staff,dc=CONTOSO,dc=com
     }
 
     #[test]
+    fn chunks_start_at_dn_lines_and_cover_the_text() {
+        let text = many_records();
+        let chunks = chunks(&text, chunked(5));
+        assert_eq!(chunks.len(), 5);
+        assert!(
+            chunks
+                .iter()
+                .skip(1)
+                .all(|c| c.text.starts_with("dn:") && !c.first)
+        );
+        assert!(chunks[0].first);
+        let joined: String = chunks.iter().map(|c| c.text).collect();
+        assert_eq!(joined, text);
+        assert_eq!(super::chunks(&text, one_thread()).len(), 1);
+    }
+
+    #[test]
+    fn reading_in_chunks_gives_what_reading_in_one_go_gives() {
+        let text = many_records();
+        let whole = read_with(FILE, text.as_bytes(), one_thread()).unwrap();
+        assert_eq!(whole.users.len(), 120);
+        assert!(whole.warnings.len() > 100, "{}", whole.warnings.len());
+        assert_eq!(
+            whole.skipped,
+            [("computer".to_owned(), 40), ("contact".to_owned(), 8)]
+        );
+        for threads in [2, 3, 8] {
+            let parts = read_with(FILE, text.as_bytes(), chunked(threads)).unwrap();
+            assert_eq!(parts, whole, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn reading_in_chunks_reports_the_first_error_of_the_file() {
+        let text = many_records();
+        let late = line_of(&text, "Alice 30,");
+        let early = line_of(&text, "Alice 3,");
+        let mut lines: Vec<&str> = text.split('\n').collect();
+        lines[late] = "no colon";
+        lines[early + 1] = "userAccountControl: x";
+        let bad = lines.join("\n");
+        let e = read_with(FILE, bad.as_bytes(), chunked(4)).unwrap_err();
+        assert_eq!(
+            e,
+            read_with(FILE, bad.as_bytes(), one_thread()).unwrap_err()
+        );
+        assert_error(&e, early + 2, "`userAccountControl` is `x`");
+        let few = Limits {
+            records: 100,
+            ..chunked(4)
+        };
+        let e = read_with(FILE, text.as_bytes(), few).unwrap_err();
+        assert_error(&e, line_of(&text, "Alice 16,"), "more than 100 records");
+    }
+
+    #[test]
     fn empty_and_blank_files_are_empty_exports() {
         for text in ["", "\n", "\r\n\r\n", "# only a comment\n", "version: 1\n"] {
             assert_eq!(ok(text), AdExport::default(), "{text:?}");
         }
     }
 
-    /// Any bytes give an export or an error on a line of the file, never a panic: random bytes,
-    /// random LDIF-ish text, and the fixtures with random edits (seeded, so a failure repeats).
+    /// Any bytes give an export or an error on a line of the file, never a panic, and the same
+    /// in chunks as in one go: random bytes, random LDIF-ish text, and the fixtures with random
+    /// edits (seeded, so a failure repeats).
     #[test]
     fn arbitrary_bytes_never_panic() {
         use rand::{Rng, SeedableRng};
@@ -1805,7 +2182,8 @@ member: cn=KIM\2C Jordan, ou=staff,dc=CONTOSO,dc=com
                     b
                 }
             };
-            if let Err(e) = read("fuzz.ldf", &bytes) {
+            let whole = read_with("fuzz.ldf", &bytes, one_thread());
+            if let Err(e) = &whole {
                 let lines = 1 + bytes.iter().filter(|&&b| b == b'\n').count();
                 let line = e.line.unwrap();
                 assert!(
@@ -1814,6 +2192,8 @@ member: cn=KIM\2C Jordan, ou=staff,dc=CONTOSO,dc=com
                     String::from_utf8_lossy(&bytes)
                 );
             }
+            let in_chunks = read_with("fuzz.ldf", &bytes, chunked(3));
+            assert_eq!(in_chunks, whole, "{:?}", String::from_utf8_lossy(&bytes));
         }
     }
 }
