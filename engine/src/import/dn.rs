@@ -41,6 +41,57 @@ pub fn parent(dn: &str) -> Option<&str> {
 /// So that distinct DNs never share a key, the separators `\` `,` `+` `=` inside a value are
 /// escaped again (with a backslash) in the key; a key is for comparing, not for showing.
 pub fn key(dn: &str) -> String {
+    if is_plain(dn) {
+        return dn.to_ascii_lowercase();
+    }
+    key_general(dn)
+}
+
+/// Whether `dn` is its own key but for case, as nearly every DN AD writes is: ASCII, nothing
+/// escaped, one `type=value` per RDN, no whitespace at the ends or next to `,` and `=`. Keys are
+/// made for every DN and link of an export, so this spares the general path a million times.
+fn is_plain(dn: &str) -> bool {
+    let mut equals = 0;
+    let mut prev = b',';
+    for &c in dn.as_bytes() {
+        if c < 128 && PLAIN >> c & 1 == 1 {
+            prev = c;
+            continue;
+        }
+        match c {
+            b',' if equals != 1 || is_space(prev) => return false,
+            b',' => equals = 0,
+            b'=' if is_space(prev) => return false,
+            b'=' => equals += 1,
+            c if is_space(c) && !matches!(prev, b',' | b'=') => {}
+            _ => return false,
+        }
+        prev = c;
+    }
+    equals == 1 && !is_space(prev)
+}
+
+/// The ASCII bytes [`is_plain`] need not look at (all but `\` `+` `,` `=` and whitespace), as
+/// a bit mask.
+const PLAIN: u128 = {
+    let mut mask = 0u128;
+    let mut c = 0u8;
+    while c < 128 {
+        if !matches!(c, b'\\' | b'+' | b',' | b'=') && !is_space(c) {
+            mask |= 1 << c;
+        }
+        c += 1;
+    }
+    mask
+};
+
+/// ASCII whitespace as `char::is_whitespace` counts it.
+const fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+}
+
+/// [`key`] for any DN.
+fn key_general(dn: &str) -> String {
     let mut out = String::with_capacity(dn.len());
     for (i, rdn) in rdns(dn).enumerate() {
         if i > 0 {
@@ -120,11 +171,13 @@ fn push_ava_key(out: &mut String, ava: &str) {
 /// Appends `s` lower-cased, with the key's separators escaped.
 fn push_lowered(out: &mut String, s: &str) {
     for c in s.chars() {
-        for l in c.to_lowercase() {
-            if matches!(l, '\\' | ',' | '+' | '=') {
+        if c.is_ascii() {
+            if matches!(c, '\\' | ',' | '+' | '=') {
                 out.push('\\');
             }
-            out.push(l);
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
         }
     }
 }
@@ -205,6 +258,7 @@ fn hex(d: u8) -> u8 {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
@@ -269,6 +323,24 @@ mod tests {
         assert_eq!(key(r"CN=a\ ,DC=c"), key(r"CN=a\20,DC=c"));
         assert_ne!(key(r"CN=a\,b=c,DC=x"), key("CN=a,B=c,DC=x"));
         assert_ne!(key(r"CN=a\+b=c"), key("CN=a+B=c"));
+    }
+
+    #[test]
+    fn key_of_a_plain_dn_is_the_general_key() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4514);
+        let alphabet: Vec<char> = "aZ=,  \t+\\#é".chars().collect();
+        let mut plain = 0;
+        for _ in 0..20_000 {
+            let len = rng.random_range(0..12);
+            let dn: String = (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            plain += usize::from(is_plain(&dn));
+            assert_eq!(key(&dn), key_general(&dn), "{dn:?}");
+        }
+        assert!(plain > 100, "only {plain} plain DNs tried");
+        assert!(is_plain("CN=Alice Jones,OU=Staff,DC=contoso,DC=com"));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod dn;
 pub mod graph;
+pub mod guid;
 pub mod ldif;
 
 pub use crate::scenario::InputError;
