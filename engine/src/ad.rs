@@ -44,9 +44,39 @@ pub fn live_of(st: &Store, h: HandleId) -> Option<NodeIx> {
 }
 
 /// The distinguished name of an AD object, e.g. `CN=Alice Jones,OU=Staff,DC=contoso,DC=com`.
+/// Its OU is a name (`Staff`), a path of OUs (`Finance,OU=Staff`) or a container (`CN=Users`),
+/// as an imported tenant has them; the `cn` is escaped as RFC 4514 requires (`Kim\, Jordan`).
 pub fn distinguished_name(names: &Names, o: &AdObject) -> Str {
     let cn = o.attrs.text(AdAttr::Cn).or(o.sam()).unwrap_or("?");
-    crate::store::concat(&["CN=", cn, ",OU=", &o.ou, &names.dn_suffix])
+    let cn = escape_rdn_value(cn);
+    let ou: &str = &o.ou;
+    let sep = match ou.get(..3) {
+        _ if ou.is_empty() => "",
+        Some(p) if p.eq_ignore_ascii_case("CN=") => ",",
+        _ => ",OU=",
+    };
+    crate::store::concat(&["CN=", &cn, sep, ou, &names.dn_suffix])
+}
+
+/// An RDN value escaped as RFC 4514 writes it: `,+"\<>;=` anywhere, `#` or a space first, a
+/// space last. Most names need nothing, and are not copied.
+fn escape_rdn_value(v: &str) -> std::borrow::Cow<'_, str> {
+    let special = |(i, c): (usize, char)| {
+        matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=')
+            || (i == 0 && matches!(c, '#' | ' '))
+            || (i + 1 == v.len() && c == ' ')
+    };
+    if !v.char_indices().any(special) {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    let mut out = String::with_capacity(v.len() + 4);
+    for (i, c) in v.char_indices() {
+        if special((i, c)) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The attributes a tombstone or recycled object keeps (AD-3): objectGUID and objectSid are
@@ -540,4 +570,45 @@ fn not_live(name: &str, rule: R) -> Event {
         rule,
         format!("{name} has no live object in AD"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dn_of(cn: &str, ou: &str) -> String {
+        let names = Names::new("contoso.com", None, None);
+        let mut values = PropMap::default();
+        values.update([(AdAttr::Cn, Some(Value::text(cn)))]);
+        let o = AdObject {
+            kind: Kind::User,
+            handle: HandleId(0),
+            guid: Guid::default(),
+            sid: Sid {
+                domain: [1, 2, 3],
+                rid: 4,
+            },
+            ou: Str::from(ou),
+            state: AdState::Live,
+            attrs: AdAttrs::new(values),
+        };
+        distinguished_name(&names, &o).to_string()
+    }
+
+    #[test]
+    fn id_1_distinguished_name_escapes_the_cn_and_places_containers() {
+        assert_eq!(
+            dn_of("Alice Jones", "Staff"),
+            "CN=Alice Jones,OU=Staff,DC=contoso,DC=com"
+        );
+        assert_eq!(
+            dn_of("Kim, Jordan", "Finance,OU=Staff"),
+            "CN=Kim\\, Jordan,OU=Finance,OU=Staff,DC=contoso,DC=com"
+        );
+        assert_eq!(
+            dn_of("#1 Admin ", "CN=Users"),
+            "CN=\\#1 Admin\\ ,CN=Users,DC=contoso,DC=com"
+        );
+        assert_eq!(dn_of("root", ""), "CN=root,DC=contoso,DC=com");
+    }
 }

@@ -4,6 +4,7 @@
 //! comment. Nothing here prints.
 
 pub mod ad;
+pub mod capture;
 pub mod catalogue;
 pub mod clock;
 pub mod entra;

@@ -126,6 +126,8 @@ pub enum Op {
     Settings(SettingsPatch),
     /// Advance the clock by this many seconds.
     Wait(i64),
+    /// Place a captured tenant as it was found (a world imported from exports).
+    Adopt(std::sync::Arc<crate::capture::Capture>),
 }
 
 /// `h` checked to be a handle of `kind`.

@@ -224,6 +224,14 @@ impl World {
             Op::Scope { add, remove } => sync.scope(add, remove, &mut ev),
             Op::Settings(patch) => settings.apply(patch),
             Op::Wait(secs) => self.wait(*secs, &mut ev)?,
+            Op::Adopt(capture) => crate::capture::Placing {
+                st,
+                ad,
+                entra,
+                clock,
+                settings,
+            }
+            .place(capture),
         }
         self.entra.flush_ids(&self.st);
         self.check_invariants()?;

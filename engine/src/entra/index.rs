@@ -48,7 +48,7 @@ pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]
 }
 
 /// A unique value as the index compares it: UPNs and proxies lower-cased.
-pub(super) fn key_text(what: Unique, v: &str) -> String {
+pub fn key_text(what: Unique, v: &str) -> String {
     match what {
         Unique::ImmutableId => v.to_string(),
         _ => fold(v).into_owned(),

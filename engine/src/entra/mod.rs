@@ -21,7 +21,7 @@ mod index;
 mod relations;
 
 use index::same_value;
-pub use index::{EntraIndex, Unique, proxy_key, unique_values};
+pub use index::{EntraIndex, Unique, key_text, proxy_key, unique_values};
 pub use relations::{licence_events, licences_of};
 
 /// Microsoft Entra ID's own state; its objects and relations are in the [`Store`]. The
@@ -419,6 +419,27 @@ impl Entra {
                 ),
             )
         });
+    }
+
+    /// Puts a captured object in the recycle bin as it was found, deleted at `since`: its
+    /// retention runs from then (ENTRA-1, ENTRA-2). No event: nothing happened in the run.
+    pub(crate) fn adopt_deleted(
+        &mut self,
+        st: &mut Store,
+        clock: &mut Clock,
+        settings: &Settings,
+        n: NodeIx,
+        since: Time,
+    ) {
+        let Some(o) = st.g.entra(n).filter(|o| o.is_live()).cloned() else {
+            return;
+        };
+        self.index.remove_live(n, &o.props);
+        self.index.insert_deleted(n, &o);
+        if let Some(x) = st.g.entra_mut(n) {
+            x.state = EntraState::SoftDeleted { since };
+        }
+        clock.schedule(n, since, settings.entra_retention_days);
     }
 
     /// Purges a soft-deleted object (ENTRA-2).

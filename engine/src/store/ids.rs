@@ -23,6 +23,32 @@ impl Guid {
         ]
     }
 
+    /// The GUID whose stored bytes (Windows layout, as LDIF's `objectGUID::` and an immutableId
+    /// carry them) are `b`: the inverse of [`Guid::to_ad_bytes`].
+    pub fn from_ad_bytes(b: [u8; 16]) -> Guid {
+        let [
+            a0,
+            a1,
+            a2,
+            a3,
+            b0,
+            b1,
+            c0,
+            c1,
+            d0,
+            d1,
+            d2,
+            d3,
+            d4,
+            d5,
+            d6,
+            d7,
+        ] = b;
+        Guid([
+            a3, a2, a1, a0, b1, b0, c1, c0, d0, d1, d2, d3, d4, d5, d6, d7,
+        ])
+    }
+
     /// The first eight hex digits, for short displays.
     pub fn short(self) -> String {
         let s = self.to_string();
@@ -265,6 +291,17 @@ mod tests {
         assert_eq!(s1.domain, s2.domain);
         assert_eq!(s2.rid, s1.rid + 1);
         assert!(s1.to_string().starts_with("S-1-5-21-"));
+    }
+
+    #[test]
+    fn id_2_ad_bytes_round_trip() {
+        // IMPORT: the worked example of the GUID byte order.
+        let g: Guid = "240d5485-6552-4f2b-a780-df772191c7e3"
+            .parse()
+            .unwrap_or_default();
+        let b = g.to_ad_bytes();
+        assert_eq!(b[..4], [0x85, 0x54, 0x0d, 0x24]);
+        assert_eq!(Guid::from_ad_bytes(b), g);
     }
 
     #[test]
