@@ -5,10 +5,16 @@
 //! The readers know the file formats and nothing of the engine; they never panic, and every
 //! error names the file and the line (LDIF) or the JSON path (Graph) with what was expected.
 
+mod build;
 pub mod dn;
 pub mod graph;
 pub mod guid;
+mod join;
 pub mod ldif;
+mod relations;
+pub mod report;
+pub mod tenant;
+pub mod write;
 
 pub use crate::scenario::InputError;
 
@@ -23,3 +29,48 @@ pub struct Warning {
 
 /// The largest export file read (bytes); a larger one is refused, not read into memory.
 pub const MAX_EXPORT_FILE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Reads the exports given (either may be absent) and joins them into a world.
+pub fn read(
+    graph: Option<&std::path::Path>,
+    ldif: Option<&std::path::Path>,
+    opts: &tenant::Options,
+) -> Result<tenant::Imported, Vec<InputError>> {
+    let ad = match ldif {
+        Some(p) => Some(read_ldif(p).map_err(|e| vec![e])?),
+        None => None,
+    };
+    let g = match graph {
+        Some(p) => Some(graph::read_dir(p).map_err(|e| vec![e])?),
+        None => None,
+    };
+    let ldif_name = ldif.map(|p| p.display().to_string());
+    let ad = ad.as_ref().zip(ldif_name.as_deref());
+    let mut imported = tenant::join(ad, g.as_ref(), opts)?;
+    imported.report.graph = graph.map(|p| p.display().to_string());
+    Ok(imported)
+}
+
+/// Reads an LDIF file whole: the reader works on its bytes, and drops them once it is done.
+fn read_ldif(path: &std::path::Path) -> Result<ldif::AdExport, InputError> {
+    let file = path.display().to_string();
+    let err = |message: String| InputError {
+        file: file.clone(),
+        line: None,
+        column: None,
+        path: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    if meta.is_dir() {
+        return Err(err("a folder, where an LDIF file was expected".into()));
+    }
+    if meta.len() > MAX_EXPORT_FILE_BYTES {
+        return Err(err(format!(
+            "the file is {} bytes, more than the limit of {MAX_EXPORT_FILE_BYTES} bytes for an export",
+            meta.len()
+        )));
+    }
+    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    ldif::read(&file, &bytes)
+}

@@ -101,6 +101,7 @@ pub(super) fn user(
         ("country", w.country),
         ("mobilePhone", w.mobile_phone),
         ("usageLocation", w.usage_location),
+        ("onPremisesDomainName", w.on_premises_domain_name),
     ];
     let lists = [
         ("businessPhones", w.business_phones),
@@ -199,6 +200,8 @@ pub(super) fn group(at: At, w: wire::Group) -> GraphGroup {
         on_premises_sync_enabled: w.on_premises_sync_enabled,
         on_premises_security_identifier: w.on_premises_security_identifier,
         on_premises_sam_account_name: w.on_premises_sam_account_name,
+        on_premises_domain_name: w.on_premises_domain_name,
+        mail_nickname: w.mail_nickname,
         assigned_licenses: skus(w.assigned_licenses),
         deleted_date_time: w.deleted_date_time,
     }

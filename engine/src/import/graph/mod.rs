@@ -59,6 +59,7 @@ pub struct GraphUser {
     /// The scalar and string-list properties hysim models, by Graph name (`displayName`,
     /// `givenName`, `surname`, `mail`, `mailNickname`, `department`, `jobTitle`, `companyName`,
     /// `employeeId`, `officeLocation`, `city`, `country`, `mobilePhone`, `usageLocation`,
+    /// `onPremisesDomainName`,
     /// `businessPhones`, `proxyAddresses`, `otherMails`), non-null values only, in that order.
     pub props: Vec<(&'static str, PropValue)>,
     /// `assignedLicenses[].skuId`, lower-cased.
@@ -103,6 +104,8 @@ pub struct GraphGroup {
     pub on_premises_sync_enabled: Option<bool>,
     pub on_premises_security_identifier: Option<String>,
     pub on_premises_sam_account_name: Option<String>,
+    pub on_premises_domain_name: Option<String>,
+    pub mail_nickname: Option<String>,
     /// `assignedLicenses[].skuId`, lower-cased (group-based licensing).
     pub assigned_licenses: Vec<String>,
     pub deleted_date_time: Option<String>,

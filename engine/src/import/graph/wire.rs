@@ -83,6 +83,7 @@ pub(super) struct User<'a> {
     pub on_premises_security_identifier: Option<String>,
     pub on_premises_sam_account_name: Option<String>,
     pub on_premises_distinguished_name: Option<String>,
+    pub on_premises_domain_name: Option<String>,
     pub account_enabled: Option<bool>,
     pub user_type: Option<String>,
     pub deleted_date_time: Option<String>,
@@ -148,6 +149,8 @@ pub(super) struct Group {
     pub on_premises_sync_enabled: Option<bool>,
     pub on_premises_security_identifier: Option<String>,
     pub on_premises_sam_account_name: Option<String>,
+    pub on_premises_domain_name: Option<String>,
+    pub mail_nickname: Option<String>,
     pub assigned_licenses: Option<Vec<AssignedLicense>>,
     pub deleted_date_time: Option<String>,
 }
