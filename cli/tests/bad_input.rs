@@ -90,7 +90,7 @@ const CASES: &[(&str, At, &str)] = &[
     (
         "unknown-key-world.yaml",
         Line,
-        "world: unknown field `cloud`, expected `ad` or `entra`",
+        "world: unknown field `cloud`, expected one of `ad`, `entra`, `import`, `sync_ous`",
     ),
     (
         "unknown-key-ad.yaml",

@@ -15,6 +15,9 @@ use hysim_engine::scenario;
 
 fn in_process() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // Labels are relative to the repository's root, as `hysim run scenarios` names the files,
+    // and an imported world's exports are found relative to its file.
+    std::env::set_current_dir(&root).unwrap();
     let mut files: Vec<_> = std::fs::read_dir(root.join("scenarios"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -8,6 +8,10 @@ use std::path::{Path, PathBuf};
 use hysim_engine::scenario;
 
 fn scenario_files() -> Vec<PathBuf> {
+    // Files are labelled relative to the repository's root, as `hysim run scenarios` names
+    // them, and an imported world's exports are found relative to its file: every test of this
+    // binary works from the root.
+    std::env::set_current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("..")).unwrap();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -61,7 +65,8 @@ fn rules_by_file() -> Vec<(String, std::collections::BTreeSet<hysim_engine::Rule
         .map(|path| {
             let file = path.file_name().unwrap().to_string_lossy().to_string();
             let name = path.file_stem().unwrap().to_string_lossy().to_string();
-            let s = scenario::parse(&file, &name, &std::fs::read(&path).unwrap()).unwrap();
+            let label = format!("scenarios/{file}");
+            let s = scenario::parse(&label, &name, &std::fs::read(&path).unwrap()).unwrap();
             let r = scenario::run(&s).unwrap();
             let rules = r
                 .world_events

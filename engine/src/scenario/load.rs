@@ -148,6 +148,25 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
 }
 
 impl Validator {
+    /// A scenario whose world could not be read: its errors are reported, nothing runs.
+    fn refused(&mut self, name: &str, doc: ScenarioFile) -> Scenario {
+        Scenario {
+            name: name.to_string(),
+            file: self.file.clone(),
+            title: doc.title,
+            sources: Vec::new(),
+            description: None,
+            settings: Settings::default(),
+            start: 0,
+            names: Names::new("contoso.com", None, None),
+            sync_ous: None,
+            handles: std::sync::Arc::new(Handles::default()),
+            world: Vec::new(),
+            steps: Vec::new(),
+            expect: None,
+        }
+    }
+
     fn scenario(&mut self, name: &str, doc: ScenarioFile) -> Scenario {
         let mut settings = Settings::default();
         let mut start = 0;
@@ -160,16 +179,45 @@ impl Validator {
                 format!("not an RFC 3339 time ({e}), e.g. {DEFAULT_START}"),
             ),
         }
-        settings.apply(&doc.settings);
         let ad = doc.world.ad.clone().unwrap_or_default();
         let entra = doc.world.entra.clone().unwrap_or_default();
-        let domain = ad.domain.clone().unwrap_or_else(|| "contoso.com".into());
-        let names = Names::new(
-            &domain,
-            entra.tenant.as_deref(),
-            entra.verified_domains.clone(),
-        );
-        let world = self.world(&ad, &entra);
+        let (world, names, sync_ous) = match &doc.world.import {
+            Some(spec) => {
+                let Some((imported, ops)) = self.import(spec, &doc.world) else {
+                    return self.refused(name, doc);
+                };
+                // What the export says is the default; the scenario's settings win.
+                settings.apply(&imported.settings);
+                if doc.settings.start.is_none()
+                    && let Some(t) = imported.captured_at
+                {
+                    start = t;
+                }
+                let domain = imported.domain.as_deref().unwrap_or("contoso.com");
+                let names = Names::new(
+                    domain,
+                    imported.tenant.as_deref(),
+                    imported.verified_domains.clone(),
+                );
+                (ops, names, imported.sync_ous)
+            }
+            None => {
+                if doc.world.sync_ous.is_some() {
+                    self.error(
+                        "world.sync_ous",
+                        "`world.sync_ous` goes with `world.import`; a written-out world sets `world.ad.sync_ous`",
+                    );
+                }
+                let domain = ad.domain.clone().unwrap_or_else(|| "contoso.com".into());
+                let names = Names::new(
+                    &domain,
+                    entra.tenant.as_deref(),
+                    entra.verified_domains.clone(),
+                );
+                (self.world(&ad, &entra), names, ad.sync_ous.clone())
+            }
+        };
+        settings.apply(&doc.settings);
         let mut steps = Vec::new();
         if doc.steps.is_empty() {
             self.error("steps", "a scenario needs at least one step");
@@ -199,7 +247,7 @@ impl Validator {
             settings,
             start,
             names,
-            sync_ous: ad.sync_ous.clone(),
+            sync_ous,
             handles: std::sync::Arc::new(std::mem::take(&mut self.table)),
             world,
             steps,

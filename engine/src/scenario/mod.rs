@@ -2,6 +2,7 @@
 //! expectation checks.
 
 pub mod format;
+mod import;
 mod input;
 pub mod load;
 pub mod run;

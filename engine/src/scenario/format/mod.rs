@@ -68,6 +68,27 @@ pub struct WorldSpec {
     pub ad: Option<AdSpec>,
     /// The Entra ID tenant: cloud-only objects and cloud relations.
     pub entra: Option<EntraSpec>,
+    /// The engineer's own tenant, read from exports instead of `ad` and `entra`
+    /// (docs/import.md).
+    pub import: Option<ImportSpec>,
+    /// With `import`: the OUs in Entra Connect's scope; omitted: every OU that holds a synced
+    /// user or group.
+    pub sync_ous: Option<Vec<String>>,
+}
+
+/// Exports to read the world from; paths are relative to the scenario file. Either may be
+/// left out (a cloud-only tenant; a domain not synced yet).
+#[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSpec {
+    /// A folder of Microsoft Graph response bodies with their `manifest.json`, or an
+    /// EntraExporter folder.
+    pub graph: Option<String>,
+    /// An `ldifde` (or `ldapsearch`) LDIF file of the domain.
+    pub ldif: Option<String>,
+    /// Friendly names for licences, by `skuPartNumber` (e.g. `SPE_E3: Microsoft 365 E3`).
+    #[serde(default)]
+    pub licence_names: Map<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
