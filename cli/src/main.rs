@@ -6,6 +6,7 @@ mod bench;
 mod explain;
 mod files;
 mod graph;
+mod import;
 mod junit;
 mod new;
 mod progress;
@@ -67,6 +68,10 @@ enum Command {
         /// Where to write the file (`-`: standard output).
         #[arg(long, short, default_value = "-")]
         out: PathBuf,
+        /// Write the tenant as exports instead, in DIR: a Microsoft Graph export (graph/), an
+        /// ldifde LDIF file (tenant.ldf) and a scenario that imports them (scenario.yaml).
+        #[arg(long, value_name = "DIR", conflicts_with = "out")]
+        exports: Option<PathBuf>,
     },
     /// Build the same tenant in memory, replay the runbook and print the time of each phase and
     /// the peak memory as one JSON object.
@@ -105,6 +110,28 @@ enum Command {
     New {
         /// The file to write.
         name: PathBuf,
+    },
+    /// Read a Microsoft Graph export and an ldifde LDIF file, join them as Entra Connect has
+    /// them joined, and report what was read, joined and could not be held (docs/import.md).
+    Import {
+        /// A folder of Graph response bodies with manifest.json, or an EntraExporter folder.
+        #[arg(long, value_name = "DIR")]
+        graph: Option<PathBuf>,
+        /// An LDIF file written by ldifde (or ldapsearch).
+        #[arg(long, value_name = "FILE")]
+        ldif: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = import::ImportFormat::Text)]
+        format: import::ImportFormat,
+        /// Also write the handle table (handle, kind, AD DN, Entra ids) as CSV to FILE.
+        #[arg(long, value_name = "FILE")]
+        handles: Option<PathBuf>,
+        /// Entra Connect's OU filter [default: every OU holding a synced object].
+        #[arg(long, value_name = "OU", num_args = 1..)]
+        sync_ous: Option<Vec<String>>,
+        /// The source anchor [default: detected from the joins].
+        #[arg(long, value_parser = ["ms-ds-consistencyguid", "objectguid"])]
+        source_anchor: Option<String>,
     },
     /// Parse and check scenario files without running them.
     Validate {
@@ -147,16 +174,43 @@ fn main() -> ExitCode {
             format,
         } => graph::command(&file, after, format),
         Command::Explain { file } => explain::command(&file),
+        Command::Import {
+            graph,
+            ldif,
+            format,
+            handles,
+            sync_ous,
+            source_anchor,
+        } => import::command(
+            &import::Args {
+                graph,
+                ldif,
+                format,
+                handles,
+                sync_ous,
+                source_anchor: source_anchor.map(|a| match a.as_str() {
+                    "objectguid" => hysim_engine::SourceAnchor::ObjectGuid,
+                    _ => hysim_engine::SourceAnchor::ConsistencyGuid,
+                }),
+            },
+            EXIT_OK,
+            EXIT_INPUT_ERROR,
+        ),
         Command::Generate {
             users,
             seed,
             incident,
             out,
+            exports,
         } => {
             let Some(incident) = bench::incident(&incident) else {
                 return ExitCode::from(EXIT_INPUT_ERROR);
             };
-            match bench::generate(users, seed, incident, &out) {
+            let written = match &exports {
+                Some(dir) => bench::generate_exports(users, seed, incident, dir),
+                None => bench::generate(users, seed, incident, &out),
+            };
+            match written {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -23,6 +23,28 @@ pub fn incident(name: &str) -> Option<Incident> {
     }
 }
 
+/// Writes a generated tenant as the exports an engineer would capture of it, in `dir`: a Graph
+/// export (`graph/`), an LDIF file (`tenant.ldf`) and a scenario that imports them and replays
+/// the runbook (`scenario.yaml`).
+pub fn generate_exports(
+    users: usize,
+    seed: u64,
+    incident: Incident,
+    dir: &Path,
+) -> Result<(), String> {
+    let tenant = Tenant::generate(users, seed, incident);
+    let world = tenant.built().map_err(|e| e.to_string())?;
+    let io = |e: std::io::Error| format!("{}: cannot write: {e}", dir.display());
+    std::fs::create_dir_all(dir).map_err(io)?;
+    hysim_engine::import::write::exports(&world, &dir.join("tenant.ldf"), &dir.join("graph"))
+        .map_err(io)?;
+    std::fs::write(
+        dir.join("scenario.yaml"),
+        tenant.to_import_yaml("tenant.ldf", "graph"),
+    )
+    .map_err(io)
+}
+
 /// Writes the scenario file of a generated tenant (`-` for standard output).
 pub fn generate(users: usize, seed: u64, incident: Incident, out: &Path) -> Result<(), String> {
     let tenant = Tenant::generate(users, seed, incident);

@@ -557,6 +557,22 @@ impl Tenant {
     }
 
     /// An empty world with the tenant's settings.
+    /// The tenant built as its scenario's world is: the AD objects, one initial cycle, then the
+    /// cloud objects and relations.
+    pub fn built(&self) -> crate::error::Result<World> {
+        let mut w = self.world();
+        w.set_detail(false);
+        for op in self.ad_ops() {
+            w.apply(&op)?;
+        }
+        w.apply(&Op::Sync(CycleKind::Initial))?;
+        for op in self.cloud_ops() {
+            w.apply(&op)?;
+        }
+        w.set_detail(true);
+        Ok(w)
+    }
+
     pub fn world(&self) -> World {
         // 2026-01-05T09:00:00Z, the default start of a scenario.
         let mut w = World::new(
