@@ -1,7 +1,8 @@
 //! The Graph reader on small captures written to a temporary folder: paging, the hybrid keys,
 //! managers, licences, the recycle bin, roles, tenant settings, errors; one body at a time
-//! ([`body`]); EntraExporter folders ([`exporter`]).
+//! ([`body`]); EntraExporter folders ([`exporter`]); a generated million-user export ([`bench`]).
 
+mod bench;
 mod body;
 mod exporter;
 
