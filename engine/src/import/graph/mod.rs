@@ -2,11 +2,12 @@
 //! `manifest.json`, or an EntraExporter folder; read into the Entra objects hysim models. See
 //! docs/import.md for the capture script.
 //!
-//! [`read_dir`] reads a capture; [`read_body`] reads one saved response without the filesystem
-//! (what the fuzzer drives).
+//! [`read_dir`] tells the two layouts apart by `manifest.json`; [`read_body`] reads one saved
+//! response without the filesystem (what the fuzzer drives).
 
 mod body;
 mod convert;
+mod exporter;
 mod files;
 mod manifest;
 mod stream;
@@ -217,7 +218,8 @@ pub const CAPTURED: [&str; 13] = [
     "onPremisesSynchronization",
 ];
 
-/// Reads a Graph export folder: hysim's capture (`manifest.json` and the bodies it lists).
+/// Reads a Graph export folder: hysim's capture (`manifest.json` and the bodies it lists) or,
+/// without a manifest, an EntraExporter folder.
 pub fn read_dir(dir: &Path) -> Result<GraphExport, InputError> {
     let manifest = dir.join("manifest.json");
     if manifest.is_file() {
@@ -229,9 +231,13 @@ pub fn read_dir(dir: &Path) -> Result<GraphExport, InputError> {
             "not a folder",
         ));
     }
+    if exporter::looks_like(dir) {
+        return exporter::read(dir);
+    }
     Err(files::file_error(
         &dir.display().to_string(),
-        "not a Graph capture: no manifest.json (see docs/import.md)",
+        "neither a Graph capture (no manifest.json, see docs/import.md) nor an EntraExporter \
+         folder (no Users, Groups, Organization, … folder)",
     ))
 }
 

@@ -1,8 +1,10 @@
 //! The Graph reader on small captures written to a temporary folder: paging, the hybrid keys,
 //! managers, licences, the recycle bin, roles, tenant settings, errors; one body at a time
-//! ([`body`]).
+//! ([`body`]); EntraExporter folders ([`exporter`]); a generated million-user export ([`bench`]).
 
+mod bench;
 mod body;
+mod exporter;
 
 use std::path::{Path, PathBuf};
 
