@@ -66,6 +66,44 @@ fn every_malformed_ldif_exits_2_naming_file_and_line() {
     }
 }
 
+/// (fixture folder, where the error is, a fragment of the message).
+const GRAPH: &[(&str, &str, &str)] = &[
+    (
+        "graph-truncated",
+        "graph-truncated/users.json:1:60:",
+        "the file is truncated",
+    ),
+    (
+        "graph-without-select",
+        "graph-without-select/users.json: value[0]:",
+        "no `onPremisesSyncEnabled` key",
+    ),
+    (
+        "graph-broken-next-link",
+        "graph-broken-next-link/users.json: @odata.nextLink:",
+        "the page it names was not captured",
+    ),
+    (
+        "graph-type-error",
+        "graph-type-error/users.json:1:381: value[1].accountEnabled:",
+        "expected a boolean",
+    ),
+];
+
+#[test]
+fn every_malformed_graph_export_exits_2_naming_file_and_json_path() {
+    for (dir, at, message) in GRAPH {
+        let (code, stderr) = import("--graph", &fixtures().join(dir));
+        assert_eq!(code, Some(2), "{dir}: {stderr}");
+        assert!(stderr.contains(at), "{dir}: no `{at}` in {stderr}");
+        assert!(
+            stderr.contains(message),
+            "{dir}: no `{message}` in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{dir}: {stderr}");
+    }
+}
+
 #[test]
 fn a_missing_export_is_an_input_error() {
     let (code, stderr) = import("--ldif", &fixtures().join("no-such.ldf"));

@@ -1,8 +1,7 @@
 //! The Graph reader on small captures written to a temporary folder: paging, the hybrid keys,
 //! managers, licences, the recycle bin, roles, tenant settings, errors; one body at a time
-//! ([`body`]); EntraExporter folders ([`exporter`]); a generated million-user export ([`bench`]).
+//! ([`body`]); EntraExporter folders ([`exporter`]).
 
-mod bench;
 mod body;
 mod exporter;
 
