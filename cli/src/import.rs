@@ -22,6 +22,8 @@ pub struct Args {
     pub handles: Option<PathBuf>,
     pub sync_ous: Option<Vec<String>>,
     pub source_anchor: Option<SourceAnchor>,
+    /// Where to write the anonymized scenario (`-`: standard output, instead of the report).
+    pub anonymize: Option<PathBuf>,
 }
 
 pub fn command(a: &Args, ok: u8, input_error: u8) -> u8 {
@@ -51,6 +53,23 @@ pub fn command(a: &Args, ok: u8, input_error: u8) -> u8 {
             path.display()
         );
         return input_error;
+    }
+    if let Some(path) = &a.anonymize {
+        let text = match import::anonymize::scenario(&imported) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot write the anonymized scenario: {e}");
+                return input_error;
+            }
+        };
+        if path == Path::new("-") {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            return ok;
+        }
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: {}: cannot write: {e}", path.display());
+            return input_error;
+        }
     }
     let mut out = std::io::stdout().lock();
     let _ = match a.format {

@@ -132,6 +132,10 @@ enum Command {
         /// The source anchor [default: detected from the joins].
         #[arg(long, value_parser = ["ms-ds-consistencyguid", "objectguid"])]
         source_anchor: Option<String>,
+        /// Also write a scenario of the same shape with pseudonyms for every name, UPN, mail
+        /// and proxy address to FILE (`-`: standard output, instead of the report).
+        #[arg(long, value_name = "FILE")]
+        anonymize: Option<PathBuf>,
     },
     /// Parse and check scenario files without running them.
     Validate {
@@ -181,6 +185,7 @@ fn main() -> ExitCode {
             handles,
             sync_ous,
             source_anchor,
+            anonymize,
         } => import::command(
             &import::Args {
                 graph,
@@ -192,6 +197,7 @@ fn main() -> ExitCode {
                     "objectguid" => hysim_engine::SourceAnchor::ObjectGuid,
                     _ => hysim_engine::SourceAnchor::ConsistencyGuid,
                 }),
+                anonymize,
             },
             EXIT_OK,
             EXIT_INPUT_ERROR,

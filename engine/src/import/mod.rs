@@ -5,6 +5,7 @@
 //! The readers know the file formats and nothing of the engine; they never panic, and every
 //! error names the file and the line (LDIF) or the JSON path (Graph) with what was expected.
 
+pub mod anonymize;
 mod build;
 pub mod dn;
 pub mod graph;

@@ -10,7 +10,7 @@ mod schema;
 mod steps;
 mod validate;
 mod world;
-mod yaml;
+pub mod yaml;
 
 pub use load::{InputError, Scenario, load, parse};
 pub use run::{RunError, run};

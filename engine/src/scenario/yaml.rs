@@ -43,6 +43,11 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     })
 }
 
+/// A value written as a YAML document (for files hysim writes, such as an anonymized world).
+pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_yaml::to_string(value).map_err(|e| e.to_string())
+}
+
 /// serde_yaml appends " at line L column C" to its messages; the location is reported apart.
 fn strip_location(msg: &str) -> String {
     match msg.rfind(" at line ") {
