@@ -14,9 +14,9 @@ use super::ldif::{AdExport, AdGroup, AdUser};
 use super::report::ImportReport;
 use super::tenant::{Identity, Options, parse_time};
 use crate::capture::{Capture, CapturedAd, CapturedEntra, parse_domain_sid};
-use crate::entra::{Unique, key_text, proxy_key, unique_values};
+use crate::entra::{Unique, key_text, proxy_key};
 use crate::store::handles::RESERVED_HANDLES;
-use crate::store::{AdAttr, EntraProp, GroupType, Guid, HandleId, Kind, PropMap, Str, Time, Value};
+use crate::store::{AdAttr, EntraProp, GroupType, Guid, HandleId, Kind, Str, Time, Value};
 
 fn attr<'a>(attrs: &'a [(&'static str, Vec<String>)], name: &str) -> Option<&'a str> {
     attrs
@@ -75,7 +75,7 @@ fn domain_suffix(ad: &AdExport) -> Option<DomainSuffix> {
 pub(super) struct Builder<'a> {
     pub(super) ad: &'a AdExport,
     pub(super) graph: &'a GraphExport,
-    pub(super) ix: &'a AdIndex,
+    pub(super) ix: &'a AdIndex<'a>,
     pub(super) opts: &'a Options,
     pub(super) capture: Capture,
     pub(super) identities: Vec<Identity>,
@@ -86,15 +86,17 @@ pub(super) struct Builder<'a> {
     /// AD group record → place in the capture.
     pub(super) group_place: Vec<Option<u32>>,
     /// Entra object id → place in the capture.
-    pub(super) entra_place: FxHashMap<String, u32>,
-    /// Unique values of live Entra objects (ID-4) → the handle holding them.
-    pub(super) unique: FxHashMap<(Unique, String), String>,
+    pub(super) entra_place: FxHashMap<&'a str, u32>,
+    /// Unique values of live Entra objects (ID-4), as compared → the identity holding them.
+    pub(super) unique: FxHashMap<(Unique, String), u32>,
     pub(super) report: ImportReport,
     pub(super) errors: Vec<InputError>,
     pub(super) sync_ous: BTreeSet<String>,
     /// AD users with no live synced cloud object: (identity, OU).
     pub(super) unsynced: Vec<(usize, String, u32)>,
     domain_suffix: Option<DomainSuffix>,
+    /// The model's OU of each parent DN met (a tenant has few OUs and many objects).
+    ous: FxHashMap<&'a str, Str>,
 }
 
 /// What the builder made.
@@ -114,7 +116,7 @@ impl<'a> Builder<'a> {
     pub(super) fn new(
         ad: &'a AdExport,
         graph: &'a GraphExport,
-        ix: &'a AdIndex,
+        ix: &'a AdIndex<'a>,
         opts: &'a Options,
         report: ImportReport,
     ) -> Self {
@@ -135,6 +137,7 @@ impl<'a> Builder<'a> {
             sync_ous: BTreeSet::new(),
             unsynced: Vec::new(),
             domain_suffix: domain_suffix(ad),
+            ous: FxHashMap::default(),
         }
     }
 
@@ -154,7 +157,7 @@ impl<'a> Builder<'a> {
     }
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     /// A handle not given yet: `name`, else `name-2`, `name-3`… (case does not tell handles
     /// apart).
     fn handle(&mut self, name: &str) -> String {
@@ -163,23 +166,31 @@ impl Builder<'_> {
         } else {
             name.trim()
         };
-        let free = |s: &str, taken: &FxHashSet<String>| {
-            !taken.contains(&s.to_lowercase()) && !RESERVED_HANDLES.contains(&s)
-        };
         let mut h = base.to_string();
         let mut n = 2;
-        while !free(&h, &self.taken) {
+        loop {
+            let folded = h.to_lowercase();
+            if !RESERVED_HANDLES.contains(&h.as_str()) && self.taken.insert(folded) {
+                return h;
+            }
             h = format!("{base}-{n}");
             n += 1;
         }
-        self.taken.insert(h.to_lowercase());
-        h
     }
 
     /// The model's OU of an AD object: its parent DN without the domain and without a leading
     /// `OU=` (`Staff`, `Finance,OU=Staff`, `CN=Users`).
-    fn ou_of(&self, object_dn: &str) -> String {
+    fn ou_of(&mut self, object_dn: &'a str) -> Str {
         let parent = dn::parent(object_dn).unwrap_or("");
+        if let Some(ou) = self.ous.get(parent) {
+            return ou.clone();
+        }
+        let ou = Str::from(self.ou_text(parent).as_str());
+        self.ous.insert(parent, ou.clone());
+        ou
+    }
+
+    fn ou_text(&self, parent: &str) -> String {
         let mut ou = parent.trim().to_string();
         if let Some(s) = &self.domain_suffix {
             let key = dn::key(&ou);
@@ -199,30 +210,32 @@ impl Builder<'_> {
 
     pub(super) fn identity(&mut self, slot: &Slot) {
         let kind = slot.kind.unwrap_or(Kind::User);
-        let ad_user = slot.ad_user.and_then(|i| self.ad.users.get(i));
-        let ad_group = slot.ad_group.and_then(|i| self.ad.groups.get(i));
-        let entra_users: Vec<(&GraphUser, bool)> = slot
+        let ad: &'a AdExport = self.ad;
+        let ad_user = slot.ad_user.and_then(|i| ad.users.get(i));
+        let ad_group = slot.ad_group.and_then(|i| ad.groups.get(i));
+        let graph: &'a GraphExport = self.graph;
+        let entra_users: Vec<(&'a GraphUser, bool)> = slot
             .entra
             .iter()
             .filter(|_| kind == Kind::User)
             .filter_map(|(i, d)| {
                 let list = if *d {
-                    &self.graph.deleted_users
+                    &graph.deleted_users
                 } else {
-                    &self.graph.users
+                    &graph.users
                 };
                 list.get(*i).map(|u| (u, *d))
             })
             .collect();
-        let entra_groups: Vec<(&GraphGroup, bool)> = slot
+        let entra_groups: Vec<(&'a GraphGroup, bool)> = slot
             .entra
             .iter()
             .filter(|_| kind == Kind::Group)
             .filter_map(|(i, d)| {
                 let list = if *d {
-                    &self.graph.deleted_groups
+                    &graph.deleted_groups
                 } else {
-                    &self.graph.groups
+                    &graph.groups
                 };
                 list.get(*i).map(|g| (g, *d))
             })
@@ -290,8 +303,8 @@ impl Builder<'_> {
                 }
                 None => {}
             }
-            if let Some(dn) = &identity.ad_dn {
-                let ou = self.ou_of(dn);
+            if let Some(dn) = ad_user.map(|u| &u.dn).or(ad_group.map(|g| &g.dn)) {
+                let ou = self.ou_of(dn).to_string();
                 if entra.iter().any(|(_, deleted, synced)| !deleted && *synced) {
                     self.sync_ous.insert(ou);
                 } else {
@@ -302,7 +315,7 @@ impl Builder<'_> {
         self.identities.push(identity);
     }
 
-    fn ad_user(&mut self, h: HandleId, u: &AdUser) -> Option<u32> {
+    fn ad_user(&mut self, h: HandleId, u: &'a AdUser) -> Option<u32> {
         let Some(guid) = u.object_guid else {
             self.errors.push(InputError {
                 file: self.ad_file(),
@@ -334,18 +347,19 @@ impl Builder<'_> {
             )),
             None => {}
         }
+        let ou = self.ou_of(&u.dn);
         Some(self.push_ad(CapturedAd {
             kind: Kind::User,
             handle: h,
             guid: Guid::from_ad_bytes(guid),
             sid: u.sid.as_deref().and_then(parse_domain_sid),
-            ou: Str::from(self.ou_of(&u.dn)),
+            ou,
             attrs,
             consistency_guid_is_guid: same,
         }))
     }
 
-    fn ad_group(&mut self, h: HandleId, g: &AdGroup) -> Option<u32> {
+    fn ad_group(&mut self, h: HandleId, g: &'a AdGroup) -> Option<u32> {
         let Some(guid) = g.object_guid else {
             self.errors.push(InputError {
                 file: self.ad_file(),
@@ -367,12 +381,13 @@ impl Builder<'_> {
             attrs.push((AdAttr::Cn, Value::text(cn)));
         }
         attrs.extend(ad_attrs(&g.attrs));
+        let ou = self.ou_of(&g.dn);
         Some(self.push_ad(CapturedAd {
             kind: Kind::Group,
             handle: h,
             guid: Guid::from_ad_bytes(guid),
             sid: g.sid.as_deref().and_then(parse_domain_sid),
-            ou: Str::from(self.ou_of(&g.dn)),
+            ou,
             attrs,
             consistency_guid_is_guid: false,
         }))
@@ -392,7 +407,7 @@ impl Builder<'_> {
         &mut self,
         h: HandleId,
         handle: &str,
-        u: &GraphUser,
+        u: &'a GraphUser,
         deleted: bool,
     ) -> Option<u32> {
         let id = self.guid(&u.id, &u.at.file, &u.at.path)?;
@@ -460,7 +475,7 @@ impl Builder<'_> {
         &mut self,
         h: HandleId,
         handle: &str,
-        g: &GraphGroup,
+        g: &'a GraphGroup,
         deleted: bool,
         ad_dn: Option<&str>,
     ) -> Option<u32> {
@@ -514,10 +529,10 @@ impl Builder<'_> {
         ))
     }
 
-    fn push_entra(&mut self, e: CapturedEntra, id: &str) -> u32 {
+    fn push_entra(&mut self, e: CapturedEntra, id: &'a str) -> u32 {
         let p = self.capture.entra.len() as u32;
         self.capture.entra.push(e);
-        self.entra_place.insert(id.to_ascii_lowercase(), p);
+        self.entra_place.insert(id, p);
         p
     }
 
@@ -565,24 +580,40 @@ impl Builder<'_> {
         file: &str,
         path: &str,
     ) {
-        let mut map = PropMap::default();
-        map.update(props.iter().map(|(k, v)| (*k, Some(v.clone()))));
+        let me = self.identities.len() as u32;
         let mut clashes: Vec<(Unique, String)> = Vec::new();
-        for (what, v) in unique_values(&map) {
-            let key = match what {
-                Unique::Proxy => key_text(what, &proxy_key(v)),
-                _ => key_text(what, v),
+        for (p, v) in props.iter() {
+            let what = match p {
+                EntraProp::UserPrincipalName => Unique::Upn,
+                EntraProp::ProxyAddresses => Unique::Proxy,
+                EntraProp::OnPremisesImmutableId => Unique::ImmutableId,
+                _ => continue,
             };
-            match self.unique.get(&(what, key.clone())) {
-                Some(holder) => {
-                    self.report.warn(
-                        file,
-                        format!("{path}: {what} '{v}' of {handle} is held by {holder} too: left out of {handle}"),
-                    );
-                    clashes.push((what, v.to_string()));
-                }
-                None => {
-                    self.unique.insert((what, key), handle.to_string());
+            let values: Vec<&str> = match what {
+                Unique::Proxy => v.as_list().iter().map(|s| s.as_str()).collect(),
+                _ => v.as_text().into_iter().collect(),
+            };
+            for v in values {
+                let key = match what {
+                    Unique::Proxy => key_text(what, &proxy_key(v)),
+                    _ => key_text(what, v),
+                };
+                match self.unique.entry((what, key)) {
+                    std::collections::hash_map::Entry::Occupied(holder) => {
+                        let holder = self
+                            .identities
+                            .get(*holder.get() as usize)
+                            .map_or("", |i| i.handle.as_str())
+                            .to_string();
+                        self.report.warn(
+                            file,
+                            format!("{path}: {what} '{v}' of {handle} is held by {holder} too: left out of {handle}"),
+                        );
+                        clashes.push((what, v.to_string()));
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(me);
+                    }
                 }
             }
         }

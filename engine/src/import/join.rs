@@ -25,26 +25,33 @@ pub(super) struct Slot {
 }
 
 /// The parts of the join both sides need: the AD objects by DN, GUID and SID.
-pub(super) struct AdIndex {
-    pub(super) by_dn: HashMap<String, (Kind, usize)>,
+pub(super) struct AdIndex<'a> {
+    ad: &'a AdExport,
+    /// By DN as written: a link names its target as the target's own record does, nearly
+    /// always, so most lookups need no key.
+    by_text: HashMap<&'a str, (Kind, usize)>,
+    /// By [`dn::key`], built by the first link written otherwise.
+    by_key: std::sync::OnceLock<HashMap<String, (Kind, usize)>>,
     by_consistency: HashMap<[u8; 16], usize>,
     by_guid: HashMap<[u8; 16], usize>,
     group_by_sid: HashMap<String, usize>,
 }
 
-impl AdIndex {
-    pub(super) fn new(ad: &AdExport) -> Self {
+impl<'a> AdIndex<'a> {
+    pub(super) fn new(ad: &'a AdExport) -> Self {
         let mut ix = AdIndex {
-            by_dn: HashMap::with_capacity_and_hasher(
+            ad,
+            by_text: HashMap::with_capacity_and_hasher(
                 ad.users.len() + ad.groups.len(),
                 Default::default(),
             ),
+            by_key: std::sync::OnceLock::new(),
             by_consistency: HashMap::default(),
             by_guid: HashMap::with_capacity_and_hasher(ad.users.len(), Default::default()),
             group_by_sid: HashMap::with_capacity_and_hasher(ad.groups.len(), Default::default()),
         };
         for (i, u) in ad.users.iter().enumerate() {
-            ix.by_dn.insert(dn::key(&u.dn), (Kind::User, i));
+            ix.by_text.insert(u.dn.as_str(), (Kind::User, i));
             if let Some(g) = u.consistency_guid {
                 ix.by_consistency.entry(g).or_insert(i);
             }
@@ -53,12 +60,27 @@ impl AdIndex {
             }
         }
         for (i, g) in ad.groups.iter().enumerate() {
-            ix.by_dn.insert(dn::key(&g.dn), (Kind::Group, i));
+            ix.by_text.insert(g.dn.as_str(), (Kind::Group, i));
             if let Some(s) = &g.sid {
                 ix.group_by_sid.entry(s.to_ascii_uppercase()).or_insert(i);
             }
         }
         ix
+    }
+    /// The AD record a DN names: as written, else compared as DNs are (case, escapes, spaces).
+    pub(super) fn by_dn(&self, dn_text: &str) -> Option<(Kind, usize)> {
+        if let Some(found) = self.by_text.get(dn_text) {
+            return Some(*found);
+        }
+        let by_key = self.by_key.get_or_init(|| {
+            let users = self.ad.users.iter().enumerate();
+            let groups = self.ad.groups.iter().enumerate();
+            users
+                .map(|(i, u)| (dn::key(&u.dn), (Kind::User, i)))
+                .chain(groups.map(|(i, g)| (dn::key(&g.dn), (Kind::Group, i))))
+                .collect()
+        });
+        by_key.get(&dn::key(dn_text)).copied()
     }
 }
 
@@ -320,5 +342,32 @@ pub(super) fn cloud_group_type(g: &GraphGroup) -> Option<GroupType> {
         Some(GroupType::Security)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_finds_its_target_as_written_or_compared_as_a_dn() {
+        let ad = AdExport {
+            users: vec![AdUser {
+                dn: "CN=Kim\\, Jordan,OU=Staff,DC=contoso,DC=com".into(),
+                ..AdUser::default()
+            }],
+            ..AdExport::default()
+        };
+        let ix = AdIndex::new(&ad);
+        assert_eq!(
+            ix.by_dn("CN=Kim\\, Jordan,OU=Staff,DC=contoso,DC=com"),
+            Some((Kind::User, 0))
+        );
+        assert_eq!(
+            ix.by_dn("cn=Kim\\, Jordan, ou=STAFF,dc=contoso,dc=com"),
+            Some((Kind::User, 0)),
+            "case and spaces between RDNs do not tell DNs apart"
+        );
+        assert_eq!(ix.by_dn("CN=Kim,OU=Staff,DC=contoso,DC=com"), None);
     }
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeSet;
 use rustc_hash::FxHashMap;
 
 use super::build::Builder;
-use super::dn;
 use crate::capture::{Capture, End};
 use crate::store::{Kind, Rel, Str};
 
@@ -18,12 +17,12 @@ impl Builder<'_> {
         let mut rels: Vec<(End, End, Rel)> = Vec::new();
         // AD: members and managers, by DN.
         let place_of = |dn_text: &str| -> Option<(Kind, u32)> {
-            let (kind, i) = self.ix.by_dn.get(&dn::key(dn_text))?;
+            let (kind, i) = self.ix.by_dn(dn_text)?;
             let places = match kind {
                 Kind::User => &self.user_place,
                 Kind::Group => &self.group_place,
             };
-            Some((*kind, places.get(*i).copied().flatten()?))
+            Some((kind, places.get(i).copied().flatten()?))
         };
         for (g, gp) in self.ad.groups.iter().zip(&self.group_place) {
             let Some(gp) = *gp else { continue };
@@ -46,7 +45,7 @@ impl Builder<'_> {
             }
         }
         // Entra: members, owners, managers.
-        let place = |id: &str| self.entra_place.get(&id.to_ascii_lowercase()).copied();
+        let place = |id: &str| self.entra_place.get(id).copied();
         let kind_of = |p: u32, capture: &Capture| capture.entra.get(p as usize).map(|e| e.kind);
         for (gid, members) in &self.graph.members {
             let Some(gp) = place(gid) else { continue };
