@@ -54,24 +54,6 @@ pub fn read(
 
 /// Reads an LDIF file whole: the reader works on its bytes, and drops them once it is done.
 fn read_ldif(path: &std::path::Path) -> Result<ldif::AdExport, InputError> {
-    let file = path.display().to_string();
-    let err = |message: String| InputError {
-        file: file.clone(),
-        line: None,
-        column: None,
-        path: None,
-        message,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
-    if meta.is_dir() {
-        return Err(err("a folder, where an LDIF file was expected".into()));
-    }
-    if meta.len() > MAX_EXPORT_FILE_BYTES {
-        return Err(err(format!(
-            "the file is {} bytes, more than the limit of {MAX_EXPORT_FILE_BYTES} bytes for an export",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
-    ldif::read(&file, &bytes)
+    let bytes = crate::scenario::read_limited(path, MAX_EXPORT_FILE_BYTES, "an LDIF")?;
+    ldif::read(&path.display().to_string(), &bytes)
 }

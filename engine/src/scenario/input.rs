@@ -8,6 +8,30 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// The most identities (handles) one scenario may define.
 pub const MAX_HANDLES: usize = 5_000_000;
 
+/// Reads a whole file of at most `limit` bytes; a larger one is refused before it is read.
+/// `what` names what the file should be, for the messages (`a scenario`, `an export`).
+pub fn read_limited(path: &std::path::Path, limit: u64, what: &str) -> Result<Vec<u8>, InputError> {
+    let file = path.display().to_string();
+    let err = |message: String| InputError {
+        file: file.clone(),
+        line: None,
+        column: None,
+        path: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    if meta.is_dir() {
+        return Err(err(format!("a folder, where {what} file was expected")));
+    }
+    if meta.len() > limit {
+        return Err(err(format!(
+            "the file is {} bytes, more than the limit of {limit} bytes for {what}",
+            meta.len()
+        )));
+    }
+    std::fs::read(path).map_err(|e| err(format!("cannot read the file: {e}")))
+}
+
 /// An input error: the file, and where in it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {

@@ -61,23 +61,8 @@ pub const DEFAULT_START: &str = "2026-01-05T09:00:00Z";
 /// Reads, parses and validates one file.
 pub fn load(path: &Path) -> Result<Scenario, Vec<InputError>> {
     let file = path.display().to_string();
-    let err = |message: String| {
-        vec![InputError {
-            file: file.clone(),
-            line: None,
-            column: None,
-            path: None,
-            message,
-        }]
-    };
-    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(err(format!(
-            "the file is {} bytes, more than the limit of {MAX_FILE_BYTES} bytes for a scenario",
-            meta.len()
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    let bytes =
+        super::input::read_limited(path, MAX_FILE_BYTES, "a scenario").map_err(|e| vec![e])?;
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().to_string())

@@ -12,6 +12,7 @@ mod validate;
 mod world;
 pub mod yaml;
 
+pub use input::read_limited;
 pub use load::{InputError, Scenario, load, parse};
 pub use run::{RunError, run};
 pub use schema::schema;

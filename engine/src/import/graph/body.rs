@@ -44,6 +44,25 @@ pub enum Kind {
     OnPremisesSynchronization,
 }
 
+impl Kind {
+    /// Every kind, for the tests and the fuzz target that try bodies as each.
+    pub const ALL: [Kind; 13] = [
+        Kind::Users,
+        Kind::DeletedUsers,
+        Kind::Groups,
+        Kind::DeletedGroups,
+        Kind::Members,
+        Kind::Owners,
+        Kind::Manager,
+        Kind::AppRoleAssignments,
+        Kind::RoleDefinitions,
+        Kind::RoleAssignments,
+        Kind::SubscribedSkus,
+        Kind::Organization,
+        Kind::OnPremisesSynchronization,
+    ];
+}
+
 /// One body read: its objects, the next page's URL, and what was odd in it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Page {

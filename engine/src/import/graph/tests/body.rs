@@ -147,21 +147,7 @@ fn encodings_utf8_bom_utf16_bom_and_utf16_without_bom() {
 
 #[test]
 fn strange_bytes_give_errors_not_panics() {
-    let kinds = [
-        Kind::Users,
-        Kind::DeletedUsers,
-        Kind::Groups,
-        Kind::DeletedGroups,
-        Kind::Members,
-        Kind::Owners,
-        Kind::Manager,
-        Kind::AppRoleAssignments,
-        Kind::RoleDefinitions,
-        Kind::RoleAssignments,
-        Kind::SubscribedSkus,
-        Kind::Organization,
-        Kind::OnPremisesSynchronization,
-    ];
+    let kinds = Kind::ALL;
     let inputs: [&[u8]; 8] = [
         b"",
         b"\xff",
