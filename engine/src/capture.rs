@@ -165,6 +165,48 @@ pub fn parse_domain_sid(s: &str) -> Option<Sid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::query::EntraPresence;
+    use crate::{Names, Op, World};
+
+    /// ENTRA-1, ENTRA-2: a user captured in the recycle bin keeps its deletion time, so its 30
+    /// days run from then, not from the capture.
+    #[test]
+    fn entra_2_a_captured_recycle_bin_user_is_purged_30_days_after_its_deletion() {
+        let mut handles = Handles::default();
+        let h = handles
+            .intern(&Str::from("erin"), Kind::User)
+            .unwrap_or_default();
+        let start = 1_767_603_600;
+        let mut w = World::new(
+            Settings::default(),
+            Names::new("contoso.com", None, None),
+            start,
+            std::sync::Arc::new(handles),
+        );
+        let capture = Capture {
+            entra: vec![CapturedEntra {
+                kind: Kind::User,
+                group_type: GroupType::Security,
+                handle: h,
+                id: Guid([7; 16]),
+                props: vec![(
+                    EntraProp::UserPrincipalName,
+                    Value::text("erin@contoso.com"),
+                )],
+                deleted_since: Some(start - 29 * 86_400),
+            }],
+            ..Capture::default()
+        };
+        let placed = w.apply(&Op::Adopt(std::sync::Arc::new(capture)));
+        assert!(
+            placed.is_ok_and(|events| events.is_empty()),
+            "placing is not an event"
+        );
+        assert_eq!(w.entra_presence(h).ok(), Some(EntraPresence::SoftDeleted));
+        let waited = w.apply(&Op::Wait(2 * 86_400));
+        assert!(waited.is_ok());
+        assert_eq!(w.entra_presence(h).ok(), Some(EntraPresence::Absent));
+    }
 
     #[test]
     fn id_1_domain_sid_text_round_trips() {

@@ -29,20 +29,37 @@ impl std::fmt::Display for Unique {
     }
 }
 
+/// The kind of unique value a property holds, if any (ID-4).
+pub fn unique_of(p: EntraProp) -> Option<Unique> {
+    match p {
+        EntraProp::UserPrincipalName => Some(Unique::Upn),
+        EntraProp::ProxyAddresses => Some(Unique::Proxy),
+        EntraProp::OnPremisesImmutableId => Some(Unique::ImmutableId),
+        _ => None,
+    }
+}
+
+/// The unique values of a property's value, as written: a proxy list gives each address.
+pub fn unique_in(what: Unique, v: &Value) -> impl Iterator<Item = &Str> {
+    let (text, list) = match what {
+        Unique::Proxy => (None, v.as_list()),
+        _ => (v.as_str(), &[][..]),
+    };
+    text.into_iter().chain(list)
+}
+
 /// The unique values of an object's properties, as written: UPN and proxies compare without
 /// case (see `NoCase`).
 pub fn unique_values(props: &PropMap<EntraProp>) -> SmallVec<[(Unique, &Str); 4]> {
     let mut v = SmallVec::new();
-    if let Some(u) = props.str(EntraProp::UserPrincipalName) {
-        v.push((Unique::Upn, u));
-    }
-    if let Some(list) = props.get(EntraProp::ProxyAddresses) {
-        for p in list.as_list() {
-            v.push((Unique::Proxy, p));
+    for p in [
+        EntraProp::UserPrincipalName,
+        EntraProp::ProxyAddresses,
+        EntraProp::OnPremisesImmutableId,
+    ] {
+        if let (Some(what), Some(value)) = (unique_of(p), props.get(p)) {
+            v.extend(unique_in(what, value).map(|s| (what, s)));
         }
-    }
-    if let Some(i) = props.str(EntraProp::OnPremisesImmutableId) {
-        v.push((Unique::ImmutableId, i));
     }
     v
 }

@@ -21,7 +21,7 @@ mod index;
 mod relations;
 
 use index::same_value;
-pub use index::{EntraIndex, Unique, key_text, proxy_key, unique_values};
+pub use index::{EntraIndex, Unique, key_text, proxy_key, unique_in, unique_of, unique_values};
 pub use relations::{licence_events, licences_of};
 
 /// Microsoft Entra ID's own state; its objects and relations are in the [`Store`]. The

@@ -14,7 +14,7 @@ use super::ldif::{AdExport, AdGroup, AdUser};
 use super::report::ImportReport;
 use super::tenant::{Identity, Options, parse_time};
 use crate::capture::{Capture, CapturedAd, CapturedEntra, parse_domain_sid};
-use crate::entra::{Unique, key_text, proxy_key};
+use crate::entra::{Unique, key_text, proxy_key, unique_in, unique_of};
 use crate::store::handles::RESERVED_HANDLES;
 use crate::store::{AdAttr, EntraProp, GroupType, Guid, HandleId, Kind, Str, Time, Value};
 
@@ -69,6 +69,16 @@ fn domain_suffix(ad: &AdExport) -> Option<DomainSuffix> {
         .join(".");
     let key = dcs.iter().rev().copied().collect::<Vec<_>>().join(",");
     Some(DomainSuffix { domain, key })
+}
+
+/// The fields of an LDIF record that users and groups share.
+struct AdRecord<'r> {
+    dn: &'r str,
+    line: usize,
+    sam: Option<&'r str>,
+    guid: Option<[u8; 16]>,
+    sid: Option<&'r str>,
+    attrs: &'r [(&'static str, Vec<String>)],
 }
 
 /// Builds the capture, identity by identity.
@@ -316,81 +326,73 @@ impl<'a> Builder<'a> {
     }
 
     fn ad_user(&mut self, h: HandleId, u: &'a AdUser) -> Option<u32> {
-        let Some(guid) = u.object_guid else {
-            self.errors.push(InputError {
-                file: self.ad_file(),
-                line: Some(u.line),
-                column: None,
-                path: None,
-                message: format!(
-                    "{} has no objectGUID: the capture needs it (do not export with -m or -n; see docs/import.md)",
-                    u.dn
-                ),
-            });
-            return None;
+        let record = AdRecord {
+            dn: &u.dn,
+            line: u.line,
+            sam: u.sam.as_deref(),
+            guid: u.object_guid,
+            sid: u.sid.as_deref(),
+            attrs: &u.attrs,
         };
-        let mut attrs = Vec::new();
-        if let Some(s) = &u.sam {
-            attrs.push((AdAttr::SamAccountName, Value::text(s)));
-        }
-        if let Some(cn) = dn::first_value(&u.dn) {
-            attrs.push((AdAttr::Cn, Value::text(cn)));
-        }
-        attrs.extend(ad_attrs(&u.attrs));
-        attrs.push((AdAttr::Enabled, Value::from(u.enabled)));
-        let mut same = false;
+        let mut a = self.ad_object(h, Kind::User, record)?;
+        a.attrs.push((AdAttr::Enabled, Value::from(u.enabled)));
         match u.consistency_guid {
-            Some(c) if c == guid => same = true,
-            Some(c) => attrs.push((
+            Some(c) if Some(c) == u.object_guid => a.consistency_guid_is_guid = true,
+            Some(c) => a.attrs.push((
                 AdAttr::ConsistencyGuid,
                 Value::from(Guid::from_ad_bytes(c).text()),
             )),
             None => {}
         }
-        let ou = self.ou_of(&u.dn);
-        Some(self.push_ad(CapturedAd {
-            kind: Kind::User,
-            handle: h,
-            guid: Guid::from_ad_bytes(guid),
-            sid: u.sid.as_deref().and_then(parse_domain_sid),
-            ou,
-            attrs,
-            consistency_guid_is_guid: same,
-        }))
+        Some(self.push_ad(a))
     }
 
     fn ad_group(&mut self, h: HandleId, g: &'a AdGroup) -> Option<u32> {
-        let Some(guid) = g.object_guid else {
+        let record = AdRecord {
+            dn: &g.dn,
+            line: g.line,
+            sam: g.sam.as_deref(),
+            guid: g.object_guid,
+            sid: g.sid.as_deref(),
+            attrs: &g.attrs,
+        };
+        let a = self.ad_object(h, Kind::Group, record)?;
+        Some(self.push_ad(a))
+    }
+
+    /// What users and groups share: the objectGUID the capture needs, the SID, the OU, and the
+    /// attributes the model holds.
+    fn ad_object(&mut self, h: HandleId, kind: Kind, r: AdRecord<'a>) -> Option<CapturedAd> {
+        let Some(guid) = r.guid else {
             self.errors.push(InputError {
                 file: self.ad_file(),
-                line: Some(g.line),
+                line: Some(r.line),
                 column: None,
                 path: None,
                 message: format!(
-                    "{} has no objectGUID: the capture needs it (see docs/import.md)",
-                    g.dn
+                    "{} has no objectGUID: the capture needs it (do not export with -m or -n; see docs/import.md)",
+                    r.dn
                 ),
             });
             return None;
         };
         let mut attrs = Vec::new();
-        if let Some(s) = &g.sam {
+        if let Some(s) = r.sam {
             attrs.push((AdAttr::SamAccountName, Value::text(s)));
         }
-        if let Some(cn) = dn::first_value(&g.dn) {
+        if let Some(cn) = dn::first_value(r.dn) {
             attrs.push((AdAttr::Cn, Value::text(cn)));
         }
-        attrs.extend(ad_attrs(&g.attrs));
-        let ou = self.ou_of(&g.dn);
-        Some(self.push_ad(CapturedAd {
-            kind: Kind::Group,
+        attrs.extend(ad_attrs(r.attrs));
+        Some(CapturedAd {
+            kind,
             handle: h,
             guid: Guid::from_ad_bytes(guid),
-            sid: g.sid.as_deref().and_then(parse_domain_sid),
-            ou,
+            sid: r.sid.and_then(parse_domain_sid),
+            ou: self.ou_of(r.dn),
             attrs,
             consistency_guid_is_guid: false,
-        }))
+        })
     }
 
     fn push_ad(&mut self, a: CapturedAd) -> u32 {
@@ -583,17 +585,9 @@ impl<'a> Builder<'a> {
         let me = self.identities.len() as u32;
         let mut clashes: Vec<(Unique, String)> = Vec::new();
         for (p, v) in props.iter() {
-            let what = match p {
-                EntraProp::UserPrincipalName => Unique::Upn,
-                EntraProp::ProxyAddresses => Unique::Proxy,
-                EntraProp::OnPremisesImmutableId => Unique::ImmutableId,
-                _ => continue,
-            };
-            let values: Vec<&str> = match what {
-                Unique::Proxy => v.as_list().iter().map(|s| s.as_str()).collect(),
-                _ => v.as_text().into_iter().collect(),
-            };
-            for v in values {
+            let Some(what) = unique_of(*p) else { continue };
+            for v in unique_in(what, v) {
+                let v = v.as_str();
                 let key = match what {
                     Unique::Proxy => key_text(what, &proxy_key(v)),
                     _ => key_text(what, v),

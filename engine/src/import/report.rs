@@ -151,22 +151,11 @@ impl ImportReport {
             ..ImportReport::default()
         };
         if !graph.root.is_empty() {
-            const LISTINGS: &[&str] = &[
-                "users",
-                "groups",
-                "members",
-                "owners",
-                "managers",
-                "appRoleAssignments",
-                "roleAssignments",
-                "subscribedSkus",
-                "deletedUsers",
-                "organization",
-                "onPremisesSynchronization",
-            ];
-            r.not_captured = LISTINGS
-                .iter()
-                .copied()
+            // Role definitions only name the roles, and the documented capture leaves deleted
+            // groups out: neither missing takes relations out of the world.
+            r.not_captured = super::graph::CAPTURED
+                .into_iter()
+                .filter(|l| !matches!(*l, "roleDefinitions" | "deletedGroups"))
                 .filter(|l| !graph.captured.contains(l))
                 .collect();
         }

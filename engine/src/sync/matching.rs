@@ -53,26 +53,28 @@ impl Cycle<'_> {
         errors: &mut BTreeSet<ErrorCode>,
         ev: &mut Events,
     ) -> Outcome {
-        let Some(anchor) = self.anchor(n, ev) else {
-            return Outcome::Failed;
-        };
-        let imm = immutable_id(anchor);
-        let name = self.event_name(n, ev);
         let kind = self.st.g.ad(n).map_or(Kind::User, |o| o.kind);
-        // SYNC-12: a group's only link to its cloud object is the sync's own join.
+        // SYNC-12: a group's only link to its cloud object is the sync's own join: it has no
+        // anchor in the cloud, so nothing to hard-match and no onPremisesImmutableId.
         let group = kind == Kind::Group;
+        let anchor = if group {
+            None
+        } else {
+            let Some(anchor) = self.anchor(n, ev) else {
+                return Outcome::Failed;
+            };
+            Some((anchor, immutable_id(anchor)))
+        };
+        let name = self.event_name(n, ev);
         let fail =
             |errors: &mut BTreeSet<ErrorCode>, ev: &mut Events, code, kind, rule, msg: String| {
                 errors.insert(code);
                 ev.push_with(|| Event::new(kind, &name, rule, msg));
                 Outcome::Failed
             };
-        // Hard match against live objects (SYNC-3); users only (SYNC-12).
-        if let Some(e) = self
-            .entra
-            .index
-            .holder(Unique::ImmutableId, &imm)
-            .filter(|_| !group)
+        // Hard match against live objects (SYNC-3).
+        if let Some((_, imm)) = &anchor
+            && let Some(e) = self.entra.index.holder(Unique::ImmutableId, imm)
         {
             let Some(o) = self.st.g.entra(e) else {
                 return Outcome::Failed;
@@ -110,11 +112,13 @@ impl Cycle<'_> {
             return Outcome::Joined(e);
         }
         // Hard match against soft-deleted users: restored from the recycle bin (SYNC-3, SYNC-10).
-        if self.settings.sync_restores_soft_deleted && !group {
+        if self.settings.sync_restores_soft_deleted
+            && let Some((_, imm)) = &anchor
+        {
             let newest = self
                 .entra
                 .index
-                .deleted_with_anchor(&imm)
+                .deleted_with_anchor(imm)
                 .iter()
                 .copied()
                 .max_by_key(|e| {
@@ -154,7 +158,7 @@ impl Cycle<'_> {
             }
         }
         // The values AD gives a new object (SYNC-7); the soft match's first key is among them.
-        let want = self.desired_props(n, (!group).then(|| Value::from(imm.clone())));
+        let want = self.desired_props(n, anchor.as_ref().map(|(_, i)| Value::from(i.clone())));
         // Soft match (SYNC-5): users only. Only live users with no onPremisesImmutableId are
         // candidates: a holder with another one is skipped for the next key.
         let mut admin_conflict = false;
@@ -184,7 +188,9 @@ impl Cycle<'_> {
             self.flow_into(n, e, want, errors, ev);
             return Outcome::Joined(e);
         }
-        if kind == Kind::User && !self.settings.block_soft_match {
+        if let Some((_, imm)) = &anchor
+            && !self.settings.block_soft_match
+        {
             // The keys are looked up as AD holds them: the index compares without case.
             let keys = {
                 let Some(o) = self.st.g.ad(n) else {
@@ -277,17 +283,16 @@ impl Cycle<'_> {
         // live object holds, and no live object holds the anchor (the hard match above would
         // have found it), so the create cannot clash (ID-4; INV-1 checks it).
         // A group gets no onPremisesImmutableId (SYNC-12).
-        let base: &[(EntraProp, Option<Value>)] = &[
+        let with_anchor = [
             (
                 EntraProp::OnPremisesImmutableId,
-                Some(Value::from(imm.clone())),
+                anchor.as_ref().map(|(_, i)| Value::from(i.clone())),
             ),
             (EntraProp::OnPremisesSyncEnabled, Some(Value::from(true))),
         ];
-        let base = if group {
-            base.get(1..).unwrap_or_default()
-        } else {
-            base
+        let base = match anchor {
+            Some(_) => with_anchor.as_slice(),
+            None => with_anchor.get(1..).unwrap_or_default(),
         };
         let (want, new_errors) = self.flow_values(n, None, want, &[], &PropMap::default());
         let written = written_keys(&want);
@@ -331,7 +336,7 @@ impl Cycle<'_> {
                 format!("{name} provisioned in Entra ID as new {kind} {id} ({why})"),
             )
         });
-        if !group {
+        if let Some((anchor, imm)) = &anchor {
             ev.push_with(|| Event::new(
             K::ImmutableIdSet,
             &name,

@@ -46,9 +46,15 @@ impl Capture {
         Ok(())
     }
 
-    /// A listing, paged by [`PAGE`]: `stem.json`, `stem.p2.json`… chained by nextLink.
-    fn listing(&mut self, url: &str, stem: &str, context: &str, items: &[Json]) -> io::Result<()> {
-        let pages = items.chunks(PAGE).count().max(1);
+    /// A listing, paged by [`PAGE`]: `stem.json`, `stem.p2.json`… chained by nextLink. The
+    /// items are made a page at a time: a million users' JSON is never held at once.
+    fn listing(
+        &mut self,
+        url: &str,
+        stem: &str,
+        context: &str,
+        items: impl IntoIterator<Item = Json>,
+    ) -> io::Result<()> {
         let url_of = |p: usize| {
             if p == 0 {
                 url.to_string()
@@ -57,12 +63,12 @@ impl Capture {
                 format!("{url}{sep}$skiptoken=p{p}")
             }
         };
-        for p in 0..pages {
-            let chunk = items.chunks(PAGE).nth(p).unwrap_or_default();
+        let mut items = items.into_iter().peekable();
+        for p in 0.. {
+            let chunk: Vec<Json> = items.by_ref().take(PAGE).collect();
+            let more = items.peek().is_some();
             let mut body = json!({"@odata.context": context, "value": chunk});
-            if p + 1 < pages
-                && let Some(o) = body.as_object_mut()
-            {
+            if more && let Some(o) = body.as_object_mut() {
                 o.insert("@odata.nextLink".into(), Json::String(url_of(p + 1)));
             }
             let file = if p == 0 {
@@ -71,6 +77,9 @@ impl Capture {
                 format!("{stem}.p{}.json", p + 1)
             };
             self.save(&url_of(p), &file, 200, &body)?;
+            if !more {
+                break;
+            }
         }
         Ok(())
     }
@@ -93,51 +102,46 @@ pub(super) fn write(w: &World, dir: &Path) -> io::Result<()> {
             .iter()
             .filter(move |(_, o)| o.kind == k && o.is_live())
     };
-    let users: Vec<Json> = live(Kind::User)
-        .map(|(n, o)| user(st, *n, o, None))
-        .collect();
+    let users = live(Kind::User).map(|(n, o)| user(st, *n, o, None));
     c.listing(
         &format!("{G}/users?$select={USER_SELECT}&$top={PAGE}&$expand=manager($select=id)"),
         "users",
         &format!("{G}/$metadata#users({USER_SELECT})"),
-        &users,
+        users,
     )?;
-    drop(users);
-    let deleted: Vec<Json> = entra
+    let deleted = entra
         .iter()
         .filter(|(_, o)| o.kind == Kind::User)
         .filter_map(|(n, o)| match o.state {
             EntraState::SoftDeleted { since } => Some(user(st, *n, o, Some(since))),
             _ => None,
-        })
-        .collect();
+        });
     c.listing(
         &format!("{G}/directory/deletedItems/microsoft.graph.user?$select={USER_SELECT},deletedDateTime&$top={PAGE}"),
         "deletedItems.users",
         &format!("{G}/$metadata#users({USER_SELECT},deletedDateTime)"),
-        &deleted,
+        deleted,
     )?;
     let groups: Vec<(NodeIx, &EntraObject)> = live(Kind::Group).copied().collect();
-    let listed: Vec<Json> = groups.iter().map(|(n, o)| group(st, *n, o)).collect();
+    let listed = groups.iter().map(|(n, o)| group(st, *n, o));
     c.listing(
         &format!("{G}/groups?$select={GROUP_SELECT}&$top={PAGE}"),
         "groups",
         &format!("{G}/$metadata#groups({GROUP_SELECT})"),
-        &listed,
+        listed,
     )?;
     for (n, o) in &groups {
         let id = o.id.to_string();
         for (what, rel) in [("members", Rel::Member), ("owners", Rel::Owner)] {
-            let refs: Vec<Json> =
+            let refs =
                 st.g.live_inc(*n, rel)
                     .filter_map(|m| st.g.entra(m))
-                    .map(reference)
-                    .collect();
+                    .map(reference);
             c.listing(
                 &format!("{G}/groups/{id}/{what}?{REF_SELECT}&$top={PAGE}"),
                 &format!("groups/{id}/{what}"),
                 &format!("{G}/$metadata#directoryObjects(id,displayName,userPrincipalName)"),
-                &refs,
+                refs,
             )?;
         }
     }
@@ -353,19 +357,19 @@ fn catalogue(st: &Store, c: &mut Capture) -> io::Result<()> {
         &format!("{G}/{dir}/roleDefinitions"),
         "roleDefinitions",
         &format!("{G}/$metadata#{dir}/roleDefinitions"),
-        &definitions,
+        definitions,
     )?;
     c.listing(
         &format!("{G}/{dir}/roleAssignments"),
         "roleAssignments",
         &format!("{G}/$metadata#{dir}/roleAssignments"),
-        &assignments,
+        assignments,
     )?;
     c.listing(
         &format!("{G}/subscribedSkus"),
         "subscribedSkus",
         &format!("{G}/$metadata#subscribedSkus"),
-        &skus,
+        skus,
     )?;
     for (n, name) in apps {
         let sp = catalogue_id(2, &name);
@@ -388,7 +392,7 @@ fn catalogue(st: &Store, c: &mut Capture) -> io::Result<()> {
             &format!("{G}/servicePrincipals/{sp}/appRoleAssignedTo?$top={PAGE}"),
             &format!("servicePrincipals/{sp}/appRoleAssignedTo"),
             &format!("{G}/$metadata#servicePrincipals('{sp}')/appRoleAssignedTo"),
-            &rows,
+            rows,
         )?;
     }
     Ok(())
