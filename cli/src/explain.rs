@@ -102,7 +102,11 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
         out,
         "  The AD objects are created, one initial sync cycle runs, then the cloud-only objects and the cloud relations."
     );
-    events_and_rules(&mut out, &r.world_events, style);
+    events_and_rules(
+        &mut out,
+        r.world_events.as_deref().unwrap_or_default(),
+        style,
+    );
 
     for step in &r.steps {
         let _ = writeln!(
@@ -110,6 +114,7 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
             "\n{}",
             style.step(&format!("Step {}. {}", step.n, step.step))
         );
+        text::selected_lines(&mut out, &step.selected, "  ", style);
         let mine: Vec<&Check> = r.checks.iter().filter(|c| c.step == Some(step.n)).collect();
         if mine.is_empty() {
             events_and_rules(&mut out, &step.events, style);

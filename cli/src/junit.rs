@@ -210,7 +210,7 @@ mod tests {
             expected: serde_json::json!(["Finance"]),
             actual: serde_json::json!([]),
             passed: false,
-            detail: None,
+            ..Check::default()
         };
         assert_eq!(case_name(&c), "step 5: alice groups");
         assert_eq!(failure_message(&c), "expected [Finance], actual []");

@@ -53,6 +53,13 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Print only the failing scenarios and their failing checks (text output).
+        #[arg(long)]
+        failures_only: bool,
+        /// `summary`: the world's events counted by kind and rule, and each step's events past
+        /// the first 100 counted too; `all`: every event listed.
+        #[arg(long, value_enum, default_value_t = Events::Summary)]
+        events: Events,
     },
     /// Write a scenario file for a generated tenant of N users and a mass-incident runbook.
     Generate {
@@ -156,6 +163,15 @@ fn users(s: &str) -> Result<usize, String> {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Events {
+    Summary,
+    All,
+}
+
+/// How many events of a step a summarised report lists before it counts the rest.
+const EVENTS_PER_STEP: usize = 100;
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Text,
@@ -168,7 +184,12 @@ fn main() -> ExitCode {
     alloc::tune_for_bench();
     let cli = Cli::parse();
     ExitCode::from(match cli.command {
-        Command::Run { paths, format } => run(&paths, format),
+        Command::Run {
+            paths,
+            format,
+            failures_only,
+            events,
+        } => run(&paths, format, failures_only, events),
         Command::Validate { paths } => validate(&paths),
         Command::Schema => schema::print(EXIT_OK),
         Command::New { name } => new::new(&name, EXIT_OK, EXIT_INPUT_ERROR),
@@ -279,9 +300,12 @@ fn report_errors(errors: &[InputError]) {
     );
 }
 
-/// Loads every file, collecting every error of every file.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<InputError>> {
-    let files = files::collect(paths)?;
+/// Loads every file: the scenarios that loaded, and every error of the others.
+fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, Vec<InputError>) {
+    let files = match files::collect(paths) {
+        Ok(f) => f,
+        Err(e) => return (Vec::new(), e),
+    };
     let mut scenarios = Vec::new();
     let mut errors = Vec::new();
     for f in files {
@@ -299,45 +323,28 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, Vec<InputError>> {
             Err(e) => errors.extend(e),
         }
     }
-    if errors.is_empty() {
-        Ok(scenarios)
-    } else {
-        Err(errors)
-    }
+    (scenarios, errors)
 }
 
 fn validate(paths: &[PathBuf]) -> u8 {
-    match load_all(paths) {
-        Ok(scenarios) => {
-            let mut out = std::io::stdout().lock();
-            for s in &scenarios {
-                let _ = writeln!(out, "ok  {} ({} steps)", s.file, s.steps.len());
-            }
-            let _ = writeln!(out, "{} valid", scenarios.len());
-            EXIT_OK
-        }
-        Err(errors) => {
-            report_errors(&errors);
-            EXIT_INPUT_ERROR
-        }
+    let (scenarios, errors) = load_all(paths);
+    let mut out = std::io::stdout().lock();
+    for s in &scenarios {
+        let _ = writeln!(out, "ok  {} ({} steps)", s.file, s.steps.len());
     }
+    if errors.is_empty() {
+        let _ = writeln!(out, "{} valid", scenarios.len());
+        return EXIT_OK;
+    }
+    drop(out);
+    report_errors(&errors);
+    EXIT_INPUT_ERROR
 }
 
-fn run(paths: &[PathBuf], format: Format) -> u8 {
-    let scenarios = match load_all(paths) {
-        Ok(s) => s,
-        Err(errors) => {
-            if let Format::Junit = format {
-                let empty = Report {
-                    passed: false,
-                    scenarios: Vec::new(),
-                };
-                let _ = std::io::stdout().write_all(junit::render(&empty, &errors).as_bytes());
-            }
-            report_errors(&errors);
-            return EXIT_INPUT_ERROR;
-        }
-    };
+/// Runs every file that loaded and reports them all; the files with input errors are reported
+/// beside them (an error entry in JSON and JUnit), never a reason to drop the others.
+fn run(paths: &[PathBuf], format: Format, failures_only: bool, events: Events) -> u8 {
+    let (scenarios, load_errors) = load_all(paths);
     let mut reports = Vec::new();
     let mut verdicts = Vec::new();
     let mut stopped = Vec::new();
@@ -350,11 +357,14 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
         let ran = scenario::run::run_watched(s, None, watcher);
         bar.clear();
         match ran {
-            Ok((r, world)) => {
+            Ok((mut r, world)) => {
+                if events == Events::Summary {
+                    r.summarise(EVENTS_PER_STEP);
+                }
                 reports.push(r);
-                // Only the text output shows what became of each identity since the backup.
+                // Only the full text output shows what became of each identity since the backup.
                 verdicts.push(
-                    matches!(format, Format::Text)
+                    (matches!(format, Format::Text) && !failures_only)
                         .then(|| world.verdict())
                         .flatten(),
                 );
@@ -362,10 +372,12 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
             Err(e) => stopped.push(e),
         }
     }
-    let errors: Vec<InputError> = stopped.iter().map(|e| e.error().clone()).collect();
+    let mut errors = load_errors.clone();
+    errors.extend(stopped.iter().map(|e| e.error().clone()));
     let report = Report {
-        passed: reports.iter().all(|r| r.passed) && stopped.is_empty(),
+        passed: reports.iter().all(|r| r.passed) && errors.is_empty(),
         scenarios: reports,
+        errors: errors.clone(),
     };
     let mut out = std::io::stdout().lock();
     match format {
@@ -376,14 +388,21 @@ fn run(paths: &[PathBuf], format: Format) -> u8 {
         Format::Junit => {
             let _ = out.write_all(junit::render(&report, &errors).as_bytes());
         }
+        // No file loaded: the errors on standard error are the whole story.
+        Format::Text if scenarios.is_empty() && !load_errors.is_empty() => {}
         Format::Text => {
-            let _ =
-                out.write_all(text::render(&report, &verdicts, style::Style::detect()).as_bytes());
+            let text = text::render(&report, &verdicts, failures_only, style::Style::detect());
+            let _ = out.write_all(text.as_bytes());
         }
     }
     drop(out);
+    if !load_errors.is_empty() {
+        report_errors(&load_errors);
+    }
     if !stopped.is_empty() {
         report_stopped(&stopped)
+    } else if !load_errors.is_empty() {
+        EXIT_INPUT_ERROR
     } else if report.passed {
         EXIT_OK
     } else {

@@ -225,7 +225,7 @@ const CASES: &[(&str, At, &str)] = &[
     (
         "reserved-handle.yaml",
         Path("world.entra.users.sync"),
-        "`restore` and `sync` are reserved",
+        "`restore`, `sync` and `every` are reserved",
     ),
     (
         "duplicate-yaml-keys.yaml",
@@ -297,6 +297,41 @@ const CASES: &[(&str, At, &str)] = &[
         "expands its aliases too many times",
     ),
     ("deep-nesting.yaml", Line, "more than the limit of 64"),
+    (
+        "selector-unknown-key.yaml",
+        Line,
+        "steps[0].delete.users: unknown selector `department`, expected one of: ou, member_of, handles, all",
+    ),
+    (
+        "selector-two-keys.yaml",
+        Line,
+        "a selector has one key of ou, member_of, handles, all: found a second, `member_of`",
+    ),
+    (
+        "selector-all-false.yaml",
+        Line,
+        "`all: false` selects no one",
+    ),
+    (
+        "selector-beside-user.yaml",
+        Path("steps[0].delete"),
+        "name one identity (`user` or `group`) or sets of them (`users`, `groups`), not both",
+    ),
+    (
+        "selector-member-of-a-user.yaml",
+        Path("steps[0].delete.users.member_of"),
+        "'alice' is a user, not a group",
+    ),
+    (
+        "every-without-a-set.yaml",
+        Path("expect.every[0]"),
+        "name one set: `users` or `groups`",
+    ),
+    (
+        "every-unknown-handle.yaml",
+        Path("expect.every[0].users[1]"),
+        "unknown user 'bob' (known: alice)",
+    ),
 ];
 
 fn fixtures() -> PathBuf {

@@ -34,6 +34,7 @@ fn in_process() -> String {
     let report = Report {
         passed: scenarios.iter().all(|s| s.passed),
         scenarios,
+        errors: Vec::new(),
     };
     format!("{}\n", serde_json::to_string_pretty(&report).unwrap())
 }
@@ -44,7 +45,7 @@ fn every_bundled_scenario_gives_the_same_bytes_twice_and_in_a_fresh_process() {
     let second = in_process();
     assert_eq!(first, second, "two runs in one process differ");
     let out = Command::new(env!("CARGO_BIN_EXE_hysim"))
-        .args(["run", "--format", "json"])
+        .args(["run", "--format", "json", "--events", "all"])
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
         .output()
         .unwrap();

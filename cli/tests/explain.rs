@@ -150,7 +150,7 @@ fn the_json_report_is_unchanged_by_the_verdict() {
         "file",
         "title",
         "passed",
-        "world_events",
+        "world_event_counts",
         "steps",
         "checks",
     ];

@@ -130,6 +130,45 @@ pub enum Op {
     Adopt(std::sync::Arc<crate::capture::Capture>),
 }
 
+impl Op {
+    /// The same operation on the identity `handle` of `kind`; `None` for an operation that has
+    /// no single subject (a sync, a restore session of lists, ...).
+    pub fn with_subject(&self, kind: Kind, handle: HandleId) -> Option<Op> {
+        let mut op = self.clone();
+        match &mut op {
+            Op::Delete {
+                kind: k, handle: h, ..
+            }
+            | Op::Undelete {
+                kind: k, handle: h, ..
+            }
+            | Op::Create {
+                kind: k, handle: h, ..
+            }
+            | Op::UpdateAd {
+                kind: k, handle: h, ..
+            }
+            | Op::UpdateEntra {
+                kind: k, handle: h, ..
+            }
+            | Op::Assign {
+                kind: k, handle: h, ..
+            }
+            | Op::Unassign {
+                kind: k, handle: h, ..
+            }
+            | Op::Move {
+                kind: k, handle: h, ..
+            } => {
+                *k = kind;
+                *h = handle;
+            }
+            _ => return None,
+        }
+        Some(op)
+    }
+}
+
 /// `h` checked to be a handle of `kind`.
 pub(crate) fn handle(st: &Store, h: HandleId, kind: Kind) -> Result<HandleId> {
     match st.handles.kind(h) {

@@ -435,3 +435,63 @@ impl World {
         crate::ad::distinguished_name(&self.names, o)
     }
 }
+
+/// A set of identities a scenario step or check names, picked when it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Select {
+    /// These handles, as listed.
+    Handles(Vec<HandleId>),
+    /// Identities whose AD object is in the OU: the live one, else the last one they had.
+    Ou(Str),
+    /// The live members of the group's live object in the directory.
+    MemberOf(HandleId, Directory),
+    /// Every identity the run has created.
+    All,
+}
+
+impl World {
+    /// The identities of `kind` that `s` picks now, in the order the run created them (a list
+    /// keeps its own order). An error when the group of `MemberOf` has several live objects.
+    pub fn select(&self, kind: Kind, s: &Select) -> Result<Vec<HandleId>> {
+        let of_kind = |h: &HandleId| self.st.handles.kind(*h) == Some(kind);
+        let every = (0..self.st.handles.len())
+            .filter_map(|i| u32::try_from(i).ok())
+            .map(HandleId)
+            .filter(of_kind);
+        Ok(match s {
+            Select::Handles(list) => list.iter().copied().filter(of_kind).collect(),
+            Select::All => every
+                .filter(|h| {
+                    !self.st.objects.ad(*h).is_empty() || !self.st.objects.entra(*h).is_empty()
+                })
+                .collect(),
+            Select::Ou(ou) => every
+                .filter(|h| {
+                    crate::ad::current(&self.st, *h)
+                        .or_else(|| self.st.objects.ad(*h).last().copied())
+                        .and_then(|n| self.st.g.ad(n))
+                        .is_some_and(|o| o.ou == *ou)
+                })
+                .collect(),
+            Select::MemberOf(group, dir) => {
+                let node = match dir {
+                    Directory::Entra => crate::entra::live(&self.st, *group)?,
+                    Directory::Ad => crate::ad::live_of(&self.st, *group),
+                };
+                let mut members: Vec<HandleId> = node
+                    .into_iter()
+                    .flat_map(|n| self.st.g.live_inc(n, Rel::Member))
+                    .filter_map(|m| match self.st.g.node(m)? {
+                        Node::Entra(o) => Some(o.handle),
+                        Node::Ad(o) => Some(o.handle),
+                        _ => None,
+                    })
+                    .filter(of_kind)
+                    .collect();
+                members.sort_unstable();
+                members.dedup();
+                members
+            }
+        })
+    }
+}

@@ -88,6 +88,17 @@ impl fmt::Display for EventKind {
     }
 }
 
+/// A value as the text reports show it: texts bare, lists as `[a, b]`.
+pub fn show(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => {
+            format!("[{}]", a.iter().map(show).collect::<Vec<_>>().join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// One thing an operation caused.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct Event {
@@ -232,6 +243,9 @@ impl Events {
 pub struct Report {
     pub passed: bool,
     pub scenarios: Vec<ScenarioReport>,
+    /// The files that could not be run, each with its input errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<crate::scenario::InputError>,
 }
 
 /// One scenario's run.
@@ -241,13 +255,62 @@ pub struct ScenarioReport {
     pub file: String,
     pub title: String,
     pub passed: bool,
-    /// What building the world caused (the AD objects, the initial cycle, the cloud objects).
-    pub world_events: Vec<Event>,
+    /// What building the world caused (the AD objects, the initial cycle, the cloud objects);
+    /// left out once [`ScenarioReport::summarise`] has counted them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub world_events: Option<Vec<Event>>,
+    /// The world's events counted by kind and rule, when they are summarised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub world_event_counts: Option<Vec<EventCount>>,
     pub steps: Vec<StepReport>,
     pub checks: Vec<Check>,
 }
 
+/// How many events of one kind one rule caused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventCount {
+    pub kind: EventKind,
+    pub rule: RuleId,
+    pub count: usize,
+}
+
+/// Events counted by kind and rule, in the order each pair first happened.
+pub fn count_events(events: &[Event]) -> Vec<EventCount> {
+    let mut out: Vec<EventCount> = Vec::new();
+    let mut at: std::collections::HashMap<(EventKind, RuleId), usize> = Default::default();
+    for e in events {
+        match at.get(&(e.kind, e.rule)).and_then(|i| out.get_mut(*i)) {
+            Some(c) => c.count += 1,
+            None => {
+                at.insert((e.kind, e.rule), out.len());
+                out.push(EventCount {
+                    kind: e.kind,
+                    rule: e.rule,
+                    count: 1,
+                });
+            }
+        }
+    }
+    out
+}
+
 impl ScenarioReport {
+    /// The world's events counted instead of listed, and each step's events past the first
+    /// `per_step` counted as well: a report of a large tenant that says what happened without
+    /// listing every object.
+    pub fn summarise(&mut self, per_step: usize) {
+        if let Some(events) = self.world_events.take() {
+            self.world_event_counts = Some(count_events(&events));
+        }
+        for step in &mut self.steps {
+            if step.events.len() > per_step {
+                step.event_counts = Some(count_events(&step.events));
+                step.events_omitted = step.events.len() - per_step;
+                step.events.truncate(per_step);
+            }
+        }
+    }
+
     pub fn passed_count(&self) -> usize {
         self.checks.iter().filter(|c| c.passed).count()
     }
@@ -260,11 +323,40 @@ impl ScenarioReport {
 pub struct StepReport {
     pub n: usize,
     pub step: String,
+    /// What each set of a step over sets of identities picked (none for other steps).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub selected: Vec<Selected>,
+    /// The step's events; once summarised, only the first of them.
     pub events: Vec<Event>,
+    /// How many events were left out of `events` (summarised reports only).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub events_omitted: usize,
+    /// All the step's events counted by kind and rule, when some were left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_counts: Option<Vec<EventCount>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// What one set of a step picked when it ran: picking no one is shown, never silent.
+#[derive(Clone, Debug, Serialize)]
+pub struct Selected {
+    /// The set as the scenario wrote it, after its kind: `users {ou: Sales}`.
+    pub selector: String,
+    pub count: usize,
+    /// The first handles picked, at most [`Selected::FIRST`].
+    pub first: Vec<String>,
+}
+
+impl Selected {
+    /// How many handles a report names of a set.
+    pub const FIRST: usize = 10;
 }
 
 /// One expectation: the computed fact against the expected value.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 pub struct Check {
     /// The `expect` step's number, or `null` for the final `expect`.
     pub step: Option<usize>,
@@ -274,6 +366,29 @@ pub struct Check {
     pub actual: serde_json::Value,
     pub passed: bool,
     /// More about a failure, e.g. which relations were lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// For a check over a set (`every`): how many identities it picked and how many passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub of: Option<SetCount>,
+    /// For a check over a set: the first identities it failed for, at most
+    /// [`Selected::FIRST`], with their actual values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failing: Vec<Failing>,
+}
+
+/// How a check over a set went: passed for `passed` of the `selected` identities.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SetCount {
+    pub selected: usize,
+    pub passed: usize,
+}
+
+/// An identity a check over a set failed for, and its actual value.
+#[derive(Clone, Debug, Serialize)]
+pub struct Failing {
+    pub handle: String,
+    pub actual: serde_json::Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }

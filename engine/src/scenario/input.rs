@@ -33,7 +33,7 @@ pub fn read_limited(path: &std::path::Path, limit: u64, what: &str) -> Result<Ve
 }
 
 /// An input error: the file, and where in it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct InputError {
     pub file: String,
     pub line: Option<usize>,

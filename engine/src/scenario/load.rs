@@ -13,6 +13,7 @@ pub use super::steps::{describe, parse_duration};
 use super::validate::Validator;
 pub use super::validate::to_value;
 use crate::op::Op;
+use crate::query::Select;
 use crate::settings::Names;
 use crate::settings::Settings;
 use crate::store::Handles;
@@ -30,7 +31,19 @@ pub struct PlannedStep {
 #[derive(Clone, Debug)]
 pub enum Action {
     Op(Op),
+    /// A step over sets of identities, picked when it runs.
+    Each(Each),
     Expect(Expect),
+}
+
+/// A step over sets of identities: each set as the scenario wrote it and what it picks. The
+/// operation runs once for each identity picked, its subject set to it, or once with the
+/// picks as its lists (a restore session).
+#[derive(Clone, Debug)]
+pub struct Each {
+    pub users: Option<(String, Select)>,
+    pub groups: Option<(String, Select)>,
+    pub op: Op,
 }
 
 /// A validated scenario.

@@ -6,15 +6,19 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value as Json, json};
 
+use indexmap::IndexMap;
+
 use super::format::{
-    AdStateSpec, EntraState, Expect, ExportSpec, HandleChecks, Kept, Origin, Scalar,
+    AdStateSpec, Dir, EntraState, EveryEntry, Expect, ExportSpec, HandleChecks, Kept, Origin,
+    Scalar, Selection,
 };
-use super::load::{Action, InputError, Scenario, to_value};
+use super::load::{Action, Each, InputError, Scenario, to_value};
 use crate::error::EngineError;
+use crate::query::Select;
 use crate::query::{AdPresence, EntraPresence, same_value};
 use crate::report::Progress;
-use crate::report::{Check, ScenarioReport, StepReport};
-use crate::store::{AdAttr, EntraProp, HandleId};
+use crate::report::{Check, Failing, ScenarioReport, Selected, SetCount, StepReport};
+use crate::store::{AdAttr, EntraProp, HandleId, Kind};
 use crate::sync::Export;
 use crate::world::World;
 
@@ -119,8 +123,12 @@ pub fn run_watched(
             break;
         }
         tell(i);
+        let mut selected = Vec::new();
         let events = match &step.action {
             Action::Op(op) => w.apply(op).map_err(|e| stop(s, &step.path, e))?,
+            Action::Each(each) => {
+                run_each(&mut w, each, &mut selected).map_err(|e| stop(s, &step.path, e))?
+            }
             Action::Expect(e) => {
                 checks.extend(evaluate(&w, e, Some(n)));
                 Vec::new()
@@ -129,7 +137,10 @@ pub fn run_watched(
         steps.push(StepReport {
             n,
             step: step.text.clone(),
+            selected,
             events,
+            events_omitted: 0,
+            event_counts: None,
         });
     }
     tell(total);
@@ -145,11 +156,44 @@ pub fn run_watched(
         file: s.file.clone(),
         title: s.title.clone(),
         passed,
-        world_events,
+        world_events: Some(world_events),
+        world_event_counts: None,
         steps,
         checks,
     };
     Ok((report, w))
+}
+
+/// Runs a step over sets of identities: picks each set now, tells what it picked, and runs the
+/// step's operation for what was picked.
+fn run_each(
+    w: &mut World,
+    each: &Each,
+    selected: &mut Vec<Selected>,
+) -> Result<Vec<crate::Event>, EngineError> {
+    let mut pick = |kind: Kind, set: &Option<(String, Select)>| {
+        let Some((text, select)) = set else {
+            return Ok(Vec::new());
+        };
+        let picked = w.select(kind, select)?;
+        selected.push(Selected {
+            selector: format!("{kind}s {text}"),
+            count: picked.len(),
+            first: picked
+                .iter()
+                .take(Selected::FIRST)
+                .map(|h| w.handles().name(*h).to_string())
+                .collect(),
+        });
+        Ok::<_, EngineError>(picked)
+    };
+    let users = pick(Kind::User, &each.users)?;
+    let groups = pick(Kind::Group, &each.groups)?;
+    let mut events = Vec::new();
+    for op in super::steps::expand(&each.op, &users, &groups) {
+        events.extend(w.apply(&op)?);
+    }
+    Ok(events)
 }
 
 fn sorted(v: &[String]) -> Json {
@@ -190,6 +234,7 @@ impl Checker<'_> {
             actual,
             passed,
             detail: if passed { None } else { detail },
+            ..Check::default()
         });
     }
 
@@ -203,6 +248,7 @@ impl Checker<'_> {
             actual: json!("ambiguous"),
             passed: false,
             detail: Some(e.to_string()),
+            ..Check::default()
         });
     }
 
@@ -302,6 +348,7 @@ impl Checker<'_> {
                             actual,
                             passed,
                             detail: None,
+                            ..Check::default()
                         });
                     }
                     (Err(msg), _) => self.out.push(Check {
@@ -312,6 +359,7 @@ impl Checker<'_> {
                         actual: Json::Null,
                         passed: false,
                         detail: Some(msg),
+                        ..Check::default()
                     }),
                     (_, Err(e)) => self.ambiguous(name, &check, scalar_json(v), &e),
                 }
@@ -336,6 +384,7 @@ impl Checker<'_> {
                     actual: json!(act),
                     passed,
                     detail,
+                    ..Check::default()
                 });
             }
         }
@@ -380,6 +429,7 @@ impl Checker<'_> {
                         actual: json!(actual),
                         passed,
                         detail,
+                        ..Check::default()
                     });
                 }
                 (Some(_), Err(e)) => self.ambiguous(name, "relations", json!(k), &e),
@@ -391,6 +441,136 @@ impl Checker<'_> {
         if let Some(n) = c.count {
             self.push(name, "count", json!(n), json!(w.count(h)), None);
         }
+    }
+}
+
+impl Checker<'_> {
+    /// An `every` entry: its set picked now, then each check over the whole set, one verdict
+    /// per check with how many passed and the first identities it failed for.
+    fn every(&mut self, i: usize, entry: &EveryEntry) {
+        let (kind, set) = match (&entry.users, &entry.groups) {
+            (Some(s), _) => (Kind::User, s),
+            (None, Some(s)) => (Kind::Group, s),
+            (None, None) => return,
+        };
+        let subject = format!("every[{i}]: {kind}s {set}");
+        let select = match self.select(set) {
+            Ok(s) => s,
+            Err(missing) => {
+                self.push(
+                    &subject,
+                    "exists",
+                    json!(true),
+                    json!(false),
+                    Some(format!("never created in this run: {}", missing.join(", "))),
+                );
+                return;
+            }
+        };
+        let picked = match self.w.select(kind, &select) {
+            Ok(p) => p,
+            Err(e) => {
+                self.ambiguous(&subject, "selected", json!(entry.selected), &e);
+                return;
+            }
+        };
+        match entry.selected {
+            Some(n) => self.push(&subject, "selected", json!(n), json!(picked.len()), None),
+            None if picked.is_empty() => self.push(
+                &subject,
+                "selected",
+                json!("at least 1"),
+                json!(0),
+                Some("the set picks no one: write `selected: 0` if that is expected".into()),
+            ),
+            None => {}
+        }
+        let mut each = Checker {
+            w: self.w,
+            step: self.step,
+            out: Vec::new(),
+        };
+        for h in &picked {
+            each.handle(self.w.handles().name(*h), *h, &entry.checks);
+        }
+        // One verdict per check, in the order the checks are made.
+        let mut verdicts: IndexMap<String, Check> = IndexMap::new();
+        for c in each.out {
+            let v = verdicts.entry(c.check.clone()).or_insert_with(|| Check {
+                step: self.step,
+                subject: subject.clone(),
+                check: c.check.clone(),
+                expected: c.expected.clone(),
+                actual: c.expected.clone(),
+                passed: true,
+                of: Some(SetCount {
+                    selected: picked.len(),
+                    passed: 0,
+                }),
+                ..Check::default()
+            });
+            let Some(of) = v.of.as_mut() else { continue };
+            if c.passed {
+                of.passed += 1;
+                continue;
+            }
+            v.passed = false;
+            if v.failing.len() < Selected::FIRST {
+                v.failing.push(Failing {
+                    handle: c.subject,
+                    actual: c.actual,
+                    detail: c.detail,
+                });
+            }
+        }
+        for (_, mut v) in verdicts {
+            if let Some(of) = v.of.filter(|o| o.passed < o.selected) {
+                v.actual = json!(format!(
+                    "{} of {} failed",
+                    of.selected - of.passed,
+                    of.selected
+                ));
+                let first: Vec<String> = v
+                    .failing
+                    .iter()
+                    .map(|f| format!("{} {}", f.handle, crate::report::show(&f.actual)))
+                    .collect();
+                let more = if of.selected - of.passed > first.len() {
+                    ", …"
+                } else {
+                    ""
+                };
+                v.detail = Some(format!("failing: {}{more}", first.join(", ")));
+            }
+            self.out.push(v);
+        }
+    }
+
+    /// A set as the world picks it, its handles by number; `Err` names the handles the run
+    /// has not created (yet).
+    fn select(&self, s: &Selection) -> Result<Select, Vec<String>> {
+        let ids = |hs: &[String]| {
+            let (found, missing): (Vec<_>, Vec<_>) =
+                hs.iter().partition(|h| self.w.handle_id(h).is_some());
+            if missing.is_empty() {
+                Ok(found.iter().filter_map(|h| self.w.handle_id(h)).collect())
+            } else {
+                Err(missing.into_iter().cloned().collect::<Vec<_>>())
+            }
+        };
+        Ok(match s {
+            Selection::Handles(hs) => Select::Handles(ids(hs)?),
+            Selection::Ou(ou) => Select::Ou(ou.as_str().into()),
+            Selection::MemberOf { group, dir } => {
+                let g = ids(std::slice::from_ref(group))?;
+                let dir = match dir {
+                    Some(Dir::Ad) => crate::Directory::Ad,
+                    _ => crate::Directory::Entra,
+                };
+                Select::MemberOf(g.first().copied().unwrap_or_default(), dir)
+            }
+            Selection::All => Select::All,
+        })
     }
 }
 
@@ -412,6 +592,9 @@ pub fn evaluate(w: &World, e: &Expect, step: Option<usize>) -> Vec<Check> {
                 Some(format!("'{name}' was never created in this run")),
             ),
         }
+    }
+    for (i, entry) in e.every.iter().enumerate() {
+        c.every(i, entry);
     }
     if let Some(r) = &e.restore {
         let session = w.last_restore();

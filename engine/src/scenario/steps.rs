@@ -5,10 +5,12 @@ use indexmap::IndexMap;
 
 use super::format::*;
 use super::load::Action;
-use super::validate::{Origin_, Validator, known, unknown_ad_attribute, unknown_entra_property};
+use super::validate::{
+    Origin_, Validator, Who, known, listed, unknown_ad_attribute, unknown_entra_property,
+};
 use crate::op::{NewObject, Op, RelationSet};
 use crate::settings::SettingsPatch;
-use crate::store::{AdAttr, EntraProp, GroupType, Kind};
+use crate::store::{AdAttr, EntraProp, GroupType, HandleId, Kind};
 use crate::{Directory, sync::ErrorCode};
 
 impl Validator {
@@ -20,48 +22,82 @@ impl Validator {
                 Op::Backup(label.clone())
             }
             Step::Delete(d) => {
-                let (kind, handle) = self.subject(&format!("{path}.delete"), &d.user, &d.group)?;
-                Op::Delete {
+                let who = self.who(
+                    &format!("{path}.delete"),
+                    &d.user,
+                    &d.group,
+                    &d.users,
+                    &d.groups,
+                    d.from,
+                )?;
+                return Some(who.act(|kind, handle| Op::Delete {
                     kind,
                     handle,
                     from: dir(d.from),
                     permanently: d.permanently,
-                }
+                }));
             }
             Step::Restore(r) => {
                 let p = format!("{path}.restore");
-                self.refer_all(&format!("{p}.users"), &r.users, Some(Kind::User));
-                self.refer_all(&format!("{p}.groups"), &r.groups, Some(Kind::Group));
-                if r.users.is_empty() && r.groups.is_empty() {
+                if r.users.is_empty_list() && r.groups.is_empty_list() {
                     self.error(&p, "nothing selected: list `users` or `groups` to restore");
                 }
+                let users = self.selection(
+                    &format!("{p}.users"),
+                    &r.users,
+                    Kind::User,
+                    Directory::Entra,
+                );
+                let groups = self.selection(
+                    &format!("{p}.groups"),
+                    &r.groups,
+                    Kind::Group,
+                    Directory::Entra,
+                );
                 self.label(&format!("{p}.from"), &r.from);
-                Op::Restore {
-                    users: self.ids(&r.users),
-                    groups: self.ids(&r.groups),
+                let op = Op::Restore {
+                    users: listed(&users),
+                    groups: listed(&groups),
                     from: r.from.clone(),
                     recycle_bin: r.recycle_bin,
                     keep_relationships: r.keep_relationships,
                     existing: r.existing,
-                }
+                };
+                let who = Who::Many {
+                    users: (!r.users.is_empty_list()).then(|| (r.users.clone(), users)),
+                    groups: (!r.groups.is_empty_list()).then(|| (r.groups.clone(), groups)),
+                };
+                return Some(who.act_on(op));
             }
             Step::RestoreAd(r) => {
                 let p = format!("{path}.restore_ad");
-                self.refer_all(&format!("{p}.users"), &r.users, Some(Kind::User));
+                let users =
+                    self.selection(&format!("{p}.users"), &r.users, Kind::User, Directory::Ad);
                 self.label(&format!("{p}.from"), &r.from);
-                Op::RestoreAd {
-                    users: self.ids(&r.users),
+                let op = Op::RestoreAd {
+                    users: listed(&users),
                     from: r.from.clone(),
-                }
+                };
+                let who = Who::Many {
+                    users: Some((r.users.clone(), users)),
+                    groups: None,
+                };
+                return Some(who.act_on(op));
             }
             Step::Undelete(u) => {
-                let (kind, handle) =
-                    self.subject(&format!("{path}.undelete"), &u.user, &u.group)?;
-                Op::Undelete {
+                let who = self.who(
+                    &format!("{path}.undelete"),
+                    &u.user,
+                    &u.group,
+                    &u.users,
+                    &u.groups,
+                    u.dir,
+                )?;
+                return Some(who.act(|kind, handle| Op::Undelete {
                     kind,
                     handle,
                     dir: dir(u.dir),
-                }
+                }));
             }
             Step::Create(c) => {
                 let p = format!("{path}.create");
@@ -122,19 +158,17 @@ impl Validator {
             }
             Step::Update(u) => {
                 let p = format!("{path}.update");
-                let (kind, handle) = self.subject(&p, &u.user, &u.group)?;
-                match u.dir {
-                    Dir::Ad => Op::UpdateAd {
-                        kind,
-                        handle,
-                        set: self.ad_attrs(&format!("{p}.set"), &u.set, true),
-                    },
-                    Dir::Entra => Op::UpdateEntra {
-                        kind,
-                        handle,
-                        set: self.entra_props(&format!("{p}.set"), &u.set, true),
-                    },
-                }
+                let who = self.who(&p, &u.user, &u.group, &u.users, &u.groups, u.dir)?;
+                return Some(match u.dir {
+                    Dir::Ad => {
+                        let set = self.ad_attrs(&format!("{p}.set"), &u.set, true);
+                        who.act(|kind, handle| Op::UpdateAd { kind, handle, set })
+                    }
+                    Dir::Entra => {
+                        let set = self.entra_props(&format!("{p}.set"), &u.set, true);
+                        who.act(|kind, handle| Op::UpdateEntra { kind, handle, set })
+                    }
+                });
             }
             Step::Assign(a) | Step::Unassign(a) => {
                 let word = if matches!(s, Step::Assign(_)) {
@@ -143,7 +177,7 @@ impl Validator {
                     "unassign"
                 };
                 let p = format!("{path}.{word}");
-                let (kind, handle) = self.subject(&p, &a.user, &a.group)?;
+                let who = self.who(&p, &a.user, &a.group, &a.users, &None, a.dir);
                 self.refer_all(&format!("{p}.groups"), &a.groups, Some(Kind::Group));
                 self.refer_all(&format!("{p}.owns"), &a.owns, Some(Kind::Group));
                 if let Some(m) = &a.manager {
@@ -169,29 +203,39 @@ impl Validator {
                     apps: self.shared_all(&a.apps),
                     manager: a.manager.as_deref().map(|m| self.id(m)),
                 };
-                if word == "assign" {
-                    Op::Assign {
-                        kind,
-                        handle,
-                        dir: dir(a.dir),
-                        rels,
+                let d = dir(a.dir);
+                return Some(who?.act(|kind, handle| {
+                    if word == "assign" {
+                        Op::Assign {
+                            kind,
+                            handle,
+                            dir: d,
+                            rels,
+                        }
+                    } else {
+                        Op::Unassign {
+                            kind,
+                            handle,
+                            dir: d,
+                            rels,
+                        }
                     }
-                } else {
-                    Op::Unassign {
-                        kind,
-                        handle,
-                        dir: dir(a.dir),
-                        rels,
-                    }
-                }
+                }));
             }
             Step::Move(m) => {
-                let (kind, handle) = self.subject(&format!("{path}.move"), &m.user, &m.group)?;
-                Op::Move {
+                let who = self.who(
+                    &format!("{path}.move"),
+                    &m.user,
+                    &m.group,
+                    &m.users,
+                    &m.groups,
+                    Dir::Ad,
+                )?;
+                return Some(who.act(|kind, handle| Op::Move {
                     kind,
                     handle,
                     to: m.to.clone(),
-                }
+                }));
             }
             Step::Scope(sc) => Op::Scope {
                 add: sc.add.clone(),
@@ -231,41 +275,61 @@ impl Validator {
         }
     }
 
+    /// The checks on one identity (a handle's, or each of an `every` entry's set).
+    fn handle_checks(&mut self, p: &str, c: &HandleChecks) {
+        for (k, l) in [
+            ("groups", &c.groups),
+            ("owns", &c.owns),
+            ("ad_groups", &c.ad_groups),
+        ] {
+            if let Some(l) = l {
+                self.refer_all(&format!("{p}.{k}"), l, Some(Kind::Group));
+            }
+        }
+        if let Some(Some(m)) = &c.manager {
+            self.refer(&format!("{p}.manager"), m, Some(Kind::User));
+        }
+        if let Some(props) = &c.properties {
+            for k in props.keys() {
+                if EntraProp::from_name(k).is_none() {
+                    self.error(format!("{p}.properties.{k}"), unknown_entra_property(k));
+                }
+            }
+        }
+        if let Some(attrs) = &c.ad_properties {
+            for k in attrs.keys() {
+                if AdAttr::from_name(k).is_none() {
+                    self.error(
+                        format!("{p}.ad_properties.{k}"),
+                        unknown_ad_attribute(k, ""),
+                    );
+                }
+            }
+        }
+    }
+
     pub(super) fn expect(&mut self, path: &str, e: &Expect) {
         for (h, c) in &e.handles {
             let p = format!("{path}.{h}");
-            if !self.refer(&p, h, None) {
-                continue;
+            if self.refer(&p, h, None) {
+                self.handle_checks(&p, c);
             }
-            for (k, l) in [
-                ("groups", &c.groups),
-                ("owns", &c.owns),
-                ("ad_groups", &c.ad_groups),
-            ] {
-                if let Some(l) = l {
-                    self.refer_all(&format!("{p}.{k}"), l, Some(Kind::Group));
+        }
+        for (i, entry) in e.every.iter().enumerate() {
+            let p = format!("{path}.every[{i}]");
+            match (&entry.users, &entry.groups) {
+                (Some(s), None) => {
+                    self.selection(&format!("{p}.users"), s, Kind::User, Directory::Entra);
                 }
-            }
-            if let Some(Some(m)) = &c.manager {
-                self.refer(&format!("{p}.manager"), m, Some(Kind::User));
-            }
-            if let Some(props) = &c.properties {
-                for k in props.keys() {
-                    if EntraProp::from_name(k).is_none() {
-                        self.error(format!("{p}.properties.{k}"), unknown_entra_property(k));
-                    }
+                (None, Some(s)) => {
+                    self.selection(&format!("{p}.groups"), s, Kind::Group, Directory::Entra);
                 }
+                _ => self.error(
+                    &p,
+                    "name one set: `users` or `groups` (a list or a selector such as {ou: Sales})",
+                ),
             }
-            if let Some(attrs) = &c.ad_properties {
-                for k in attrs.keys() {
-                    if AdAttr::from_name(k).is_none() {
-                        self.error(
-                            format!("{p}.ad_properties.{k}"),
-                            unknown_ad_attribute(k, ""),
-                        );
-                    }
-                }
-            }
+            self.handle_checks(&p, &entry.checks);
         }
         if let Some(r) = &e.restore {
             for h in r.keys() {
@@ -285,6 +349,40 @@ impl Validator {
                 }
             }
         }
+    }
+}
+
+/// The operations of a step over sets: a restore session takes the picks as its lists (one
+/// session); any other step runs once for each identity picked, users first.
+pub(super) fn expand(op: &Op, users: &[HandleId], groups: &[HandleId]) -> Vec<Op> {
+    match op {
+        Op::Restore { .. } | Op::RestoreAd { .. } if users.is_empty() && groups.is_empty() => {
+            Vec::new()
+        }
+        Op::Restore {
+            from,
+            recycle_bin,
+            keep_relationships,
+            existing,
+            ..
+        } => vec![Op::Restore {
+            users: users.to_vec(),
+            groups: groups.to_vec(),
+            from: from.clone(),
+            recycle_bin: *recycle_bin,
+            keep_relationships: *keep_relationships,
+            existing: *existing,
+        }],
+        Op::RestoreAd { from, .. } => vec![Op::RestoreAd {
+            users: users.to_vec(),
+            from: from.clone(),
+        }],
+        _ => users
+            .iter()
+            .map(|h| (Kind::User, *h))
+            .chain(groups.iter().map(|h| (Kind::Group, *h)))
+            .filter_map(|(k, h)| op.with_subject(k, h))
+            .collect(),
     }
 }
 
@@ -346,6 +444,25 @@ pub fn describe(s: &Step) -> String {
             _ => String::new(),
         }
     }
+    /// One identity, or the sets a step names.
+    fn who(
+        u: &Option<String>,
+        g: &Option<String>,
+        us: &Option<Selection>,
+        gs: &Option<Selection>,
+    ) -> String {
+        if u.is_some() || g.is_some() {
+            return subj(u, g);
+        }
+        let mut parts = Vec::new();
+        if let Some(us) = us {
+            parts.push(format!("users: {us}"));
+        }
+        if let Some(gs) = gs {
+            parts.push(format!("groups: {gs}"));
+        }
+        parts.join(", ")
+    }
     fn d(x: Dir) -> &'static str {
         match x {
             Dir::Ad => "ad",
@@ -364,17 +481,17 @@ pub fn describe(s: &Step) -> String {
         Step::Backup(l) => format!("backup: {l}"),
         Step::Delete(x) => format!(
             "delete: {{{}, from: {}, permanently: {}}}",
-            subj(&x.user, &x.group),
+            who(&x.user, &x.group, &x.users, &x.groups),
             d(x.from),
             x.permanently
         ),
         Step::Restore(r) => {
             let mut parts = Vec::new();
-            if !r.users.is_empty() {
-                parts.push(format!("users: {}", list(&r.users)));
+            if !r.users.is_empty_list() {
+                parts.push(format!("users: {}", r.users));
             }
-            if !r.groups.is_empty() {
-                parts.push(format!("groups: {}", list(&r.groups)));
+            if !r.groups.is_empty_list() {
+                parts.push(format!("groups: {}", r.groups));
             }
             parts.push(format!("from: {}", r.from));
             parts.push(format!("recycle_bin: {}", r.recycle_bin));
@@ -388,14 +505,10 @@ pub fn describe(s: &Step) -> String {
             ));
             format!("restore: {{{}}}", parts.join(", "))
         }
-        Step::RestoreAd(r) => format!(
-            "restore_ad: {{users: {}, from: {}}}",
-            list(&r.users),
-            r.from
-        ),
+        Step::RestoreAd(r) => format!("restore_ad: {{users: {}, from: {}}}", r.users, r.from),
         Step::Undelete(u) => format!(
             "undelete: {{{}, in: {}}}",
-            subj(&u.user, &u.group),
+            who(&u.user, &u.group, &u.users, &u.groups),
             d(u.dir)
         ),
         Step::Create(c) => {
@@ -410,7 +523,7 @@ pub fn describe(s: &Step) -> String {
         }
         Step::Update(u) => format!(
             "update: {{{}, in: {}, set: {{{}}}}}",
-            subj(&u.user, &u.group),
+            who(&u.user, &u.group, &u.users, &u.groups),
             d(u.dir),
             kv(&u.set)
         ),
@@ -420,7 +533,10 @@ pub fn describe(s: &Step) -> String {
             } else {
                 "unassign"
             };
-            let mut parts = vec![subj(&a.user, &a.group), format!("in: {}", d(a.dir))];
+            let mut parts = vec![
+                who(&a.user, &a.group, &a.users, &None),
+                format!("in: {}", d(a.dir)),
+            ];
             for (k, l) in [
                 ("groups", &a.groups),
                 ("owns", &a.owns),
@@ -437,7 +553,11 @@ pub fn describe(s: &Step) -> String {
             }
             format!("{word}: {{{}}}", parts.join(", "))
         }
-        Step::Move(m) => format!("move: {{{}, to: {}}}", subj(&m.user, &m.group), m.to),
+        Step::Move(m) => format!(
+            "move: {{{}, to: {}}}",
+            who(&m.user, &m.group, &m.users, &m.groups),
+            m.to
+        ),
         Step::Scope(sc) => format!(
             "scope: {{add: {}, remove: {}}}",
             list(&sc.add),

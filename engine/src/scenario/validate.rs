@@ -8,9 +8,65 @@ use indexmap::IndexMap;
 
 use super::format::*;
 use super::input::{InputError, MAX_HANDLES};
+use super::load::{Action, Each};
+use crate::Directory;
+use crate::op::Op;
+use crate::query::Select;
 use crate::store::handles::RESERVED_HANDLES;
 use crate::store::propmap::Str;
 use crate::store::{AdAttr, EntraProp, Guid, HandleId, Handles, Kind, Value};
+
+/// Who a step names: one identity, or sets of identities picked when it runs.
+pub(super) enum Who {
+    One(Kind, HandleId),
+    /// Each set as the scenario wrote it and what it picks.
+    Many {
+        users: Option<(Selection, Select)>,
+        groups: Option<(Selection, Select)>,
+    },
+}
+
+impl Who {
+    /// The action of a step on one subject at a time: `op` makes the operation for an identity.
+    pub(super) fn act(self, op: impl FnOnce(Kind, HandleId) -> Op) -> Action {
+        match self {
+            Who::One(kind, h) => Action::Op(op(kind, h)),
+            // The subject is set for each identity picked when the step runs.
+            many => many.act_on(op(Kind::User, HandleId::default())),
+        }
+    }
+
+    /// The action of a step whose operation is `op`: as it is for one identity or for lists
+    /// an operation holds (a restore's), else made again for each identity picked.
+    pub(super) fn act_on(self, op: Op) -> Action {
+        let Who::Many { users, groups } = self else {
+            return Action::Op(op);
+        };
+        let listed = |s: &Option<(Selection, Select)>| {
+            s.as_ref()
+                .is_none_or(|(_, p)| matches!(p, Select::Handles(_)))
+        };
+        if op.with_subject(Kind::User, HandleId::default()).is_none()
+            && listed(&users)
+            && listed(&groups)
+        {
+            return Action::Op(op);
+        }
+        Action::Each(Each {
+            users: users.map(|(s, p)| (s.to_string(), p)),
+            groups: groups.map(|(s, p)| (s.to_string(), p)),
+            op,
+        })
+    }
+}
+
+/// The handles a plain list names (none for a selector, picked when the step runs).
+pub(super) fn listed(s: &Select) -> Vec<HandleId> {
+    match s {
+        Select::Handles(h) => h.clone(),
+        _ => Vec::new(),
+    }
+}
 
 /// Where a handle was defined.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -82,7 +138,7 @@ impl Validator {
         if RESERVED_HANDLES.contains(&h) {
             self.error(
                 path,
-                format!("'{h}' cannot be a handle: `restore` and `sync` are reserved"),
+                format!("'{h}' cannot be a handle: `restore`, `sync` and `every` are reserved (they are subjects of `expect`)"),
             );
         } else if let Some((k, o)) = self.handles.get(h) {
             let where_ = match o {
@@ -141,28 +197,89 @@ impl Validator {
         }
     }
 
-    /// `user: H` or `group: H`: exactly one.
-    pub(super) fn subject(
+    /// Who a step names: `user: H` or `group: H`, or sets of them (`users`, `groups`: lists or
+    /// selectors). `dir` is the step's directory, the one whose membership `member_of` reads
+    /// unless the selector names one.
+    pub(super) fn who(
         &mut self,
         path: &str,
         user: &Option<String>,
         group: &Option<String>,
-    ) -> Option<(Kind, HandleId)> {
+        users: &Option<Selection>,
+        groups: &Option<Selection>,
+        dir: Dir,
+    ) -> Option<Who> {
+        let dir = match dir {
+            Dir::Ad => Directory::Ad,
+            Dir::Entra => Directory::Entra,
+        };
+        let sets = users.is_some() || groups.is_some();
         match (user, group) {
-            (Some(u), None) => self
-                .refer(&format!("{path}.user"), u, Some(Kind::User))
-                .then(|| (Kind::User, self.id(u))),
-            (None, Some(g)) => self
-                .refer(&format!("{path}.group"), g, Some(Kind::Group))
-                .then(|| (Kind::Group, self.id(g))),
             (Some(_), Some(_)) => {
                 self.error(path, "name either `user` or `group`, not both");
                 None
+            }
+            (Some(_), None) | (None, Some(_)) if sets => {
+                self.error(
+                    path,
+                    "name one identity (`user` or `group`) or sets of them (`users`, `groups`), not both",
+                );
+                None
+            }
+            (Some(u), None) => self
+                .refer(&format!("{path}.user"), u, Some(Kind::User))
+                .then(|| Who::One(Kind::User, self.id(u))),
+            (None, Some(g)) => self
+                .refer(&format!("{path}.group"), g, Some(Kind::Group))
+                .then(|| Who::One(Kind::Group, self.id(g))),
+            (None, None) if sets => {
+                let mut set = |key: &str, s: &Option<Selection>, kind| {
+                    s.as_ref().map(|s| {
+                        let picked = self.selection(&format!("{path}.{key}"), s, kind, dir);
+                        (s.clone(), picked)
+                    })
+                };
+                let users = set("users", users, Kind::User);
+                let groups = set("groups", groups, Kind::Group);
+                Some(Who::Many { users, groups })
             }
             (None, None) => {
                 self.error(path, "missing `user` or `group`: which identity?");
                 None
             }
+        }
+    }
+
+    /// What a list or a selector of identities of `kind` picks, with its handles checked;
+    /// `member_of` reads the membership of `dir` unless it names a directory.
+    pub(super) fn selection(
+        &mut self,
+        path: &str,
+        s: &Selection,
+        kind: Kind,
+        dir: Directory,
+    ) -> Select {
+        match s {
+            Selection::Handles(list) => {
+                self.refer_all(path, list, Some(kind));
+                Select::Handles(self.ids(list))
+            }
+            Selection::Ou(ou) => {
+                if ou.is_empty() {
+                    self.error(format!("{path}.ou"), "an OU name cannot be empty");
+                }
+                Select::Ou(self.shared(ou))
+            }
+            Selection::MemberOf { group, dir: d } => {
+                self.refer(&format!("{path}.member_of"), group, Some(Kind::Group));
+                let dir = match d {
+                    Some(Dir::Ad) => Directory::Ad,
+                    Some(Dir::Entra) => Directory::Entra,
+                    None => dir,
+                };
+                Select::MemberOf(self.id(group), dir)
+            }
+            Selection::All => Select::All,
         }
     }
 

@@ -7,7 +7,7 @@ use super::propmap::Str;
 use super::valuemap::{Exact, ValueMap};
 
 /// Names that no handle may take: they are words of the scenario format.
-pub const RESERVED_HANDLES: &[&str] = &["restore", "sync"];
+pub const RESERVED_HANDLES: &[&str] = &["restore", "sync", "every"];
 
 /// Why a name cannot become a handle.
 #[derive(Clone, Debug, PartialEq, Eq)]

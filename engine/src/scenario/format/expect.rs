@@ -9,6 +9,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
+use super::select::Selection;
 use super::values::{AdAttrsRead, EntraPropsRead, Map, Scalar};
 use crate::sync::ErrorCode;
 use crate::vdc::Status;
@@ -118,12 +119,27 @@ fn error_codes(_: &mut SchemaGenerator) -> Schema {
     })
 }
 
-/// An `expect` block: identities by handle, plus the subjects `restore` and `sync`.
+/// An `expect` block: identities by handle, plus the subjects `restore`, `sync` and `every`.
 #[derive(Clone, Debug, Default)]
 pub struct Expect {
     pub handles: IndexMap<String, HandleChecks>,
     pub restore: Option<Map<Status>>,
     pub sync: Option<SyncChecks>,
+    pub every: Vec<EveryEntry>,
+}
+
+/// An entry of `every`: a set of identities and the checks that must hold for each of them.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+pub struct EveryEntry {
+    /// The users the checks are about: a list or a selector.
+    pub users: Option<Selection>,
+    /// The groups the checks are about: a list or a selector.
+    pub groups: Option<Selection>,
+    /// How many identities the set must pick; without it, picking no one fails the entry.
+    pub selected: Option<usize>,
+    /// The checks, as for one handle.
+    #[serde(flatten)]
+    pub checks: HandleChecks,
 }
 
 impl<'de> Deserialize<'de> for Status {
@@ -161,7 +177,7 @@ impl<'de> Deserialize<'de> for Expect {
         impl<'de> Visitor<'de> for V {
             type Value = Expect;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a map of subjects (handles, `restore`, `sync`) to checks")
+                f.write_str("a map of subjects (handles, `restore`, `sync`, `every`) to checks")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Expect, A::Error> {
                 let mut out = Expect::default();
@@ -169,6 +185,7 @@ impl<'de> Deserialize<'de> for Expect {
                     match key.as_str() {
                         "restore" => out.restore = Some(map.next_value()?),
                         "sync" => out.sync = Some(map.next_value()?),
+                        "every" => out.every = map.next_value()?,
                         _ => {
                             let checks: HandleChecks = map.next_value()?;
                             if out.handles.insert(key.clone(), checks).is_some() {
@@ -194,11 +211,12 @@ impl JsonSchema for Expect {
     }
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
         json_schema!({
-            "description": "Expectations: each key is a handle with its checks, or `restore` (the statuses of the most recent restore session) or `sync` (the most recent cycle).",
+            "description": "Expectations: each key is a handle with its checks, or `restore` (the statuses of the most recent restore session), `sync` (the most recent cycle) or `every` (checks that hold for every identity of a set).",
             "type": "object",
             "properties": {
                 "restore": g.subschema_for::<Map<Status>>(),
                 "sync": g.subschema_for::<SyncChecks>(),
+                "every": g.subschema_for::<Vec<EveryEntry>>(),
             },
             "additionalProperties": g.subschema_for::<HandleChecks>(),
         })

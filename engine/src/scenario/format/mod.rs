@@ -9,12 +9,14 @@ use serde::{Deserialize, Serialize};
 use crate::settings::SettingsPatch;
 
 mod expect;
+mod select;
 mod steps;
 mod values;
 
 pub use expect::{
-    AdStateSpec, EntraState, Expect, ExportSpec, HandleChecks, Kept, Origin, SyncChecks,
+    AdStateSpec, EntraState, EveryEntry, Expect, ExportSpec, HandleChecks, Kept, Origin, SyncChecks,
 };
+pub use select::Selection;
 pub use steps::{
     AssignStep, CreateStep, DeleteStep, Dir, MoveStep, RestoreAdStep, RestoreStep, STEP_KINDS,
     ScopeStep, Step, Subject, UndeleteStep, UpdateStep,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::GroupTypeSpec;
 use super::expect::Expect;
+use super::select::Selection;
 use super::values::{AnyAttrs, Map, Scalar, TextLike};
 use crate::settings::SettingsPatch;
 use crate::sync::CycleKind;
@@ -20,6 +21,15 @@ use crate::vdc::Existing;
 pub enum Dir {
     Ad,
     Entra,
+}
+
+impl fmt::Display for Dir {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dir::Ad => "ad",
+            Dir::Entra => "entra",
+        })
+    }
 }
 
 /// `user: H` or `group: H`.
@@ -35,6 +45,10 @@ pub struct Subject {
 pub struct DeleteStep {
     pub user: Option<String>,
     pub group: Option<String>,
+    /// A set of users instead of one `user` (a list or a selector).
+    pub users: Option<Selection>,
+    /// A set of groups instead of one `group` (a list or a selector).
+    pub groups: Option<Selection>,
     pub from: Dir,
     #[serde(default)]
     pub permanently: bool,
@@ -48,9 +62,9 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct RestoreStep {
     #[serde(default)]
-    pub users: Vec<String>,
+    pub users: Selection,
     #[serde(default)]
-    pub groups: Vec<String>,
+    pub groups: Selection,
     pub from: String,
     #[serde(default = "yes")]
     pub recycle_bin: bool,
@@ -63,7 +77,7 @@ pub struct RestoreStep {
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RestoreAdStep {
-    pub users: Vec<String>,
+    pub users: Selection,
     pub from: String,
 }
 
@@ -72,6 +86,10 @@ pub struct RestoreAdStep {
 pub struct UndeleteStep {
     pub user: Option<String>,
     pub group: Option<String>,
+    /// A set of users instead of one `user` (a list or a selector).
+    pub users: Option<Selection>,
+    /// A set of groups instead of one `group` (a list or a selector).
+    pub groups: Option<Selection>,
     #[serde(rename = "in")]
     pub dir: Dir,
 }
@@ -98,6 +116,10 @@ pub struct CreateStep {
 pub struct UpdateStep {
     pub user: Option<String>,
     pub group: Option<String>,
+    /// A set of users instead of one `user` (a list or a selector).
+    pub users: Option<Selection>,
+    /// A set of groups instead of one `group` (a list or a selector).
+    pub groups: Option<Selection>,
     #[serde(rename = "in")]
     pub dir: Dir,
     #[schemars(with = "AnyAttrs")]
@@ -113,6 +135,9 @@ fn entra() -> Dir {
 pub struct AssignStep {
     pub user: Option<String>,
     pub group: Option<String>,
+    /// A set of users instead of one `user` (a list or a selector); `groups` are the groups
+    /// to join, as for one user.
+    pub users: Option<Selection>,
     #[serde(rename = "in", default = "entra")]
     pub dir: Dir,
     #[serde(default)]
@@ -133,6 +158,10 @@ pub struct AssignStep {
 pub struct MoveStep {
     pub user: Option<String>,
     pub group: Option<String>,
+    /// A set of users instead of one `user` (a list or a selector).
+    pub users: Option<Selection>,
+    /// A set of groups instead of one `group` (a list or a selector).
+    pub groups: Option<Selection>,
     pub to: String,
 }
 
