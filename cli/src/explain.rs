@@ -102,6 +102,13 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
         out,
         "  The AD objects are created, one initial sync cycle runs, then the cloud-only objects and the cloud relations."
     );
+    for w in &r.world_warnings {
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.warn(&format!("Not as written: {}: {}", w.subject, w.message))
+        );
+    }
     events_and_rules(
         &mut out,
         r.world_events.as_deref().unwrap_or_default(),

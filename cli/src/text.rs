@@ -214,6 +214,13 @@ pub fn render(
             "{}",
             style.header(&format!("== {} — {}", s.name, s.title))
         );
+        for w in &s.world_warnings {
+            let _ = writeln!(
+                out,
+                "  {}",
+                style.warn(&format!("world: {}: {}", w.subject, w.message))
+            );
+        }
         for step in &s.steps {
             let _ = writeln!(
                 out,

@@ -156,3 +156,44 @@ fn a_file_with_input_errors_is_reported_beside_the_files_that_ran() {
     assert!(stdout(&text).contains("1 scenario run"));
     assert!(stderr(&text).contains("unknown user 'nobody'"));
 }
+
+#[test]
+fn the_world_warns_of_what_it_could_not_build_as_written() {
+    let f = temp(
+        "output/warnings.yaml",
+        "title: t
+world:
+  ad:
+    domain: contoso.com
+    sync_ous: [Staff]
+    users:
+      alice: {ou: Staff}
+      bob: {ou: Contractors}
+  entra:
+    groups:
+      Project: {type: microsoft365, members: [alice, bob]}
+    licenses:
+      E3: [bob]
+steps:
+  - sync
+",
+    );
+    let o = hysim(&["run", f.to_str().unwrap()]);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[1],
+        "  world: bob: 2 operations of the world not carried out as written (bob has no live object in Entra ID); its AD object is in OU Contractors, outside Entra Connect's scope (`sync_ous`), so it never reached Entra ID"
+    );
+    assert!(lines[2].starts_with("   1. sync"), "{out}");
+    let j: serde_json::Value =
+        serde_json::from_slice(&hysim(&["run", "--format", "json", f.to_str().unwrap()]).stdout)
+            .unwrap();
+    assert_eq!(j["scenarios"][0]["world_warnings"][0]["subject"], "bob");
+    assert_eq!(j["scenarios"][0]["world_warnings"][0]["count"], 2);
+    let explained = stdout(&hysim(&["explain", f.to_str().unwrap()]));
+    assert!(
+        explained.contains("Not as written: bob: 2 operations"),
+        "{explained}"
+    );
+}

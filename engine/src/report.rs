@@ -262,8 +262,21 @@ pub struct ScenarioReport {
     /// The world's events counted by kind and rule, when they are summarised.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub world_event_counts: Option<Vec<EventCount>>,
+    /// What of the world as written could not be made (a cloud relation of an identity that
+    /// never reached Entra ID, say): the world differs from what its author wrote.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub world_warnings: Vec<WorldWarning>,
     pub steps: Vec<StepReport>,
     pub checks: Vec<Check>,
+}
+
+/// One identity the world could not be built for as written, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorldWarning {
+    pub subject: String,
+    /// How many operations of the world on it were refused or found nothing.
+    pub count: usize,
+    pub message: String,
 }
 
 /// How many events of one kind one rule caused.

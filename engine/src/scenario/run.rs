@@ -17,7 +17,7 @@ use crate::error::EngineError;
 use crate::query::Select;
 use crate::query::{AdPresence, EntraPresence, same_value};
 use crate::report::Progress;
-use crate::report::{Check, Failing, ScenarioReport, Selected, SetCount, StepReport};
+use crate::report::{Check, Failing, ScenarioReport, Selected, SetCount, StepReport, WorldWarning};
 use crate::store::{AdAttr, EntraProp, HandleId, Kind};
 use crate::sync::Export;
 use crate::world::World;
@@ -156,6 +156,7 @@ pub fn run_watched(
         file: s.file.clone(),
         title: s.title.clone(),
         passed,
+        world_warnings: world_warnings(&w, &world_events),
         world_events: Some(world_events),
         world_event_counts: None,
         steps,
@@ -194,6 +195,45 @@ fn run_each(
         events.extend(w.apply(&op)?);
     }
     Ok(events)
+}
+
+/// The identities the world could not be built for as written: the operations of the world
+/// the simulated systems refused or found nothing for, by subject, with the likely cause when
+/// it is the sync scope.
+fn world_warnings(w: &World, events: &[crate::Event]) -> Vec<WorldWarning> {
+    use crate::EventKind::{NotFound, Refused, WriteRefused};
+    let mut by_subject: IndexMap<&str, (usize, &crate::Event)> = IndexMap::new();
+    for e in events {
+        if matches!(e.kind, NotFound | Refused | WriteRefused) {
+            by_subject.entry(&e.subject).or_insert((0, e)).0 += 1;
+        }
+    }
+    by_subject
+        .into_iter()
+        .map(|(subject, (count, first))| {
+            let outside = w
+                .handle_id(subject)
+                .and_then(|h| w.ad_current(h))
+                .filter(|n| !w.in_scope(*n))
+                .and_then(|n| w.graph().ad(n))
+                .map(|o| {
+                    format!(
+                        "; its AD object is in OU {}, outside Entra Connect's scope (`sync_ous`), so it never reached Entra ID",
+                        o.ou
+                    )
+                })
+                .unwrap_or_default();
+            let ops = if count == 1 { "operation" } else { "operations" };
+            WorldWarning {
+                subject: subject.to_string(),
+                count,
+                message: format!(
+                    "{count} {ops} of the world not carried out as written ({}){outside}",
+                    first.message
+                ),
+            }
+        })
+        .collect()
 }
 
 fn sorted(v: &[String]) -> Json {
