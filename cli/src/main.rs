@@ -348,6 +348,7 @@ fn run(paths: &[PathBuf], format: Format, failures_only: bool, events: Events) -
     let mut reports = Vec::new();
     let mut verdicts = Vec::new();
     let mut stopped = Vec::new();
+    let mut lasted = false;
     for s in &scenarios {
         // A bar for a run that lasts: none for the bundled scenarios, a few milliseconds each.
         let name = std::path::Path::new(&s.file)
@@ -355,7 +356,7 @@ fn run(paths: &[PathBuf], format: Format, failures_only: bool, events: Events) -
             .map_or(s.file.clone(), |n| n.to_string_lossy().into_owned());
         let (bar, watcher) = progress::Delayed::new(name, std::time::Duration::from_millis(300));
         let ran = scenario::run::run_watched(s, None, watcher);
-        bar.clear();
+        lasted |= bar.clear();
         match ran {
             Ok((mut r, world)) => {
                 if events == Events::Summary {
@@ -379,6 +380,12 @@ fn run(paths: &[PathBuf], format: Format, failures_only: bool, events: Events) -
         scenarios: reports,
         errors: errors.clone(),
     };
+    // A long run's report takes a while to write too: a spinner says so until it is out.
+    let writing = if lasted {
+        progress::spinner("writing", "the report".into())
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
@@ -396,6 +403,7 @@ fn run(paths: &[PathBuf], format: Format, failures_only: bool, events: Events) -
         }
     }
     drop(out);
+    writing.finish_and_clear();
     if !load_errors.is_empty() {
         report_errors(&load_errors);
     }
