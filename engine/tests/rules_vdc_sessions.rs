@@ -23,7 +23,11 @@ fn vdc_9_generated_restores_are_sessions_of_at_most_1000_users() {
         "{sessions:?}"
     );
     let yaml = tenant.to_yaml();
-    let deleted = yaml.matches("\n  - delete: {user: ").count();
+    let deleted = yaml
+        .lines()
+        .find_map(|l| l.strip_prefix("  - delete: {users: ["))
+        .map(|l| l.split(']').next().unwrap().split(", ").count())
+        .unwrap();
     assert_eq!(sessions.iter().sum::<usize>(), deleted);
     let written: Vec<usize> = yaml
         .lines()

@@ -181,12 +181,11 @@ impl Tenant {
         let _ = writeln!(y, "steps:\n  - backup: nightly");
         match self.incident {
             Incident::Purge => {
-                for h in &touched {
-                    let _ = writeln!(
-                        y,
-                        "  - delete: {{user: {h}, from: entra, permanently: true}}"
-                    );
-                }
+                let _ = writeln!(
+                    y,
+                    "  - delete: {{users: [{}], from: entra, permanently: true}}",
+                    touched.join(", ")
+                );
                 // VDC-9: one restore session per 1,000 users.
                 for session in touched.chunks(super::VDC_SESSION_ITEMS) {
                     let _ = writeln!(
@@ -205,12 +204,10 @@ impl Tenant {
                 );
             }
             Incident::AdDelete => {
-                for h in &touched {
-                    let _ = writeln!(y, "  - delete: {{user: {h}, from: ad}}");
-                }
                 let _ = writeln!(
                     y,
-                    "  - sync\n  - restore_ad: {{users: [{}], from: nightly}}\n  - sync",
+                    "  - delete: {{users: [{}], from: ad}}\n  - sync\n  - restore_ad: {{users: [{}], from: nightly}}\n  - sync",
+                    touched.join(", "),
                     touched.join(", ")
                 );
             }

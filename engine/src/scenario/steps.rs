@@ -434,9 +434,7 @@ pub fn parse_duration(s: &str) -> Result<i64, String> {
 
 /// A step in one line, for reports: `delete: {user: alice, from: entra, permanently: true}`.
 pub fn describe(s: &Step) -> String {
-    fn list(v: &[String]) -> String {
-        format!("[{}]", v.join(", "))
-    }
+    use super::format::list;
     fn subj(u: &Option<String>, g: &Option<String>) -> String {
         match (u, g) {
             (Some(u), _) => format!("user: {u}"),

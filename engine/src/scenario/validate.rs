@@ -52,9 +52,14 @@ impl Who {
         {
             return Action::Op(op);
         }
+        // A list is reported as listed: the step's own line already shows it.
+        let text = |s: Selection| match s {
+            Selection::Handles(_) => "listed".to_string(),
+            other => other.to_string(),
+        };
         Action::Each(Each {
-            users: users.map(|(s, p)| (s.to_string(), p)),
-            groups: groups.map(|(s, p)| (s.to_string(), p)),
+            users: users.map(|(s, p)| (text(s), p)),
+            groups: groups.map(|(s, p)| (text(s), p)),
             op,
         })
     }

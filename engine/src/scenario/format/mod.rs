@@ -16,7 +16,7 @@ mod values;
 pub use expect::{
     AdStateSpec, EntraState, EveryEntry, Expect, ExportSpec, HandleChecks, Kept, Origin, SyncChecks,
 };
-pub use select::Selection;
+pub use select::{Selection, list};
 pub use steps::{
     AssignStep, CreateStep, DeleteStep, Dir, MoveStep, RestoreAdStep, RestoreStep, STEP_KINDS,
     ScopeStep, Step, Subject, UndeleteStep, UpdateStep,

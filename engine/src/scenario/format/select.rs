@@ -49,7 +49,7 @@ impl Selection {
 impl fmt::Display for Selection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Selection::Handles(h) => write!(f, "[{}]", h.join(", ")),
+            Selection::Handles(h) => f.write_str(&list(h)),
             Selection::Ou(ou) => write!(f, "{{ou: {ou}}}"),
             Selection::MemberOf { group, dir: None } => write!(f, "{{member_of: {group}}}"),
             Selection::MemberOf {
@@ -58,6 +58,18 @@ impl fmt::Display for Selection {
             } => write!(f, "{{member_of: {group}, in: {d}}}"),
             Selection::All => f.write_str("{all: true}"),
         }
+    }
+}
+
+/// How many items of a list a report line shows before it says how many there are in all.
+pub const LISTED: usize = 10;
+
+/// A list as a report line shows it: `[a, b]`, or past [`LISTED`] items its first ones and
+/// how many there are in all, so that a step over 100,000 users stays one readable line.
+pub fn list(items: &[String]) -> String {
+    match items.get(..LISTED).filter(|_| items.len() > LISTED) {
+        Some(first) => format!("[{}, … ({} in all)]", first.join(", "), items.len()),
+        None => format!("[{}]", items.join(", ")),
     }
 }
 
