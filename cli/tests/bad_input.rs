@@ -24,7 +24,7 @@ const CASES: &[(&str, At, &str)] = &[
     (
         "yaml-syntax.yaml",
         Line,
-        "invalid type: sequence, expected struct AdSpec",
+        "world.ad: invalid type: a list, expected a map",
     ),
     (
         "tab-indentation.yaml",
@@ -34,23 +34,23 @@ const CASES: &[(&str, At, &str)] = &[
     (
         "type-title.yaml",
         Line,
-        "title: invalid type: sequence, expected a string",
+        "title: invalid type: a list, expected a string",
     ),
     ("type-world.yaml", Line, "world: invalid type: integer `5`"),
     (
         "type-ad-users.yaml",
         Line,
-        "world.ad.users: invalid type: sequence, expected a map",
+        "world.ad.users: invalid type: a list, expected a map",
     ),
     (
         "type-user-ou.yaml",
         Line,
-        "world.ad.users.alice.ou: invalid type: sequence",
+        "world.ad.users.alice.ou: invalid type: a list, expected a string",
     ),
     (
         "type-steps.yaml",
         Line,
-        "steps: invalid type: integer `5`, expected a sequence",
+        "steps: invalid type: integer `5`, expected a list",
     ),
     (
         "type-step-body.yaml",
@@ -75,7 +75,7 @@ const CASES: &[(&str, At, &str)] = &[
     (
         "bad-setting-anchor.yaml",
         Line,
-        "unknown variant `upn`, expected `ms-ds-consistencyguid` or `objectguid`",
+        "unknown value `upn`, expected `ms-ds-consistencyguid` or `objectguid`",
     ),
     (
         "unknown-key-top.yaml",
@@ -331,6 +331,21 @@ const CASES: &[(&str, At, &str)] = &[
         "every-unknown-handle.yaml",
         Path("expect.every[0].users[1]"),
         "unknown user 'bob' (known: alice)",
+    ),
+    (
+        "expect-unknown-licence.yaml",
+        Path("expect.alice.licenses[0]"),
+        "unknown licence `Microsoft 365 E6`: neither the world nor a step assigns it (known: Microsoft 365 E3)",
+    ),
+    (
+        "type-whole-number.yaml",
+        Line,
+        "settings.deletion_threshold: invalid type: string \"many\", expected a whole number (0 or more)",
+    ),
+    (
+        "misindented-list-item.yaml",
+        Line,
+        "(a list item where a key of the map above was expected: line its `-` up with the `-` of the item before it)",
     ),
 ];
 

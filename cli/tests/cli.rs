@@ -168,3 +168,18 @@ fn a_passing_file_exits_0_with_summary() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("total: 1 passed, 0 failed"));
 }
+
+#[test]
+fn named_values_match_ignoring_case() {
+    let f = temp(
+        "case.yaml",
+        "title: t\nsettings: {source_anchor: mS-DS-ConsistencyGuid, tenant_licence: P1}\nworld:\n  ad:\n    users:\n      alice: {ou: Staff}\nsteps:\n  - sync: Initial\n  - delete: {user: alice, from: Entra}\nexpect:\n  alice: {entra: Soft_Deleted, ad: LIVE}\n",
+    );
+    let o = hysim(&["run", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("✓ alice entra: soft_deleted"),
+        "{}",
+        stdout(&o)
+    );
+}

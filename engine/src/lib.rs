@@ -1,7 +1,24 @@
 //! hysim-engine: a model of on-premises Active Directory, Microsoft Entra ID, Entra Connect Sync
-//! and the Veeam backup tools, driven one operation at a time. Every behaviour rule of
-//! rule of the catalogue (docs/rules.md) is implemented in the module of the system that owns it, with its ID in the doc
-//! comment. Nothing here prints.
+//! and the Veeam backup tools, driven one operation at a time. Every behaviour rule of the
+//! catalogue (docs/rules.md) is implemented in the module of the system that owns it, with its
+//! ID in the doc comment. Nothing here prints.
+
+/// `Deserialize` for an enum of named values that accepts each name in any case
+/// (`mS-DS-ConsistencyGuid` for `ms-ds-consistencyguid`, `Live` for `live`), as people write
+/// them; an unknown name lists the known ones.
+macro_rules! named_values {
+    ($t:ty { $($variant:ident = $name:literal),* $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let s = <String as serde::Deserialize>::deserialize(d)?;
+                $(if s.eq_ignore_ascii_case($name) {
+                    return Ok(<$t>::$variant);
+                })*
+                Err(serde::de::Error::unknown_variant(&s, &[$($name),*]))
+            }
+        }
+    };
+}
 
 pub mod ad;
 pub mod capture;

@@ -4,12 +4,10 @@
 use crate::error::{EngineError, Result};
 use crate::settings::SettingsPatch;
 use crate::store::{AdAttr, Directory, EntraProp, GroupType, HandleId, Kind, Store, Str, Value};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A sync cycle's kind (SYNC-11).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CycleKind {
     #[default]
@@ -17,16 +15,24 @@ pub enum CycleKind {
     Initial,
 }
 
+named_values!(CycleKind {
+    Delta = "delta",
+    Initial = "initial",
+});
+
 /// What stage 2 of a VDC restore session does with an object that exists (VDC-2).
-#[derive(
-    Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize, schemars::JsonSchema,
-)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Existing {
     #[default]
     Skip,
     Overwrite,
 }
+
+named_values!(Existing {
+    Skip = "skip",
+    Overwrite = "overwrite",
+});
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct RestoreOptions {

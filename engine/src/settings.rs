@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::store::Value;
 
 /// The source anchor attribute (SYNC-1).
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Default, JsonSchema)]
 pub enum SourceAnchor {
     #[default]
     #[serde(rename = "ms-ds-consistencyguid")]
@@ -16,13 +16,18 @@ pub enum SourceAnchor {
     ObjectGuid,
 }
 
+named_values!(SourceAnchor {
+    ConsistencyGuid = "ms-ds-consistencyguid",
+    ObjectGuid = "objectguid",
+});
+
 /// What an add does when its soft-match candidate already has another immutableId (SYNC-5).
 /// The soft-match page says InvalidSoftMatch; Microsoft's duplicate attribute resiliency page says that
 /// with the feature on (every tenant since 2016) "you will not see the InvalidSoftMatch
 /// synchronization errors seen during provisioning of new objects": the add is provisioned with
 /// the clashing value quarantined (SYNC-9). Source:
 /// <https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-syncservice-duplicate-attribute-resiliency>
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SoftMatchConflict {
     #[default]
@@ -30,10 +35,15 @@ pub enum SoftMatchConflict {
     InvalidSoftMatch,
 }
 
+named_values!(SoftMatchConflict {
+    Quarantine = "quarantine",
+    InvalidSoftMatch = "invalid-soft-match",
+});
+
 /// The tenant's Entra ID licence (VDC-8): Veeam protects role assignments only for tenants with
 /// Entra ID P2 or Entra ID Governance licences. Source, the note under Users:
 /// <https://helpcenter.veeam.com/archive/backup/120/entraid/entra_id_properties.html>
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TenantLicence {
     #[default]
@@ -41,6 +51,12 @@ pub enum TenantLicence {
     P1,
     Governance,
 }
+
+named_values!(TenantLicence {
+    P2 = "p2",
+    P1 = "p1",
+    Governance = "governance",
+});
 
 impl TenantLicence {
     /// Whether Veeam restores role assignments for a tenant with this licence (VDC-8).
@@ -55,7 +71,7 @@ impl TenantLicence {
 /// are unique (ID-4): Graph refuses the create. Veeam does not say whether it then retries
 /// without the value, so both readings are offered; the default follows Graph and VDC-3's handling
 /// of a held UPN: the user fails.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MailClash {
     /// Nothing is written; the user ends Failed.
@@ -65,12 +81,17 @@ pub enum MailClash {
     WithoutMail,
 }
 
+named_values!(MailClash {
+    Failed = "failed",
+    WithoutMail = "without-mail",
+});
+
 /// How SYNC-8 compares a cycle's deletes with the deletion threshold. Microsoft's page says the
 /// feature is "configured to not allow an export with more than 500 deletes", and the
 /// notification quoted on the same page says the number of deletions "met or exceeded the
 /// configured deletion threshold". Source:
 /// <https://learn.microsoft.com/entra/identity/hybrid/connect/how-to-connect-sync-feature-prevent-accidental-deletes>
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Default, JsonSchema)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeletionThresholdCounts {
     /// More deletes than the threshold stop the export: exactly the threshold goes through.
@@ -79,6 +100,11 @@ pub enum DeletionThresholdCounts {
     /// As many deletes as the threshold, or more, stop the export.
     MetOrExceeded,
 }
+
+named_values!(DeletionThresholdCounts {
+    MoreThan = "more-than",
+    MetOrExceeded = "met-or-exceeded",
+});
 
 impl DeletionThresholdCounts {
     /// Whether `deletes` in one cycle stop its export under `threshold` (SYNC-8). A cycle with

@@ -117,16 +117,18 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
         )]);
     }
     let doc: ScenarioFile = super::yaml::from_str(text).map_err(|e| {
-        let tab = e
+        let line = e
             .line
             .and_then(|l| text.lines().nth(l.saturating_sub(1)))
-            .is_some_and(|l| l.contains('\t'));
-        let hint = if tab {
+            .unwrap_or_default();
+        let hint = if line.contains('\t') {
             " (this line holds a tab: YAML indents with spaces only)"
+        } else if line.trim_start().starts_with('-') && e.message.contains("expected key") {
+            " (a list item where a key of the map above was expected: line its `-` up with the `-` of the item before it)"
         } else {
             ""
         };
-        vec![at(e.line, e.column, format!("{}{hint}", e.message))]
+        vec![at(e.line, e.column, format!("{}{hint}", plain_words(&e.message)))]
     })?;
     let mut v = Validator {
         file: file.to_string(),
@@ -143,6 +145,67 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
     } else {
         Err(v.errors)
     }
+}
+
+/// A parser's or serde's message in the words of the scenario format: Rust type names become
+/// what a writer of YAML would call them, and the position (reported apart) leaves the text.
+pub(crate) fn plain_words(message: &str) -> String {
+    let mut m = message.to_string();
+    // Some parser messages repeat the position mid-sentence.
+    while let Some(i) = m.find(" at line ") {
+        let rest = m.get(i + 9..).unwrap_or_default();
+        let end = rest
+            .find(" column ")
+            .map(|c| {
+                let after = rest.get(c + 8..).unwrap_or_default();
+                c + 8
+                    + after
+                        .find(|ch: char| !ch.is_ascii_digit())
+                        .unwrap_or(after.len())
+            })
+            .unwrap_or(0);
+        if end == 0 {
+            break;
+        }
+        m = format!(
+            "{}{}",
+            m.get(..i).unwrap_or_default(),
+            rest.get(end..).unwrap_or_default()
+        );
+    }
+    for (rust, words) in [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number (0 or more)"),
+        ("expected u32", "expected a whole number (0 or more)"),
+        ("expected u64", "expected a whole number (0 or more)"),
+        ("expected usize", "expected a whole number (0 or more)"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f64", "expected a number"),
+        ("invalid type: sequence", "invalid type: a list"),
+        ("expected a sequence", "expected a list"),
+        ("invalid type: map", "invalid type: a map"),
+        ("unknown variant", "unknown value"),
+        (
+            "data did not match any variant of untagged enum Sources",
+            "expected a URL or a list of URLs",
+        ),
+    ] {
+        m = m.replace(rust, words);
+    }
+    if let Some(i) = m.find("expected struct ") {
+        // `expected struct AdSpec`: the writer sees a map with keys, not a Rust type.
+        let rest = m.get(i + 16..).unwrap_or_default();
+        let end = rest
+            .find(|c: char| !c.is_alphanumeric())
+            .unwrap_or(rest.len());
+        m = format!(
+            "{}expected a map{}",
+            m.get(..i).unwrap_or_default(),
+            rest.get(end..).unwrap_or_default()
+        );
+    }
+    m
 }
 
 impl Validator {
@@ -233,6 +296,7 @@ impl Validator {
         if let Some(e) = &doc.expect {
             self.expect("expect", e);
         }
+        self.catalogue_names(&world, &steps, &doc);
         Scenario {
             name: name.to_string(),
             file: self.file.clone(),

@@ -1,6 +1,8 @@
 //! The steps of a scenario as engine operations, the checks of its `expect` blocks, and the
 //! step text the reports show.
 
+use std::collections::BTreeSet;
+
 use indexmap::IndexMap;
 
 use super::format::*;
@@ -268,6 +270,106 @@ impl Validator {
         Some(Action::Op(op))
     }
 
+    /// The roles, licences and apps that expectations name must be ones the world or a step
+    /// assigns: a name nothing assigns is a typo, whose check could only fail.
+    pub(super) fn catalogue_names(
+        &mut self,
+        world: &[(String, Op)],
+        steps: &[super::load::PlannedStep],
+        doc: &ScenarioFile,
+    ) {
+        let mut known: [BTreeSet<&str>; 3] = Default::default();
+        fn add<'a>(known: &mut [BTreeSet<&'a str>; 3], rels: &'a RelationSet) {
+            for (k, list) in known
+                .iter_mut()
+                .zip([&rels.roles, &rels.licenses, &rels.apps])
+            {
+                k.extend(list.iter().map(|n| &**n));
+            }
+        }
+        let ops = world
+            .iter()
+            .map(|(_, op)| op)
+            .chain(steps.iter().filter_map(|s| match &s.action {
+                Action::Op(op) => Some(op),
+                Action::Each(e) => Some(&e.op),
+                Action::Expect(_) => None,
+            }));
+        let mut captured: Vec<(usize, &str)> = Vec::new();
+        for op in ops {
+            match op {
+                Op::Assign { rels, .. } | Op::Unassign { rels, .. } => add(&mut known, rels),
+                Op::Adopt(c) => {
+                    for (_, end, _) in &c.relations {
+                        match end {
+                            crate::capture::End::Role(n) => captured.push((0, n)),
+                            crate::capture::End::Sku(n) => captured.push((1, n)),
+                            crate::capture::End::App(n) => captured.push((2, n)),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (i, n) in captured {
+            if let Some(k) = known.get_mut(i) {
+                k.insert(n);
+            }
+        }
+        let mut blocks: Vec<(String, &Expect)> = doc
+            .steps
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s {
+                Step::Expect(e) => Some((format!("steps[{i}].expect"), e)),
+                _ => None,
+            })
+            .collect();
+        if let Some(e) = &doc.expect {
+            blocks.push(("expect".into(), e));
+        }
+        let mut unknown = Vec::new();
+        for (path, e) in blocks {
+            let checks = e
+                .handles
+                .iter()
+                .map(|(h, c)| (format!("{path}.{h}"), c))
+                .chain(
+                    e.every
+                        .iter()
+                        .enumerate()
+                        .map(|(i, x)| (format!("{path}.every[{i}]"), &x.checks)),
+                );
+            for (p, c) in checks {
+                for (i, (key, what, list)) in [
+                    ("roles", "role", &c.roles),
+                    ("licenses", "licence", &c.licenses),
+                    ("apps", "app", &c.apps),
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let Some(k) = known.get(i) else { continue };
+                    for (j, name) in list.iter().flatten().enumerate() {
+                        if !k.contains(name.as_str()) {
+                            unknown.push((
+                                format!("{p}.{key}[{j}]"),
+                                format!(
+                                    "unknown {what} `{name}`: neither the world nor a step assigns it (known: {})",
+                                    few(k)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for (p, m) in unknown {
+            self.error(p, m);
+        }
+    }
+
     fn label(&mut self, path: &str, label: &str) {
         if !self.labels.contains(label) {
             let list = known(&self.labels);
@@ -383,6 +485,19 @@ pub(super) fn expand(op: &Op, users: &[HandleId], groups: &[HandleId]) -> Vec<Op
             .chain(groups.iter().map(|h| (Kind::Group, *h)))
             .filter_map(|(k, h)| op.with_subject(k, h))
             .collect(),
+    }
+}
+
+/// A list of names for a message: the first 20, and how many there are in all past that.
+fn few(names: &BTreeSet<&str>) -> String {
+    if names.is_empty() {
+        return "none".into();
+    }
+    let first: Vec<&str> = names.iter().take(20).copied().collect();
+    if names.len() > first.len() {
+        format!("{}, … ({} in all)", first.join(", "), names.len())
+    } else {
+        first.join(", ")
     }
 }
 

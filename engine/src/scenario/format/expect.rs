@@ -15,7 +15,7 @@ use crate::sync::ErrorCode;
 use crate::vdc::Status;
 
 /// What `entra:` expects of a handle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EntraState {
     Live,
@@ -23,7 +23,13 @@ pub enum EntraState {
     Absent,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+named_values!(EntraState {
+    Live = "live",
+    SoftDeleted = "soft_deleted",
+    Absent = "absent",
+});
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AdStateSpec {
     Live,
@@ -32,19 +38,36 @@ pub enum AdStateSpec {
     Absent,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+named_values!(AdStateSpec {
+    Live = "live",
+    Deleted = "deleted",
+    Recycled = "recycled",
+    Absent = "absent",
+});
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     Original,
     New,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+named_values!(Origin {
+    Original = "original",
+    New = "new",
+});
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kept {
     Kept,
     Lost,
 }
+
+named_values!(Kept {
+    Kept = "kept",
+    Lost = "lost",
+});
 
 /// The checks on one identity.
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
@@ -93,12 +116,17 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     Option::<String>::deserialize(d).map(Some)
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ExportSpec {
     Completed,
     StoppedDeletionThresholdExceeded,
 }
+
+named_values!(ExportSpec {
+    Completed = "completed",
+    StoppedDeletionThresholdExceeded = "stopped-deletion-threshold-exceeded",
+});
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -142,20 +170,11 @@ pub struct EveryEntry {
     pub checks: HandleChecks,
 }
 
-impl<'de> Deserialize<'de> for Status {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        match s.as_str() {
-            "success" => Ok(Status::Success),
-            "warning" => Ok(Status::Warning),
-            "failed" => Ok(Status::Failed),
-            _ => Err(de::Error::unknown_variant(
-                &s,
-                &["success", "warning", "failed"],
-            )),
-        }
-    }
-}
+named_values!(Status {
+    Success = "success",
+    Warning = "warning",
+    Failed = "failed",
+});
 
 /// The schema of what [`Status`]'s deserializer accepts.
 impl JsonSchema for Status {

@@ -167,13 +167,18 @@ pub struct EntraUserSpec {
     pub props: Map<Scalar>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupTypeSpec {
     #[default]
     Security,
     Microsoft365,
 }
+
+named_values!(GroupTypeSpec {
+    Security = "security",
+    Microsoft365 = "microsoft365",
+});
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
 // Attribute names are checked by the validator, with the path and the known names.

@@ -16,12 +16,17 @@ use crate::settings::SettingsPatch;
 use crate::sync::CycleKind;
 use crate::vdc::Existing;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Dir {
     Ad,
     Entra,
 }
+
+named_values!(Dir {
+    Ad = "ad",
+    Entra = "entra",
+});
 
 impl fmt::Display for Dir {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
