@@ -115,6 +115,7 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
         style,
     );
 
+    let by_step = text::checks_by_step(&r.checks);
     for step in &r.steps {
         let _ = writeln!(
             out,
@@ -122,7 +123,7 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
             style.step(&format!("Step {}. {}", step.n, step.step))
         );
         text::selected_lines(&mut out, &step.selected, "  ", style);
-        let mine: Vec<&Check> = r.checks.iter().filter(|c| c.step == Some(step.n)).collect();
+        let mine = by_step.get(&Some(step.n)).cloned().unwrap_or_default();
         if mine.is_empty() {
             events_and_rules(&mut out, &step.events, style);
         } else {
@@ -133,7 +134,7 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
         }
     }
 
-    let end: Vec<&Check> = r.checks.iter().filter(|c| c.step.is_none()).collect();
+    let end = by_step.get(&None).cloned().unwrap_or_default();
     if !end.is_empty() {
         let _ = writeln!(out, "\n{}", style.step("At the end"));
         checks(&mut out, &end, style);
@@ -179,14 +180,10 @@ pub fn command(file: &Path) -> u8 {
     };
     let verdict = world.verdict();
     let text = render(&s, &report, verdict.as_ref(), Style::detect());
-    {
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(text.as_bytes());
-    }
-    if report.passed {
+    let code = if report.passed {
         EXIT_OK
     } else {
         EXIT_CHECK_FAILED
-    }
+    };
+    crate::output::then(crate::output::emit(text.as_bytes(), EXIT_INPUT_ERROR), code)
 }

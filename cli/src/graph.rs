@@ -437,12 +437,10 @@ pub fn command(file: &Path, after: Option<usize>, format: GraphFormat) -> u8 {
         }
     };
     match render(&s, after, format) {
-        Ok(text) => {
-            use std::io::Write as _;
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            EXIT_OK
-        }
+        Ok(text) => crate::output::then(
+            crate::output::emit(text.as_bytes(), EXIT_INPUT_ERROR),
+            EXIT_OK,
+        ),
         Err(e) => crate::report_stopped(&[e]),
     }
 }

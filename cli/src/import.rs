@@ -63,22 +63,18 @@ pub fn command(a: &Args, ok: u8, input_error: u8) -> u8 {
             }
         };
         if path == Path::new("-") {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            return ok;
+            return crate::output::then(crate::output::emit(text.as_bytes(), input_error), ok);
         }
         if let Err(e) = std::fs::write(path, text) {
             eprintln!("error: {}: cannot write: {e}", path.display());
             return input_error;
         }
     }
-    let mut out = std::io::stdout().lock();
-    let _ = match a.format {
-        ImportFormat::Text => out.write_all(imported.report.text().as_bytes()),
-        ImportFormat::Json => serde_json::to_writer_pretty(&mut out, &imported.report)
-            .map_err(std::io::Error::other)
-            .and_then(|()| writeln!(out)),
+    let written = match a.format {
+        ImportFormat::Text => crate::output::emit(imported.report.text().as_bytes(), input_error),
+        ImportFormat::Json => crate::output::emit_json(&imported.report, input_error),
     };
-    ok
+    crate::output::then(written, ok)
 }
 
 /// The handle table: handle, kind, AD DN, Entra object ids (live first, `;`-separated).

@@ -9,6 +9,7 @@ mod graph;
 mod import;
 mod junit;
 mod new;
+mod output;
 mod progress;
 mod schema;
 mod style;
@@ -79,6 +80,9 @@ enum Command {
         /// ldifde LDIF file (tenant.ldf) and a scenario that imports them (scenario.yaml).
         #[arg(long, value_name = "DIR", conflicts_with = "out")]
         exports: Option<PathBuf>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
     },
     /// Build the same tenant in memory, replay the runbook and print the time of each phase and
     /// the peak memory as one JSON object.
@@ -151,12 +155,21 @@ enum Command {
     },
 }
 
+/// The most users a generated tenant may have: with its groups, as many identities as one
+/// scenario may hold ([`scenario::load::MAX_HANDLES`]), so that `run` accepts what `generate`
+/// writes.
+const MAX_USERS: usize = 4_900_000;
+
 /// `--users`: a whole number, at least [`MIN_USERS`], so that the incident, which
-/// touches every tenth user, touches someone.
+/// touches every tenth user, touches someone, and at most [`MAX_USERS`].
 fn users(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if n < MIN_USERS => Err(format!(
             "expected at least {MIN_USERS} users (the incident touches every tenth)"
+        )),
+        Ok(n) if n > MAX_USERS => Err(format!(
+            "expected at most {MAX_USERS} users: a scenario holds at most {} identities, users and groups",
+            scenario::load::MAX_HANDLES
         )),
         Ok(n) => Ok(n),
         Err(e) => Err(format!("expected a whole number of users ({e})")),
@@ -229,10 +242,27 @@ fn main() -> ExitCode {
             incident,
             out,
             exports,
+            force,
         } => {
             let Some(incident) = bench::incident(&incident) else {
                 return ExitCode::from(EXIT_INPUT_ERROR);
             };
+            let targets = match &exports {
+                Some(dir) => vec![
+                    dir.join("scenario.yaml"),
+                    dir.join("tenant.ldf"),
+                    dir.join("graph"),
+                ],
+                None if out != std::path::Path::new("-") => vec![out.clone()],
+                None => Vec::new(),
+            };
+            if let Some(there) = targets.iter().find(|p| p.exists()).filter(|_| !force) {
+                eprintln!(
+                    "error: {} already exists: `hysim generate` overwrites only with --force",
+                    there.display()
+                );
+                return ExitCode::from(EXIT_INPUT_ERROR);
+            }
             let written = match &exports {
                 Some(dir) => bench::generate_exports(users, seed, incident, dir),
                 None => bench::generate(users, seed, incident, &out),
@@ -240,7 +270,9 @@ fn main() -> ExitCode {
             match written {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    if !e.is_empty() {
+                        eprintln!("error: {e}");
+                    }
                     EXIT_INPUT_ERROR
                 }
             }
@@ -255,10 +287,10 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_INPUT_ERROR);
             };
             match bench::bench(users, seed, incident, !no_prefault) {
-                Ok(v) => {
-                    println!("{v}");
-                    EXIT_OK
-                }
+                Ok(v) => output::then(
+                    output::emit(format!("{v}\n").as_bytes(), EXIT_INPUT_ERROR),
+                    EXIT_OK,
+                ),
                 Err(e) => {
                     eprintln!("error: {e}");
                     EXIT_INPUT_ERROR
@@ -328,15 +360,17 @@ fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, Vec<InputError>) {
 
 fn validate(paths: &[PathBuf]) -> u8 {
     let (scenarios, errors) = load_all(paths);
-    let mut out = std::io::stdout().lock();
+    let mut text = String::new();
     for s in &scenarios {
-        let _ = writeln!(out, "ok  {} ({} steps)", s.file, s.steps.len());
+        text.push_str(&format!("ok  {} ({} steps)\n", s.file, s.steps.len()));
     }
     if errors.is_empty() {
-        let _ = writeln!(out, "{} valid", scenarios.len());
-        return EXIT_OK;
+        text.push_str(&format!("{} valid\n", scenarios.len()));
+        return output::then(output::emit(text.as_bytes(), EXIT_INPUT_ERROR), EXIT_OK);
     }
-    drop(out);
+    if let Err(code) = output::emit(text.as_bytes(), EXIT_INPUT_ERROR) {
+        return code;
+    }
     report_errors(&errors);
     EXIT_INPUT_ERROR
 }
@@ -386,24 +420,20 @@ fn run(paths: &[PathBuf], format: Format, failures_only: bool, events: Events) -
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let mut out = std::io::stdout().lock();
-    match format {
-        Format::Json => {
-            let _ = serde_json::to_writer_pretty(&mut out, &report);
-            let _ = writeln!(out);
-        }
-        Format::Junit => {
-            let _ = out.write_all(junit::render(&report, &errors).as_bytes());
-        }
+    let written = match format {
+        Format::Json => output::emit_json(&report, EXIT_INPUT_ERROR),
+        Format::Junit => output::emit(junit::render(&report, &errors).as_bytes(), EXIT_INPUT_ERROR),
         // No file loaded: the errors on standard error are the whole story.
-        Format::Text if scenarios.is_empty() && !load_errors.is_empty() => {}
+        Format::Text if scenarios.is_empty() && !load_errors.is_empty() => Ok(()),
         Format::Text => {
             let text = text::render(&report, &verdicts, failures_only, style::Style::detect());
-            let _ = out.write_all(text.as_bytes());
+            output::emit(text.as_bytes(), EXIT_INPUT_ERROR)
         }
-    }
-    drop(out);
+    };
     writing.finish_and_clear();
+    if let Err(code) = written {
+        return code;
+    }
     if !load_errors.is_empty() {
         report_errors(&load_errors);
     }

@@ -158,9 +158,12 @@ pub fn new(name: &Path, ok: u8, input_error: u8) -> u8 {
         eprintln!("error: {}: cannot write the file: {e}", path.display());
         return input_error;
     }
-    println!("wrote {}", path.display());
-    println!("next: edit it, then `hysim run {}`", path.display());
-    ok
+    let said = format!(
+        "wrote {}\nnext: edit it, then `hysim run {}`\n",
+        path.display(),
+        path.display()
+    );
+    crate::output::then(crate::output::emit(said.as_bytes(), input_error), ok)
 }
 
 #[cfg(test)]

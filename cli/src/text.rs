@@ -221,6 +221,7 @@ pub fn render(
                 style.warn(&format!("world: {}: {}", w.subject, w.message))
             );
         }
+        let by_step = checks_by_step(&s.checks);
         for step in &s.steps {
             let _ = writeln!(
                 out,
@@ -247,11 +248,11 @@ pub fn render(
                     all.join(", ")
                 );
             }
-            for c in s.checks.iter().filter(|c| c.step == Some(step.n)) {
+            for c in by_step.get(&Some(step.n)).into_iter().flatten() {
                 check_line(&mut out, c, "    ", style);
             }
         }
-        let end: Vec<&Check> = s.checks.iter().filter(|c| c.step.is_none()).collect();
+        let end = by_step.get(&None).cloned().unwrap_or_default();
         if !end.is_empty() {
             let _ = writeln!(out, "  {}", style.step("expect"));
             for c in end {
@@ -292,6 +293,16 @@ fn failures(out: &mut String, s: &ScenarioReport, style: Style) {
         check_line(out, c, &format!("    {at}"), style);
     }
     out.push('\n');
+}
+
+/// The checks of each `expect` step (`None`: the final `expect`), grouped in one pass so that
+/// writing a report costs its steps plus its checks, not their product.
+pub fn checks_by_step(checks: &[Check]) -> std::collections::HashMap<Option<usize>, Vec<&Check>> {
+    let mut by: std::collections::HashMap<Option<usize>, Vec<&Check>> = Default::default();
+    for c in checks {
+        by.entry(c.step).or_default().push(c);
+    }
+    by
 }
 
 /// `N passed, M failed`, the failures in red when there are any.

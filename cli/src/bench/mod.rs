@@ -3,7 +3,6 @@
 
 pub mod prefault;
 
-use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -50,10 +49,8 @@ pub fn generate(users: usize, seed: u64, incident: Incident, out: &Path) -> Resu
     let tenant = Tenant::generate(users, seed, incident);
     let text = tenant.to_yaml();
     if out == Path::new("-") {
-        std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| e.to_string())
+        // The failure is reported where it happened: nothing more to say.
+        crate::output::emit(text.as_bytes(), 2).map_err(|_| String::new())
     } else {
         std::fs::write(out, text).map_err(|e| format!("{}: cannot write: {e}", out.display()))
     }

@@ -29,7 +29,17 @@ pub fn read_limited(path: &std::path::Path, limit: u64, what: &str) -> Result<Ve
             meta.len()
         )));
     }
-    std::fs::read(path).map_err(|e| err(format!("cannot read the file: {e}")))
+    // A device or a pipe says it is empty: the limit holds while reading, whatever it says.
+    let file = std::fs::File::open(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, limit + 1), &mut bytes)
+        .map_err(|e| err(format!("cannot read the file: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(err(format!(
+            "more than the limit of {limit} bytes for {what} (read from a device or a pipe?)"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// An input error: the file, and where in it.

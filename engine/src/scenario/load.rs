@@ -136,10 +136,25 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
         handles: IndexMap::new(),
         labels: BTreeSet::new(),
         too_many: false,
+        more_errors: 0,
         table: Handles::default(),
         shared: Default::default(),
     };
     let scenario = v.scenario(name, doc);
+    if v.more_errors > 0 {
+        let n = v.more_errors;
+        v.errors.push(InputError {
+            file: file.to_string(),
+            line: None,
+            column: None,
+            path: None,
+            message: format!(
+                "and {n} more error{} in this file, not listed (the first {} are above)",
+                if n == 1 { "" } else { "s" },
+                super::validate::MAX_ERRORS
+            ),
+        });
+    }
     if v.errors.is_empty() {
         Ok(scenario)
     } else {

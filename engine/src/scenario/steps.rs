@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::format::*;
 use super::load::Action;
 use super::validate::{
-    Origin_, Validator, Who, known, listed, unknown_ad_attribute, unknown_entra_property,
+    Origin_, Validator, Who, known_near, listed, unknown_ad_attribute, unknown_entra_property,
 };
 use crate::op::{NewObject, Op, RelationSet};
 use crate::settings::SettingsPatch;
@@ -372,7 +372,7 @@ impl Validator {
 
     fn label(&mut self, path: &str, label: &str) {
         if !self.labels.contains(label) {
-            let list = known(&self.labels);
+            let list = known_near(label, &self.labels);
             self.error(path, format!("unknown restore point '{label}': no earlier `backup` step made it (known: {list})"));
         }
     }

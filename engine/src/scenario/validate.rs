@@ -87,23 +87,70 @@ pub(super) struct Validator {
     pub(super) labels: BTreeSet<String>,
     /// Whether the MAX_HANDLES error was reported.
     pub(super) too_many: bool,
+    /// The errors past [`MAX_ERRORS`], counted rather than kept.
+    pub(super) more_errors: usize,
     /// The handles, numbered as operations name them ([`Validator::id`]).
     pub(super) table: Handles,
     /// One shared copy of each other name the operations hold (OUs, roles, licences, apps).
     pub(super) shared: hashbrown::HashSet<Str, rustc_hash::FxBuildHasher>,
 }
 
+/// How many known names a message lists in full; past that it names the closest few.
+const LISTED_NAMES: usize = 10;
+
+/// How many errors a file reports before it counts the rest.
+pub(super) const MAX_ERRORS: usize = 100;
+
 pub(super) fn known(list: impl IntoIterator<Item = impl AsRef<str>>) -> String {
-    let v: Vec<String> = list.into_iter().map(|s| s.as_ref().to_string()).collect();
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(", ")
+    known_near("", list)
+}
+
+/// The known names for a message about `name`: all of them when they are few, else the five
+/// closest to `name` by edit distance and how many there are, so that a message stays short
+/// however large the tenant. Past 10,000 names only those that start as `name` does are
+/// measured, so that a message costs little more than a pass over the names.
+pub(super) fn known_near(name: &str, list: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let name = name.to_lowercase();
+    let first = name.chars().next();
+    let mut kept: Vec<(usize, String)> = Vec::new();
+    let mut n = 0usize;
+    for s in list {
+        let s = s.as_ref();
+        n += 1;
+        let lower = s.to_lowercase();
+        if n > 10_000 && lower.chars().next() != first {
+            continue;
+        }
+        kept.push((strsim::levenshtein(&name, &lower), s.to_string()));
+        // Keep the closest few only, so that a long list costs no memory.
+        if kept.len() > 4 * LISTED_NAMES {
+            kept.sort();
+            kept.truncate(LISTED_NAMES / 2);
+        }
     }
+    if n == 0 {
+        return "none".into();
+    }
+    if n <= LISTED_NAMES {
+        // Few names: all of them, in their own order.
+        return kept
+            .into_iter()
+            .map(|(_, s)| s)
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    kept.sort();
+    kept.truncate(LISTED_NAMES / 2);
+    let closest: Vec<String> = kept.into_iter().map(|(_, s)| s).collect();
+    format!("{}, … the closest of {n}", closest.join(", "))
 }
 
 impl Validator {
     pub(super) fn error(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        if self.errors.len() >= MAX_ERRORS {
+            self.more_errors += 1;
+            return;
+        }
         self.errors.push(InputError {
             file: self.file.clone(),
             line: None,
@@ -169,8 +216,9 @@ impl Validator {
         }
     }
 
-    fn names_of(&self, kind: Option<Kind>) -> String {
-        known(
+    fn names_of(&self, near: &str, kind: Option<Kind>) -> String {
+        known_near(
+            near,
             self.handles
                 .iter()
                 .filter(|(_, (k, _))| kind.is_none_or(|x| x == *k))
@@ -180,7 +228,13 @@ impl Validator {
 
     /// A reference to a handle of `kind` (any kind if `None`).
     pub(super) fn refer(&mut self, path: &str, h: &str, kind: Option<Kind>) -> bool {
-        match self.handles.get(h).copied() {
+        let found = self.handles.get(h).copied();
+        if found.is_none() && self.errors.len() >= MAX_ERRORS {
+            // Past the errors a file reports, an unknown handle is only counted.
+            self.more_errors += 1;
+            return false;
+        }
+        match found {
             Some((k, _)) if kind.is_none_or(|x| x == k) => true,
             Some((k, _)) => {
                 let want = kind.map_or("identity".to_string(), |k| k.to_string());
@@ -189,7 +243,7 @@ impl Validator {
             }
             None => {
                 let what = kind.map_or("handle".to_string(), |k| k.to_string());
-                let list = self.names_of(kind);
+                let list = self.names_of(h, kind);
                 self.error(path, format!("unknown {what} '{h}' (known: {list})"));
                 false
             }
