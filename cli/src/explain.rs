@@ -179,7 +179,8 @@ pub fn command(file: &Path) -> u8 {
         Err(e) => return crate::report_stopped(&[e]),
     };
     let verdict = world.verdict();
-    let text = render(&s, &report, verdict.as_ref(), Style::detect());
+    let style = Style::detect();
+    let text = style.safe(&render(&s, &report, verdict.as_ref(), style));
     let code = if report.passed {
         EXIT_OK
     } else {

@@ -71,7 +71,10 @@ pub fn command(a: &Args, ok: u8, input_error: u8) -> u8 {
         }
     }
     let written = match a.format {
-        ImportFormat::Text => crate::output::emit(imported.report.text().as_bytes(), input_error),
+        ImportFormat::Text => {
+            let text = crate::style::Style::detect().safe(&imported.report.text());
+            crate::output::emit(text.as_bytes(), input_error)
+        }
         ImportFormat::Json => crate::output::emit_json(&imported.report, input_error),
     };
     crate::output::then(written, ok)

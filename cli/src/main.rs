@@ -306,7 +306,7 @@ fn report_stopped(stopped: &[scenario::RunError]) -> u8 {
     let mut err = std::io::stderr().lock();
     let mut code = EXIT_INPUT_ERROR;
     for e in stopped {
-        let _ = writeln!(err, "error: {e}");
+        let _ = writeln!(err, "error: {}", style::Style::plain().safe(&e.to_string()));
         if e.is_defect() {
             code = EXIT_ENGINE_DEFECT;
             let _ = writeln!(
@@ -322,7 +322,7 @@ fn report_stopped(stopped: &[scenario::RunError]) -> u8 {
 fn report_errors(errors: &[InputError]) {
     let mut err = std::io::stderr().lock();
     for e in errors {
-        let _ = writeln!(err, "error: {e}");
+        let _ = writeln!(err, "error: {}", style::Style::plain().safe(&e.to_string()));
     }
     let _ = writeln!(
         err,
@@ -426,7 +426,8 @@ fn run(paths: &[PathBuf], format: Format, failures_only: bool, events: Events) -
         // No file loaded: the errors on standard error are the whole story.
         Format::Text if scenarios.is_empty() && !load_errors.is_empty() => Ok(()),
         Format::Text => {
-            let text = text::render(&report, &verdicts, failures_only, style::Style::detect());
+            let style = style::Style::detect();
+            let text = style.safe(&text::render(&report, &verdicts, failures_only, style));
             output::emit(text.as_bytes(), EXIT_INPUT_ERROR)
         }
     };

@@ -80,6 +80,18 @@ const CYAN: &str = "36";
 const BOLD: &str = "1";
 const DIM: &str = "2";
 
+/// Every escape sequence [`Style::paint`] writes, longest first.
+const OWN_CODES: &[&str] = &[
+    "\x1b[1;36m",
+    "\x1b[31m",
+    "\x1b[32m",
+    "\x1b[33m",
+    "\x1b[36m",
+    "\x1b[0m",
+    "\x1b[1m",
+    "\x1b[2m",
+];
+
 impl Style {
     /// Colour for standard output, from the terminal and the environment.
     pub fn detect() -> Style {
@@ -94,7 +106,6 @@ impl Style {
     }
 
     /// No colour.
-    #[cfg(test)]
     pub fn plain() -> Style {
         Style { on: false }
     }
@@ -134,6 +145,31 @@ impl Style {
     pub fn dim(self, s: &str) -> String {
         self.paint(DIM, s)
     }
+    /// `text` as it may reach a terminal: every control character but the line break written
+    /// as an escape (`\u{7}`), so that a value holding one (a bell, a cursor move) shows as
+    /// text; the colour codes this style wrote itself are kept.
+    pub fn safe(self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if c == '\x1b' && self.on {
+                let own = OWN_CODES.iter().find(|code| rest.starts_with(**code));
+                if let Some(code) = own {
+                    out.push_str(code);
+                    rest = rest.get(code.len()..).unwrap_or_default();
+                    continue;
+                }
+            }
+            if c.is_control() && c != '\n' {
+                out.push_str(&c.escape_unicode().to_string());
+            } else {
+                out.push(c);
+            }
+            rest = rest.get(c.len_utf8()..).unwrap_or_default();
+        }
+        out
+    }
+
     /// An event's kind, coloured by what it means for the identity.
     pub fn kind(self, kind: EventKind) -> String {
         let name = kind.name();
@@ -155,6 +191,14 @@ mod tests {
         let s = Style::plain();
         assert_eq!(s.kind(EventKind::Purged), "purged");
         assert_eq!(s.pass("✓"), "✓");
+    }
+
+    #[test]
+    fn control_characters_reach_the_terminal_escaped_and_own_colours_kept() {
+        let on = Style { on: true };
+        let text = format!("{} a\u{7}b\x1b[2J\n", on.fail("✗"));
+        assert_eq!(on.safe(&text), "\x1b[31m✗\x1b[0m a\\u{7}b\\u{1b}[2J\n");
+        assert_eq!(Style::plain().safe("\x1b[31mx\t"), "\\u{1b}[31mx\\u{9}");
     }
 
     #[test]

@@ -347,6 +347,31 @@ const CASES: &[(&str, At, &str)] = &[
         Line,
         "(a list item where a key of the map above was expected: line its `-` up with the `-` of the item before it)",
     ),
+    (
+        "handle-case-duplicate.yaml",
+        Path("world.ad.users.Alice"),
+        "handle 'Alice' differs from 'alice' only in case: AD would take them for one account",
+    ),
+    (
+        "handle-control-character.yaml",
+        Path("world.ad.users.al\\u{0}ice"),
+        "a handle cannot hold a control character (\\u{0} here)",
+    ),
+    (
+        "empty-domain.yaml",
+        Path("world.ad.domain"),
+        "an empty name: leave the key out for the default",
+    ),
+    (
+        "property-check-case-duplicate.yaml",
+        Path("expect.alice.properties.DisplayName"),
+        "`DisplayName` is `displayName` again: names are matched ignoring case",
+    ),
+    (
+        "attribute-case-duplicate.yaml",
+        Path("steps[0].update.set.Title"),
+        "`Title` is `title` again",
+    ),
 ];
 
 fn fixtures() -> PathBuf {

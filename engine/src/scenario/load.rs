@@ -137,6 +137,7 @@ pub fn parse(file: &str, name: &str, bytes: &[u8]) -> Result<Scenario, Vec<Input
         labels: BTreeSet::new(),
         too_many: false,
         more_errors: 0,
+        folded: Default::default(),
         table: Handles::default(),
         shared: Default::default(),
     };
@@ -285,6 +286,14 @@ impl Validator {
                     );
                 }
                 let domain = ad.domain.clone().unwrap_or_else(|| "contoso.com".into());
+                for (path, name) in [
+                    ("world.ad.domain", ad.domain.as_deref()),
+                    ("world.entra.tenant", entra.tenant.as_deref()),
+                ] {
+                    if name.is_some_and(|n| n.trim().is_empty()) {
+                        self.error(path, "an empty name: leave the key out for the default");
+                    }
+                }
                 let names = Names::new(
                     &domain,
                     entra.tenant.as_deref(),

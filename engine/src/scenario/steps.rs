@@ -8,7 +8,8 @@ use indexmap::IndexMap;
 use super::format::*;
 use super::load::Action;
 use super::validate::{
-    Origin_, Validator, Who, known_near, listed, unknown_ad_attribute, unknown_entra_property,
+    Origin_, Validator, Who, known_near, listed, same_name_twice, unknown_ad_attribute,
+    unknown_entra_property,
 };
 use crate::op::{NewObject, Op, RelationSet};
 use crate::settings::SettingsPatch;
@@ -392,19 +393,33 @@ impl Validator {
             self.refer(&format!("{p}.manager"), m, Some(Kind::User));
         }
         if let Some(props) = &c.properties {
+            let mut seen: Vec<(EntraProp, &str)> = Vec::new();
             for k in props.keys() {
-                if EntraProp::from_name(k).is_none() {
-                    self.error(format!("{p}.properties.{k}"), unknown_entra_property(k));
+                match EntraProp::from_name(k) {
+                    None => self.error(format!("{p}.properties.{k}"), unknown_entra_property(k)),
+                    Some(x) => match seen.iter().find(|(y, _)| *y == x) {
+                        Some((_, first)) => {
+                            self.error(format!("{p}.properties.{k}"), same_name_twice(k, first))
+                        }
+                        None => seen.push((x, k)),
+                    },
                 }
             }
         }
         if let Some(attrs) = &c.ad_properties {
+            let mut seen: Vec<(AdAttr, &str)> = Vec::new();
             for k in attrs.keys() {
-                if AdAttr::from_name(k).is_none() {
-                    self.error(
+                match AdAttr::from_name(k) {
+                    None => self.error(
                         format!("{p}.ad_properties.{k}"),
                         unknown_ad_attribute(k, ""),
-                    );
+                    ),
+                    Some(x) => match seen.iter().find(|(y, _)| *y == x) {
+                        Some((_, first)) => {
+                            self.error(format!("{p}.ad_properties.{k}"), same_name_twice(k, first))
+                        }
+                        None => seen.push((x, k)),
+                    },
                 }
             }
         }

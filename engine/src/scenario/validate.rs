@@ -89,6 +89,8 @@ pub(super) struct Validator {
     pub(super) too_many: bool,
     /// The errors past [`MAX_ERRORS`], counted rather than kept.
     pub(super) more_errors: usize,
+    /// Each handle by its lower-case form, to refuse two that differ only in case.
+    pub(super) folded: std::collections::HashMap<String, String>,
     /// The handles, numbered as operations name them ([`Validator::id`]).
     pub(super) table: Handles,
     /// One shared copy of each other name the operations hold (OUs, roles, licences, apps).
@@ -211,7 +213,24 @@ impl Validator {
             }
         } else if h.is_empty() {
             self.error(path, "a handle cannot be empty");
+        } else if let Some(c) = h.chars().find(|c| c.is_control()) {
+            self.error(
+                path,
+                format!(
+                    "a handle cannot hold a control character ({} here)",
+                    c.escape_unicode()
+                ),
+            );
+        } else if let Some(other) = self.folded.get(&h.to_lowercase()) {
+            // AD keeps sAMAccountName unique ignoring case, and a handle names one identity.
+            self.error(
+                path,
+                format!(
+                    "handle '{h}' differs from '{other}' only in case: AD would take them for one account"
+                ),
+            );
         } else {
+            self.folded.insert(h.to_lowercase(), h.to_string());
             self.handles.insert(h.to_string(), (kind, origin));
         }
     }
@@ -349,12 +368,18 @@ impl Validator {
         nulls: bool,
     ) -> Vec<(AdAttr, Option<Value>)> {
         let mut out = Vec::new();
+        let mut seen: Vec<(AdAttr, &str)> = Vec::new();
         for (k, v) in attrs {
             let p = format!("{path}.{k}");
             let Some(a) = AdAttr::from_name(k) else {
                 self.error(&p, unknown_ad_attribute(k, "ou, manager, groups, "));
                 continue;
             };
+            if let Some((_, first)) = seen.iter().find(|(x, _)| *x == a) {
+                self.error(&p, same_name_twice(k, first));
+                continue;
+            }
+            seen.push((a, k));
             match to_value(v, a.is_list(), a.is_bool()) {
                 Ok(None) if !nulls => self.error(
                     &p,
@@ -390,12 +415,18 @@ impl Validator {
         nulls: bool,
     ) -> Vec<(EntraProp, Option<Value>)> {
         let mut out = Vec::new();
+        let mut seen: Vec<(EntraProp, &str)> = Vec::new();
         for (k, v) in props {
             let p = format!("{path}.{k}");
             let Some(prop) = EntraProp::from_name(k) else {
                 self.error(&p, unknown_entra_property(k));
                 continue;
             };
+            if let Some((_, first)) = seen.iter().find(|(x, _)| *x == prop) {
+                self.error(&p, same_name_twice(k, first));
+                continue;
+            }
+            seen.push((prop, k));
             if prop.is_read_only() && prop != EntraProp::OnPremisesSamAccountName {
                 self.error(&p, format!("`{k}` is written by the sync service only"));
                 continue;
@@ -419,6 +450,13 @@ pub(super) fn unknown_ad_attribute(k: &str, extra: &str) -> String {
     format!(
         "unknown AD attribute `{k}` (known: {extra}{})",
         names.join(", ")
+    )
+}
+
+/// The message for a name written twice, the second time in another case.
+pub(super) fn same_name_twice(k: &str, first: &str) -> String {
+    format!(
+        "`{k}` is `{first}` again: names are matched ignoring case, so the two would contradict each other"
     )
 }
 
