@@ -293,10 +293,26 @@ const CASES: &[(&str, At, &str)] = &[
     ),
     (
         "alias-bomb.yaml",
-        Path(""),
-        "expands its aliases too many times",
+        Line,
+        "alias-bomb.yaml:10:15: the aliases up to here expand to more than",
     ),
     ("deep-nesting.yaml", Line, "more than the limit of 64"),
+    ("deep-nesting-hash.yaml", Line, "more than the limit of 64"),
+    (
+        "alias-expansion.yaml",
+        Line,
+        "the aliases up to here expand to more than",
+    ),
+    (
+        "second-document.yaml",
+        Line,
+        "second-document.yaml:4:1: a second YAML document starts here",
+    ),
+    (
+        "merge-key.yaml",
+        Line,
+        "merge-key.yaml:7:9: merge keys (`<<`) are not supported",
+    ),
 ];
 
 fn fixtures() -> PathBuf {
