@@ -166,7 +166,8 @@ fn prescan(text: &str) -> Option<YamlError> {
                 }
                 '[' | '{' => flow += 1,
                 ']' | '}' => flow = flow.saturating_sub(1),
-                '&' if token_start => {
+                // `&` or `*` alone (`R & D`) is text, not an anchor or an alias.
+                '&' if token_start && !name_at(line, j + 1).is_empty() => {
                     let name = name_at(line, j + 1);
                     named.insert(name, anchors.len());
                     open.push(anchors.len());
@@ -176,7 +177,7 @@ fn prescan(text: &str) -> Option<YamlError> {
                         indent: spaces,
                     });
                 }
-                '*' if token_start => {
+                '*' if token_start && !name_at(line, j + 1).is_empty() => {
                     let name = name_at(line, j + 1);
                     let pos = line_start + j;
                     let Some(a) = named.get(name).and_then(|k| anchors.get(*k)) else {
@@ -294,7 +295,7 @@ mod tests {
 
     #[test]
     fn block_scalars_quotes_and_comments_are_text() {
-        let text = "title: |\n  *a &b [[[ <<: x\n  more\nlist: ['*x', \"<<: [\", a#b] # [[[ *y\n";
+        let text = "title: |\n  *a &b [[[ <<: x\n  more\nlist: ['*x', \"<<: [\", a#b, R & D * 2] # [[[ *y\n";
         assert_eq!(prescan(text), None);
         assert!(doc(text).is_ok());
     }
