@@ -293,8 +293,8 @@ const CASES: &[(&str, At, &str)] = &[
     ),
     (
         "alias-bomb.yaml",
-        Path(""),
-        "expands its aliases too many times",
+        Line,
+        "alias-bomb.yaml:10:15: the aliases up to here expand to more than",
     ),
     ("deep-nesting.yaml", Line, "more than the limit of 64"),
     (
@@ -371,6 +371,22 @@ const CASES: &[(&str, At, &str)] = &[
         "attribute-case-duplicate.yaml",
         Path("steps[0].update.set.Title"),
         "`Title` is `title` again",
+    ),
+    ("deep-nesting-hash.yaml", Line, "more than the limit of 64"),
+    (
+        "alias-expansion.yaml",
+        Line,
+        "the aliases up to here expand to more than",
+    ),
+    (
+        "second-document.yaml",
+        Line,
+        "second-document.yaml:4:1: a second YAML document starts here",
+    ),
+    (
+        "merge-key.yaml",
+        Line,
+        "merge-key.yaml:7:9: merge keys (`<<`) are not supported",
     ),
 ];
 

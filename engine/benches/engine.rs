@@ -1,7 +1,8 @@
 //! Criterion benchmarks: a delta sync cycle after one change, a VDC restore session of 1,000
 //! purged users, an overwrite session of 2,000 users (1,000 of them purged), an overwrite of one
 //! user with a tenth as many relations as the tenant has users, and a tenth of a group of every
-//! user removed then synced, at 10,000 and 100,000 users. `cargo bench -p hysim-engine`.
+//! user removed then synced, at 10,000 and 100,000 users; and the load of a generated scenario
+//! file of 10,000 users (YAML parsed and validated). `cargo bench -p hysim-engine`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 /// The allocator of the `hysim` binary, so that the figures are the ones a run gets.
@@ -278,5 +279,16 @@ fn benches(c: &mut Criterion) {
     }
 }
 
-criterion_group!(engine, benches);
+/// The file path before the engine: a generated scenario file read into a validated scenario.
+fn load(c: &mut Criterion) {
+    let text = Tenant::generate(10_000, 1, Incident::Purge).to_yaml();
+    let mut g = c.benchmark_group("scenario file of 10000 users");
+    g.sample_size(10);
+    g.bench_function("parsed and validated", |b| {
+        b.iter(|| hysim_engine::scenario::parse("g.yaml", "g", text.as_bytes()).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group!(engine, benches, load);
 criterion_main!(engine);

@@ -256,8 +256,9 @@ impl Validator {
                 format!("not an RFC 3339 time ({e}), e.g. {DEFAULT_START}"),
             ),
         }
-        let ad = doc.world.ad.clone().unwrap_or_default();
-        let entra = doc.world.entra.clone().unwrap_or_default();
+        let (no_ad, no_entra) = (AdSpec::default(), EntraSpec::default());
+        let ad = doc.world.ad.as_ref().unwrap_or(&no_ad);
+        let entra = doc.world.entra.as_ref().unwrap_or(&no_entra);
         let (world, names, sync_ous) = match &doc.world.import {
             Some(spec) => {
                 let Some((imported, ops)) = self.import(spec, &doc.world) else {
@@ -299,7 +300,7 @@ impl Validator {
                     entra.tenant.as_deref(),
                     entra.verified_domains.clone(),
                 );
-                (self.world(&ad, &entra), names, ad.sync_ous.clone())
+                (self.world(ad, entra), names, ad.sync_ous.clone())
             }
         };
         settings.apply(&doc.settings);
