@@ -76,11 +76,12 @@ fn steps_out(s: &ScenarioReport) -> String {
     out
 }
 
-fn suite(out: &mut String, s: &ScenarioReport) {
+/// One scenario's suite, named `name`.
+fn suite(out: &mut String, s: &ScenarioReport, name: &str) {
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"0\" file=\"{}\">",
-        attr(&s.name),
+        attr(name),
         s.checks.len(),
         s.failed_count(),
         attr(&s.file)
@@ -96,7 +97,7 @@ fn suite(out: &mut String, s: &ScenarioReport) {
         let open = format!(
             "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\"",
             attr(&case_name(c)),
-            attr(&s.name),
+            attr(name),
             attr(&s.file)
         );
         if c.passed {
@@ -178,8 +179,18 @@ pub fn render(report: &Report, errors: &[InputError]) -> String {
         out,
         "<testsuites name=\"hysim\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{error_files}\">"
     );
+    // Two files of one name (`x.yaml`, `sub/x.yml`) are told apart by their paths.
+    let mut names: std::collections::HashMap<&str, usize> = Default::default();
     for s in &report.scenarios {
-        suite(&mut out, s);
+        *names.entry(s.name.as_str()).or_default() += 1;
+    }
+    for s in &report.scenarios {
+        let name = if names.get(s.name.as_str()).is_some_and(|n| *n > 1) {
+            &s.file
+        } else {
+            &s.name
+        };
+        suite(&mut out, s, name);
     }
     error_suites(&mut out, errors);
     out.push_str("</testsuites>\n");

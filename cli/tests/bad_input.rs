@@ -388,6 +388,21 @@ const CASES: &[(&str, At, &str)] = &[
         Line,
         "merge-key.yaml:7:9: merge keys (`<<`) are not supported",
     ),
+    (
+        "setting-null.yaml",
+        Line,
+        "steps[0].settings.entra_retention_days: invalid type: null, expected a whole number (0 or more)",
+    ),
+    (
+        "type-source.yaml",
+        Line,
+        "type-source.yaml:2:9: source: invalid type: a map, expected a URL or a list of URLs",
+    ),
+    (
+        "long-value.yaml",
+        Path("steps[0].wait"),
+        "bad duration 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (5000 characters)'",
+    ),
 ];
 
 fn fixtures() -> PathBuf {

@@ -137,3 +137,43 @@ fn many_unknown_handles_give_short_messages_and_a_count_of_the_rest() {
     );
     assert!(err.len() < 20_000, "{} bytes", err.len());
 }
+
+#[test]
+fn a_clock_pushed_past_what_it_can_write_stops_the_run_with_its_step() {
+    let mut yaml = String::from("title: t\nworld: {}\nsteps:\n");
+    for _ in 0..10 {
+        yaml.push_str("  - wait: 364999d\n");
+    }
+    let f = temp("robust/clock.yaml", &yaml);
+    let o = hysim(&["run", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(": steps[7]: this wait takes the clock past 9999-12-31T23:59:59Z"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn junit_suites_of_two_files_of_one_name_stay_apart() {
+    let text =
+        std::fs::read_to_string(root().join("scenarios/01-cloud-only-deletion.yaml")).unwrap();
+    let a = temp("robust-junit/x.yaml", &text);
+    let b = temp("robust-junit/sub/x.yml", &text);
+    let o = hysim(&[
+        "run",
+        "--format",
+        "junit",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    let xml = stdout(&o);
+    assert!(
+        xml.contains(&format!("<testsuite name=\"{}\"", a.display())),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("<testsuite name=\"{}\"", b.display())),
+        "{xml}"
+    );
+}

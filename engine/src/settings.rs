@@ -200,32 +200,59 @@ impl Default for Settings {
 #[derive(Clone, PartialEq, Eq, Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
+    #[serde(default, deserialize_with = "given")]
     pub source_anchor: Option<SourceAnchor>,
+    #[serde(default, deserialize_with = "given")]
     pub block_soft_match: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub soft_match_on_upn: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub soft_match_conflict: Option<SoftMatchConflict>,
+    #[serde(default, deserialize_with = "given")]
     pub block_hard_match_takeover: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub sync_restores_soft_deleted: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub security_groups_soft_delete: Option<bool>,
     #[serde(default, deserialize_with = "present")]
     pub deletion_threshold: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "given")]
     pub deletion_threshold_counts: Option<DeletionThresholdCounts>,
+    #[serde(default, deserialize_with = "given")]
     pub bypass_dir_sync_overrides: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub entra_retention_days: Option<u32>,
+    #[serde(default, deserialize_with = "given")]
     pub ad_recycle_bin: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub ad_deleted_object_lifetime_days: Option<u32>,
+    #[serde(default, deserialize_with = "given")]
     pub vead_copies_consistency_guid: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub vead_reanimates_tombstones_with_recycle_bin: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub tenant_licence: Option<TenantLicence>,
+    #[serde(default, deserialize_with = "given")]
     pub vdc_session_limit: Option<u32>,
+    #[serde(default, deserialize_with = "given")]
     pub vdc_mail_clash: Option<MailClash>,
+    #[serde(default, deserialize_with = "given")]
     pub vdc_licences_and_apps_are_properties: Option<bool>,
+    #[serde(default, deserialize_with = "given")]
     pub seed: Option<u64>,
     /// The simulated clock's start (RFC 3339); top-level `settings` only.
+    #[serde(default, deserialize_with = "given")]
     pub start: Option<String>,
 }
 
 /// A key that is present deserializes to `Some`, even when its value is `null`.
+/// A setting that cannot be null: `null` is an input error, never "leave it as it is".
+fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u32>>, D::Error> {
     Option::<u32>::deserialize(d).map(Some)
 }

@@ -266,6 +266,16 @@ impl World {
     /// Advances the clock; expiries due by then happen in time order (INV-4, ENTRA-2, AD-2).
     fn wait(&mut self, secs: i64, ev: &mut Events) -> Result<()> {
         let until = self.clock.now().saturating_add(secs);
+        // The clock is written as an RFC 3339 time, whose years end at 9999.
+        const LAST: i64 = 253_402_300_799;
+        if until > LAST {
+            return Err(crate::EngineError::Invalid(format!(
+                "this wait takes the clock past 9999-12-31T23:59:59Z, the last time hysim can write (it is {} now)",
+                chrono::DateTime::from_timestamp(self.clock.now(), 0)
+                    .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                    .unwrap_or_default()
+            )));
+        }
         while let Some(e) = self.clock.next_due(until)? {
             self.expire(e, ev);
         }

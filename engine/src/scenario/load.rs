@@ -202,6 +202,7 @@ pub(crate) fn plain_words(message: &str) -> String {
         ("expected a sequence", "expected a list"),
         ("invalid type: map", "invalid type: a map"),
         ("unknown variant", "unknown value"),
+        ("invalid type: unit value", "invalid type: null"),
         (
             "data did not match any variant of untagged enum Sources",
             "expected a URL or a list of URLs",
@@ -209,6 +210,7 @@ pub(crate) fn plain_words(message: &str) -> String {
     ] {
         m = m.replace(rust, words);
     }
+    m = cut_quoted(&m);
     if let Some(i) = m.find("expected struct ") {
         // `expected struct AdSpec`: the writer sees a map with keys, not a Rust type.
         let rest = m.get(i + 16..).unwrap_or_default();
@@ -222,6 +224,46 @@ pub(crate) fn plain_words(message: &str) -> String {
         );
     }
     m
+}
+
+/// The longest quoted value a message repeats in full.
+const QUOTED: usize = 60;
+
+/// `message` with each quoted value (`"..."` or `` `...` ``) longer than [`QUOTED`] characters
+/// cut to its start and its length, so that one bad value of 10 MB is not 10 MB of message.
+pub(crate) fn cut_quoted(message: &str) -> String {
+    // Single quotes are apostrophes too: they are read as quotes only in a long message.
+    let quotes: &[char] = if message.len() > 300 {
+        &['"', '`', '\'']
+    } else {
+        &['"', '`']
+    };
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(open) = rest.find(quotes) {
+        let q = rest
+            .get(open..)
+            .and_then(|r| r.chars().next())
+            .unwrap_or('"');
+        let body_start = open + q.len_utf8();
+        let Some(len) = rest.get(body_start..).and_then(|b| b.find(q)) else {
+            break;
+        };
+        let body = rest.get(body_start..body_start + len).unwrap_or_default();
+        out.push_str(rest.get(..body_start).unwrap_or_default());
+        if body.chars().count() > QUOTED {
+            let start: String = body.chars().take(QUOTED).collect();
+            out.push_str(&format!("{start}… ({} characters)", body.chars().count()));
+        } else {
+            out.push_str(body);
+        }
+        out.push(q);
+        rest = rest
+            .get(body_start + len + q.len_utf8()..)
+            .unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Validator {

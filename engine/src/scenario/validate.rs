@@ -157,8 +157,8 @@ impl Validator {
             file: self.file.clone(),
             line: None,
             column: None,
-            path: Some(path.into()),
-            message: message.into(),
+            path: Some(super::load::cut_quoted(&path.into())),
+            message: super::load::cut_quoted(&message.into()),
         });
     }
 

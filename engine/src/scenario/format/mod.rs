@@ -25,11 +25,37 @@ use values::{AdAttrs, EntraProps};
 pub use values::{Map, Scalar, TextLike};
 
 /// One or several source URLs.
-#[derive(Clone, PartialEq, Eq, Debug, Deserialize, Serialize, JsonSchema)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Sources {
     One(String),
     Many(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for Sources {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Sources;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a URL or a list of URLs")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Sources, E> {
+                Ok(Sources::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Sources, A::Error> {
+                let mut out = Vec::new();
+                while let Some(url) = seq.next_element::<String>()? {
+                    out.push(url);
+                }
+                Ok(Sources::Many(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 impl Sources {
