@@ -19,10 +19,22 @@ const CLOUD_GROUPS: &[&str] = &["Team", "Sec"];
 const BAD: &str = "nobody";
 
 fn user() -> impl Strategy<Value = &'static str> {
-    prop_oneof![10 => prop::sample::select(USERS), 4 => prop::sample::select(CLOUD_USERS), 1 => Just(BAD)]
+    prop_oneof![10 => prop::sample::select(USERS), 4 => prop::sample::select(CLOUD_USERS)]
 }
 fn group() -> impl Strategy<Value = &'static str> {
-    prop_oneof![4 => prop::sample::select(GROUPS), 4 => prop::sample::select(CLOUD_GROUPS), 1 => Just(BAD)]
+    prop_oneof![4 => prop::sample::select(GROUPS), 4 => prop::sample::select(CLOUD_GROUPS)]
+}
+/// A handle the world does not define, for the cases that test input errors.
+fn bad() -> impl Strategy<Value = &'static str> {
+    Just(BAD)
+}
+fn selector() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ou().prop_map(|o| format!("{{ou: {o}}}")),
+        (group(), dir()).prop_map(|(g, d)| format!("{{member_of: {g}, in: {d}}}")),
+        Just("{all: true}".to_string()),
+        prop::collection::vec(user(), 0..3).prop_map(|us| format!("[{}]", us.join(", "))),
+    ]
 }
 fn dir() -> impl Strategy<Value = &'static str> {
     prop::sample::select(&["ad", "entra"][..])
@@ -66,16 +78,43 @@ fn step() -> impl Strategy<Value = String> {
         )),
         prop::sample::select(&["wait: 1d", "wait: 31d", "wait: 200d", "wait: 12h"][..]).prop_map(str::to_string),
         (user()).prop_map(|u| format!("expect: {{{u}: {{hybrid: true, relations: kept, count: 1}}, restore: {{{u}: success}}, sync: {{errors: []}}}}")),
+        (selector(), dir(), any::<bool>()).prop_map(|(s, d, p)| format!("delete: {{users: {s}, from: {d}, permanently: {p}}}")),
+        (selector()).prop_map(|s| format!("restore: {{users: {s}, from: b0}}")),
+        (selector()).prop_map(|s| format!("restore_ad: {{users: {s}, from: b0}}")),
+        (selector(), dir()).prop_map(|(s, d)| format!("undelete: {{users: {s}, in: {d}}}")),
+        (selector()).prop_map(|s| format!("expect: {{every: [{{users: {s}, entra: live, relations: kept}}]}}")),
+    ]
+}
+
+/// A step that names a handle the world does not define: an input error.
+fn bad_step() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (bad(), dir()).prop_map(|(u, d)| format!("delete: {{user: {u}, from: {d}}}")),
+        bad().prop_map(|g| format!("restore: {{groups: [{g}], from: b0}}")),
+        bad().prop_map(|u| format!("expect: {{every: [{{users: [{u}], entra: live}}]}}")),
     ]
 }
 
 fn scenario() -> impl Strategy<Value = String> {
+    scenario_of(prop::collection::vec(step(), 1..14).boxed())
+}
+
+/// A scenario with one step that names an unknown handle among valid ones.
+fn bad_scenario() -> impl Strategy<Value = String> {
+    let steps = (prop::collection::vec(step(), 0..6), bad_step()).prop_map(|(mut v, b)| {
+        v.push(b);
+        v
+    });
+    scenario_of(steps.boxed())
+}
+
+fn scenario_of(steps: BoxedStrategy<Vec<String>>) -> impl Strategy<Value = String> {
     (
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
         0u64..1000,
-        prop::collection::vec(step(), 1..14),
+        steps,
     )
         .prop_map(|(objectguid, recycle, sec_soft, seed, steps)| {
             let mut y = String::new();
@@ -124,12 +163,15 @@ fn run_checked(text: &str) -> Option<String> {
     w.check_all_invariants().unwrap();
     let mut last = w.now();
     for step in &s.steps {
-        if let Action::Op(op) = &step.action {
-            match w.apply(op) {
-                Ok(_) => {}
-                Err(hysim_engine::EngineError::Ambiguous { .. }) => return None,
-                Err(e) => panic!("{}: {e}\n{text}", step.text),
-            }
+        let applied = match &step.action {
+            Action::Op(op) => w.apply(op).map(drop),
+            Action::Each(each) => scenario::run::run_each(&mut w, each, &mut Vec::new()).map(drop),
+            Action::Expect(_) => Ok(()),
+        };
+        match applied {
+            Ok(()) => {}
+            Err(hysim_engine::EngineError::Ambiguous { .. }) => return None,
+            Err(e) => panic!("{}: {e}\n{text}", step.text),
         }
         w.check_all_invariants()
             .unwrap_or_else(|e| panic!("after {}: {e}\n{text}", step.text));
@@ -152,4 +194,27 @@ proptest! {
         let second = run_checked(&text);
         prop_assert_eq!(first, second);
     }
+
+    #[test]
+    fn an_unknown_handle_is_a_located_input_error(text in bad_scenario()) {
+        let errors = scenario::parse("generated.yaml", "generated", text.as_bytes()).unwrap_err();
+        prop_assert!(errors.iter().any(|e| e.message.contains("'nobody'")), "{errors:?}");
+    }
+}
+
+/// The generator writes valid scenarios: nearly every case gets past the loader and tests the
+/// engine, rather than being refused at load and testing nothing past it.
+#[test]
+fn the_generator_writes_scenarios_that_load() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = scenario();
+    let total = 200;
+    let loaded = (0..total)
+        .filter(|_| {
+            let text = strategy.new_tree(&mut runner).unwrap().current();
+            scenario::parse("generated.yaml", "generated", text.as_bytes()).is_ok()
+        })
+        .count();
+    assert!(loaded * 100 >= total * 95, "{loaded} of {total} cases load");
 }

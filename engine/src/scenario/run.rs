@@ -167,7 +167,7 @@ pub fn run_watched(
 
 /// Runs a step over sets of identities: picks each set now, tells what it picked, and runs the
 /// step's operation for what was picked.
-fn run_each(
+pub fn run_each(
     w: &mut World,
     each: &Each,
     selected: &mut Vec<Selected>,
