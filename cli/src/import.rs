@@ -77,6 +77,7 @@ pub fn command(a: &Args, ok: u8, input_error: u8) -> u8 {
         }
         ImportFormat::Json => crate::output::emit_json(&imported.report, input_error),
     };
+    crate::exiting(imported);
     crate::output::then(written, ok)
 }
 

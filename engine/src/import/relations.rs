@@ -11,9 +11,13 @@ use super::build::Builder;
 use crate::capture::{Capture, End};
 use crate::store::{Kind, Rel, Str};
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     /// Every relation both exports give, between objects placed.
     pub(super) fn relations(&mut self) {
+        // Every identity is placed: the handles and unique values given are not read again,
+        // and freeing them first lowers the import's peak.
+        self.taken = Default::default();
+        self.unique = Default::default();
         let mut rels: Vec<(End, End, Rel)> = Vec::new();
         // AD: members and managers, by DN.
         let place_of = |dn_text: &str| -> Option<(Kind, u32)> {
@@ -84,21 +88,29 @@ impl Builder<'_> {
             }
         }
         // Licences: direct ones from each user's states; a group's from its own list.
-        let sku = |id: &str| -> Str {
+        // A tenant has a few SKUs and a million licence relations: each name is made once and
+        // shared by every relation to it.
+        let mut sku_names: FxHashMap<&str, Str> = FxHashMap::default();
+        let mut sku = |id: &'a str| -> Str {
+            if let Some(name) = sku_names.get(id) {
+                return name.clone();
+            }
             let part = self
                 .graph
                 .skus
                 .get(&id.to_ascii_lowercase())
                 .cloned()
                 .unwrap_or_else(|| id.to_string());
-            Str::from(
+            let name = Str::from(
                 self.opts
                     .licence_names
                     .get(&part)
                     .cloned()
                     .unwrap_or(part)
                     .as_str(),
-            )
+            );
+            sku_names.insert(id, name.clone());
+            name
         };
         let group_skus: FxHashMap<String, Vec<String>> = self
             .graph
@@ -122,7 +134,7 @@ impl Builder<'_> {
         }
         for u in &self.graph.users {
             let Some(up) = place(&u.id) else { continue };
-            let direct: BTreeSet<String> = if u.license_states.is_empty() {
+            let direct: BTreeSet<&'a str> = if u.license_states.is_empty() {
                 // States not captured: a SKU no group of the user hands out is direct.
                 let inherited: BTreeSet<&String> = groups_of
                     .get(u.id.as_str())
@@ -134,13 +146,13 @@ impl Builder<'_> {
                 u.assigned_licenses
                     .iter()
                     .filter(|s| !inherited.contains(s))
-                    .cloned()
+                    .map(String::as_str)
                     .collect()
             } else {
                 u.license_states
                     .iter()
                     .filter(|s| s.assigned_by_group.is_none())
-                    .map(|s| s.sku_id.clone())
+                    .map(|s| s.sku_id.as_str())
                     .collect()
             };
             for s in &u.license_states {
@@ -158,7 +170,7 @@ impl Builder<'_> {
                 }
             }
             for s in direct {
-                rels.push((End::Entra(up), End::Sku(sku(&s)), Rel::Licence));
+                rels.push((End::Entra(up), End::Sku(sku(s)), Rel::Licence));
             }
         }
         for g in &self.graph.groups {
@@ -168,11 +180,11 @@ impl Builder<'_> {
             }
         }
         // Apps: a user's own rows, a group's rows (a user's listing repeats them).
-        let mut apps: BTreeSet<(u32, String)> = BTreeSet::new();
+        let mut apps: BTreeSet<(u32, &'a str)> = BTreeSet::new();
         for a in &self.graph.app_assignments {
             match (a.principal_type.as_str(), place(&a.principal_id)) {
                 ("User" | "Group", Some(p)) => {
-                    apps.insert((p, a.resource_display_name.clone()));
+                    apps.insert((p, a.resource_display_name.as_str()));
                 }
                 _ => self.report.drop(
                     &format!("app role assignment to a {}", a.principal_type),
@@ -180,8 +192,10 @@ impl Builder<'_> {
                 ),
             }
         }
+        let mut app_names: FxHashMap<&str, Str> = FxHashMap::default();
         for (p, app) in apps {
-            rels.push((End::Entra(p), End::App(Str::from(app.as_str())), Rel::App));
+            let name = app_names.entry(app).or_insert_with(|| Str::from(app));
+            rels.push((End::Entra(p), End::App(name.clone()), Rel::App));
         }
         // Roles: tenant-wide assignments to users.
         for r in &self.graph.role_assignments {

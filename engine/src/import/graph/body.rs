@@ -235,18 +235,21 @@ fn listing<'a, T: Deserialize<'a>>(
     array_ok: bool,
     mut row: impl FnMut(At, T) -> Result<(), InputError>,
 ) -> Result<Option<String>, InputError> {
+    let shared: std::sync::Arc<str> = file.into();
     let Source::Response(status) = source else {
         if array_ok && bytes.trim_start().starts_with('[') {
             let rows: Vec<T> = parse(file, bytes)?;
             for (i, w) in rows.into_iter().enumerate() {
-                row(at(file, format!("[{i}]")), w)?;
+                row(at(&shared, format!("[{i}]")), w)?;
             }
         } else {
-            row(at(file, ".".to_owned()), parse(file, bytes)?)?;
+            row(at(&shared, ".".to_owned()), parse(file, bytes)?)?;
         }
         return Ok(None);
     };
-    let envelope = read_stream(file, bytes, |i, w| row(at(file, format!("value[{i}]")), w))?;
+    let envelope = read_stream(file, bytes, |i, w| {
+        row(at(&shared, format!("value[{i}]")), w)
+    })?;
     if let Some(e) = envelope.error {
         return Err(graph_error(file, status, &e));
     }
@@ -310,7 +313,7 @@ fn manager(
             format!("HTTP status {status} without a Graph error body: the capture failed"),
         ));
     }
-    to_ref(at(file, ".".to_owned()), o, warnings).map(Some)
+    to_ref(at(&file.into(), ".".to_owned()), o, warnings).map(Some)
 }
 
 /// Deserializes `T` fast; on a type error, reads again to name the JSON path of the value.

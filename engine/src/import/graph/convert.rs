@@ -8,9 +8,9 @@ use super::{
 };
 
 /// Where an object was read, kept with it so that what is built from it can say where it came from.
-pub(super) fn at(file: &str, path: String) -> At {
+pub(super) fn at(file: &std::sync::Arc<str>, path: String) -> At {
     At {
-        file: file.to_owned(),
+        file: std::sync::Arc::clone(file),
         path,
     }
 }
@@ -25,7 +25,7 @@ pub(super) fn lower(mut s: String) -> String {
 /// An error about a value that parsed but cannot be used, at its JSON path.
 fn semantic(at: &At, message: String) -> InputError {
     InputError {
-        file: at.file.clone(),
+        file: at.file.to_string(),
         line: None,
         column: None,
         path: Some(at.path.clone()),

@@ -147,7 +147,7 @@ pub(super) fn read(dir: &Path) -> Result<GraphExport, InputError> {
             .any(|t| t.eq_ignore_ascii_case("DynamicMembership"));
         if dynamic && !export.members.contains_key(&g.id) {
             notes.push(Warning {
-                at: g.at.file.clone(),
+                at: g.at.file.to_string(),
                 message: "a dynamic group: EntraExporter exports no members for it".to_owned(),
             });
         }

@@ -33,7 +33,8 @@ use super::{InputError, Warning};
 /// Where a value was read: the file and the JSON path inside it (`value[3].id`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct At {
-    pub file: String,
+    /// Shared by every object read from the file: a million objects do not each copy its name.
+    pub file: std::sync::Arc<str>,
     pub path: String,
 }
 
