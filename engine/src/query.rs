@@ -421,6 +421,10 @@ impl World {
         self.vdc.restore_point(label)
     }
 
+    /// The labels of the restore points taken so far, in label order.
+    pub fn restore_labels(&self) -> Vec<&str> {
+        self.vdc.points.keys().map(String::as_str).collect()
+    }
     pub fn last_restore(&self) -> Option<&crate::vdc::RestoreSession> {
         self.vdc.last_restore()
     }

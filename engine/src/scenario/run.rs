@@ -46,7 +46,7 @@ impl RunError {
     }
 }
 
-fn stop(s: &Scenario, path: &str, e: EngineError) -> RunError {
+pub(super) fn stop(s: &Scenario, path: &str, e: EngineError) -> RunError {
     let error = InputError {
         file: s.file.clone(),
         line: None,
@@ -167,7 +167,7 @@ pub fn run_watched(
 
 /// Runs a step over sets of identities: picks each set now, tells what it picked, and runs the
 /// step's operation for what was picked.
-fn run_each(
+pub(super) fn run_each(
     w: &mut World,
     each: &Each,
     selected: &mut Vec<Selected>,

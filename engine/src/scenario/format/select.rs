@@ -64,7 +64,7 @@ impl fmt::Display for Selection {
 /// How many items of a list a report line shows before it says how many there are in all.
 pub const LISTED: usize = 10;
 
-/// A list as a report line shows it: `[a, b]`, or past [`LISTED`] items its first ones and
+/// A list as a report line shows it: `[a, b]`, or past `LISTED` items its first ones and
 /// how many there are in all, so that a step over 100,000 users stays one readable line.
 pub fn list(items: &[String]) -> String {
     match items.get(..LISTED).filter(|_| items.len() > LISTED) {
