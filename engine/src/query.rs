@@ -11,7 +11,7 @@ use crate::vdc::Linked;
 use crate::world::World;
 
 /// Where a handle stands in Entra ID.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntraPresence {
     Live,
@@ -20,7 +20,7 @@ pub enum EntraPresence {
 }
 
 /// Where a handle stands in AD.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdPresence {
     Live,

@@ -7,9 +7,10 @@
 //! candidate order, so the report does not depend on the number of threads.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
+use std::fmt::Write as _;
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -88,6 +89,9 @@ enum Verdict {
 /// The orders below one state: each as the candidates it adds, in preorder, with its verdict.
 type Outcomes = Vec<(Vec<u8>, Verdict)>;
 
+/// The outcomes below each state explored in full, by its fingerprint and the candidates used.
+type Memo = HashMap<(u64, u32), Arc<Outcomes>>;
+
 /// How many ordered subsets `m` items have, the empty one included: 1 + m × that of m − 1.
 pub fn ordered_subsets(m: usize) -> u64 {
     (1..=m as u64).fold(1u64, |s, k| s.saturating_mul(k).saturating_add(1))
@@ -102,43 +106,56 @@ pub fn ordered_subsets(m: usize) -> u64 {
 /// Two worlds with the same digest are taken to be the same state: the planner explores the
 /// orders after them once.
 pub fn fingerprint(w: &World) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = Digest(rustc_hash::FxHasher::default());
+    // Values are written into the hash as their debug text, without a string in between.
+    let put = |h: &mut Digest, v: &dyn std::fmt::Debug| {
+        let _ = write!(h, "{v:?}\u{1f}");
+    };
     for id in w.handles().all() {
-        id.hash(&mut h);
-        format!("{:?}", w.entra_presence(id)).hash(&mut h);
-        format!("{:?}", w.ad_presence(id)).hash(&mut h);
-        format!("{:?}", w.hybrid(id)).hash(&mut h);
+        id.hash(&mut h.0);
+        w.entra_presence(id).ok().hash(&mut h.0);
+        w.ad_presence(id).hash(&mut h.0);
+        w.hybrid(id).ok().hash(&mut h.0);
         let oid = w.object_id(id).ok().flatten();
-        format!("{oid:?}").hash(&mut h);
-        (oid.is_some() && oid == w.original_object_id(id)).hash(&mut h);
+        oid.hash(&mut h.0);
+        (oid.is_some() && oid == w.original_object_id(id)).hash(&mut h.0);
         let guid = w.object_guid(id);
-        format!("{guid:?}").hash(&mut h);
-        (guid.is_some() && guid == w.original_object_guid(id)).hash(&mut h);
-        w.count(id).hash(&mut h);
-        format!("{:?}", w.upn(id)).hash(&mut h);
-        format!("{:?}", w.entra_manager(id)).hash(&mut h);
+        guid.hash(&mut h.0);
+        (guid.is_some() && guid == w.original_object_guid(id)).hash(&mut h.0);
+        w.count(id).hash(&mut h.0);
+        w.upn(id).ok().hash(&mut h.0);
+        w.entra_manager(id).ok().hash(&mut h.0);
         for key in ["groups", "roles", "licenses", "apps", "owns"] {
-            format!("{:?}", w.entra_relation(id, key)).hash(&mut h);
+            w.entra_relation(id, key).ok().hash(&mut h.0);
         }
-        format!("{:?}", w.relation_facts(id)).hash(&mut h);
-        w.ad_groups(id).hash(&mut h);
-        w.ad_manager(id).hash(&mut h);
+        put(&mut h, &w.relation_facts(id).ok());
+        w.ad_groups(id).hash(&mut h.0);
+        w.ad_manager(id).hash(&mut h.0);
         for p in EntraProp::ALL {
-            format!("{:?}", w.entra_property(id, *p)).hash(&mut h);
+            put(&mut h, &w.entra_property(id, *p).ok());
         }
         for a in AdAttr::ALL {
-            format!("{:?}", w.ad_property(id, *a)).hash(&mut h);
+            put(&mut h, &w.ad_property(id, *a));
         }
     }
-    format!("{:?}", w.last_restore().map(|s| &s.statuses)).hash(&mut h);
-    format!(
-        "{:?}",
-        w.last_cycle().map(|c| (&c.export, &c.errors, &c.kind))
-    )
-    .hash(&mut h);
-    w.restore_labels().hash(&mut h);
-    w.now().hash(&mut h);
-    h.finish()
+    put(&mut h, &w.last_restore().map(|s| &s.statuses));
+    put(
+        &mut h,
+        &w.last_cycle().map(|c| (&c.export, &c.errors, &c.kind)),
+    );
+    w.restore_labels().hash(&mut h.0);
+    w.now().hash(&mut h.0);
+    h.0.finish()
+}
+
+/// A hasher that text can be written into.
+struct Digest(rustc_hash::FxHasher);
+
+impl std::fmt::Write for Digest {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.write(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// What the search needs at every state.
@@ -147,8 +164,9 @@ struct Search<'a> {
     goal: &'a Expect,
     candidates: &'a [PlannedStep],
     max: u64,
-    /// Outcomes of the subtrees already explored, by state and the candidates left.
-    memo: HashMap<(u64, u32), Arc<Outcomes>>,
+    /// Outcomes of the subtrees already explored, by state and the candidates used, shared by
+    /// every thread: an entry is the same whichever thread made it, so the report is too.
+    memo: &'a Mutex<Memo>,
     states: BTreeSet<u64>,
     bound_hit: bool,
 }
@@ -176,8 +194,14 @@ impl Search<'_> {
         let fp = fingerprint(w);
         self.states.insert(fp);
         let whole = at.saturating_add(size) <= self.max;
-        if whole && let Some(known) = self.memo.get(&(fp, used)) {
-            return Ok(Arc::clone(known));
+        if whole
+            && let Some(known) = self
+                .memo
+                .lock()
+                .ok()
+                .and_then(|m| m.get(&(fp, used)).cloned())
+        {
+            return Ok(known);
         }
         let (verdict, checks) = self.verdict(w);
         let mut out: Outcomes = vec![(Vec::new(), verdict)];
@@ -235,8 +259,8 @@ impl Search<'_> {
             }
         }
         let out = Arc::new(out);
-        if whole {
-            self.memo.insert((fp, used), Arc::clone(&out));
+        if whole && let Ok(mut m) = self.memo.lock() {
+            m.insert((fp, used), Arc::clone(&out));
         }
         Ok(out)
     }
@@ -371,12 +395,13 @@ fn search(
     let n = candidates.len();
     let orders = ordered_subsets(n);
     let max = max_orders.unwrap_or(u64::MAX);
+    let memo = Mutex::new(Memo::new());
     let new_search = || Search {
         s,
         goal,
         candidates,
         max,
-        memo: HashMap::new(),
+        memo: &memo,
         states: BTreeSet::new(),
         bound_hit: false,
     };
