@@ -31,7 +31,7 @@ pub enum AdPresence {
 
 /// One Entra relation of an identity, named for people: the kind (`group`, `owns`, `role`,
 /// `license`, `app`, `manager`) and the target's handle or name.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
 pub struct RelFact {
     pub kind: &'static str,
     pub target: String,

@@ -102,7 +102,9 @@ pub fn ordered_subsets(m: usize) -> u64 {
 /// whether they are the original ones), its count of Entra objects, its UPN, manager, cloud
 /// relations (groups, roles, licences, apps, owned groups) and relation facts, its AD groups
 /// and manager, every Entra property and AD attribute; the last restore session's statuses,
-/// the last sync cycle's export and errors, the labels of the restore points, and the clock.
+/// the last sync cycle's export and errors, the labels of the restore points, the clock with
+/// its pending expiries, the changes the next delta cycle will process, the id generator's
+/// position and the sync's OU filters.
 /// Two worlds with the same digest are taken to be the same state: the planner explores the
 /// orders after them once.
 pub fn fingerprint(w: &World) -> u64 {
@@ -128,14 +130,14 @@ pub fn fingerprint(w: &World) -> u64 {
         for key in ["groups", "roles", "licenses", "apps", "owns"] {
             w.entra_relation(id, key).ok().hash(&mut h.0);
         }
-        put(&mut h, &w.relation_facts(id).ok());
+        w.relation_facts(id).ok().hash(&mut h.0);
         w.ad_groups(id).hash(&mut h.0);
         w.ad_manager(id).hash(&mut h.0);
         for p in EntraProp::ALL {
-            put(&mut h, &w.entra_property(id, *p).ok());
+            w.entra_property(id, *p).ok().hash(&mut h.0);
         }
         for a in AdAttr::ALL {
-            put(&mut h, &w.ad_property(id, *a));
+            w.ad_property(id, *a).hash(&mut h.0);
         }
     }
     put(&mut h, &w.last_restore().map(|s| &s.statuses));
@@ -145,6 +147,12 @@ pub fn fingerprint(w: &World) -> u64 {
     );
     w.restore_labels().hash(&mut h.0);
     w.now().hash(&mut h.0);
+    // What no query shows but later steps read: the changes the next delta cycle processes,
+    // the id generator's position, the sync's OU filters and the clock's pending expiries.
+    put(&mut h, &w.st.changes);
+    put(&mut h, &w.st.ids);
+    put(&mut h, &(&w.sync.configured_ous, &w.sync.applied_ous));
+    put(&mut h, &w.clock);
     h.0.finish()
 }
 
@@ -167,6 +175,9 @@ struct Search<'a> {
     /// Outcomes of the subtrees already explored, by state and the candidates used, shared by
     /// every thread: an entry is the same whichever thread made it, so the report is too.
     memo: &'a Mutex<Memo>,
+    /// Whether a known state's outcomes are taken instead of exploring it again (off only to
+    /// test that taking them changes nothing).
+    dedup: bool,
     states: BTreeSet<u64>,
     bound_hit: bool,
 }
@@ -195,6 +206,7 @@ impl Search<'_> {
         self.states.insert(fp);
         let whole = at.saturating_add(size) <= self.max;
         if whole
+            && self.dedup
             && let Some(known) = self
                 .memo
                 .lock()
@@ -374,7 +386,7 @@ fn apply(s: &Scenario, w: &mut World, step: &PlannedStep) -> Result<Vec<Event>, 
 pub fn plan(s: &Scenario, max_orders: Option<u64>) -> Option<Result<PlanReport, RunError>> {
     let p = s.plan.as_ref()?;
     let goal = s.expect.as_ref()?;
-    Some(search(s, goal, p.incident, &p.candidates, max_orders))
+    Some(search(s, goal, p.incident, &p.candidates, max_orders, true))
 }
 
 fn search(
@@ -383,6 +395,7 @@ fn search(
     incident: usize,
     candidates: &[PlannedStep],
     max_orders: Option<u64>,
+    dedup: bool,
 ) -> Result<PlanReport, RunError> {
     let (mut w, _) = build(s)?;
     // Each incident step's events with the checks of the state it started from, to find
@@ -402,6 +415,7 @@ fn search(
         candidates,
         max,
         memo: &memo,
+        dedup,
         states: BTreeSet::new(),
         bound_hit: false,
     };
@@ -622,6 +636,32 @@ plan:
         assert_eq!(r.passing.first().unwrap().len(), 2, "{:?}", r.passing);
         let total: u64 = r.failing.iter().map(|f| f.count).sum::<u64>() + r.passing.len() as u64;
         assert_eq!(total, 16);
+    }
+
+    /// Taking a known state's outcomes gives the report a full replay of every order gives,
+    /// for each documented runbook.
+    #[test]
+    fn dedup_changes_no_outcome() {
+        for text in [
+            include_str!("../../../scenarios/01-cloud-only-deletion.yaml"),
+            include_str!("../../../scenarios/02-deletion-then-sync-recreation.yaml"),
+            include_str!("../../../scenarios/03-deleted-from-both.yaml"),
+            include_str!("../../../tests/plan/six-candidates.yaml"),
+        ] {
+            let s = parsed(text);
+            let p = s.plan.as_ref().unwrap();
+            let goal = s.expect.as_ref().unwrap();
+            let with = search(&s, goal, p.incident, &p.candidates, None, true).unwrap();
+            let without = search(&s, goal, p.incident, &p.candidates, None, false).unwrap();
+            assert_eq!(with.passing, without.passing, "{}", s.title);
+            assert_eq!(
+                serde_json::to_string(&with.failing).unwrap(),
+                serde_json::to_string(&without.failing).unwrap(),
+                "{}",
+                s.title
+            );
+            assert_eq!(with.distinct_states, without.distinct_states, "{}", s.title);
+        }
     }
 
     #[test]
