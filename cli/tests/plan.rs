@@ -174,3 +174,14 @@ fn six_candidates_make_1957_orders() {
     // Identical states are explored once: far fewer states than orders.
     assert!(v["distinct_states"].as_u64().unwrap() < 1957);
 }
+
+/// The README's example is the command's output.
+#[test]
+fn the_readme_shows_the_current_output() {
+    let o = hysim(&["plan", "scenarios/02-deletion-then-sync-recreation.yaml"]);
+    let readme = std::fs::read_to_string(common::root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&stdout(&o)),
+        "README.md's `hysim plan` example differs from the command's output: paste the new output"
+    );
+}
