@@ -10,6 +10,7 @@ mod import;
 mod junit;
 mod new;
 mod output;
+mod plan;
 mod progress;
 mod schema;
 mod style;
@@ -114,6 +115,19 @@ enum Command {
         /// The scenario file.
         file: PathBuf,
     },
+    /// Search the orders of a scenario's `plan` candidates for those that meet its final
+    /// `expect`, and explain the failing ones by the rule behind them.
+    Plan {
+        /// The scenario file (with a `plan` section).
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = plan::PlanFormat::Text)]
+        format: plan::PlanFormat,
+        /// Explore at most N orders (depth first: the empty order, then the orders starting
+        /// with the first candidate, ...); the report says when the bound was hit.
+        #[arg(long, value_name = "N")]
+        max_orders: Option<u64>,
+    },
     /// Print the JSON Schema of the scenario format (for an editor's YAML language server).
     Schema,
     /// Write a commented starter scenario to NAME (`.yaml` added unless it ends in .yaml/.yml);
@@ -212,6 +226,11 @@ fn main() -> ExitCode {
             format,
         } => graph::command(&file, after, format),
         Command::Explain { file } => explain::command(&file),
+        Command::Plan {
+            file,
+            format,
+            max_orders,
+        } => plan::command(&file, format, max_orders),
         Command::Import {
             graph,
             ldif,

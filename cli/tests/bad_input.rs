@@ -403,6 +403,26 @@ const CASES: &[(&str, At, &str)] = &[
         Path("steps[0].wait"),
         "bad duration 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx… (5000 characters)'",
     ),
+    (
+        "plan-incident-past-steps.yaml",
+        Path("plan.incident"),
+        "expected a step number from 1 to 2 (the scenario has 2 steps), got 3",
+    ),
+    (
+        "plan-unknown-handle.yaml",
+        Path("plan.candidates[1].delete.user"),
+        "unknown user 'alicia' (known: alice)",
+    ),
+    (
+        "plan-unknown-label.yaml",
+        Path("plan.candidates[0].restore_ad.from"),
+        "unknown restore point 'weekly'",
+    ),
+    (
+        "plan-without-expect.yaml",
+        Path("plan"),
+        "a plan's goal is the scenario's final `expect`",
+    ),
 ];
 
 fn fixtures() -> PathBuf {

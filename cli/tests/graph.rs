@@ -406,7 +406,7 @@ fn graph_input_errors_exit_2_with_a_message() {
 }
 
 #[test]
-fn the_readme_picture_is_the_current_graph_of_runbook_1() {
+fn the_documented_picture_is_the_current_graph_of_runbook_1() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hysim"))
         .args(["graph", "scenarios/01-cloud-only-deletion.yaml"])
@@ -414,10 +414,10 @@ fn the_readme_picture_is_the_current_graph_of_runbook_1() {
         .output()
         .unwrap();
     let graph = String::from_utf8(out.stdout).unwrap();
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("docs/cli.md")).unwrap();
     let embedded = format!("```mermaid\n{}\n```", graph.trim_end());
     assert!(
         readme.contains(&embedded),
-        "README.md's picture differs from `hysim graph scenarios/01-cloud-only-deletion.yaml`: paste the new output"
+        "docs/cli.md's picture differs from `hysim graph scenarios/01-cloud-only-deletion.yaml`: paste the new output"
     );
 }

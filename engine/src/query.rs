@@ -11,7 +11,7 @@ use crate::vdc::Linked;
 use crate::world::World;
 
 /// Where a handle stands in Entra ID.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntraPresence {
     Live,
@@ -20,7 +20,7 @@ pub enum EntraPresence {
 }
 
 /// Where a handle stands in AD.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdPresence {
     Live,
@@ -31,7 +31,7 @@ pub enum AdPresence {
 
 /// One Entra relation of an identity, named for people: the kind (`group`, `owns`, `role`,
 /// `license`, `app`, `manager`) and the target's handle or name.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize)]
 pub struct RelFact {
     pub kind: &'static str,
     pub target: String,
@@ -421,6 +421,10 @@ impl World {
         self.vdc.restore_point(label)
     }
 
+    /// The labels of the restore points taken so far, in label order.
+    pub fn restore_labels(&self) -> Vec<&str> {
+        self.vdc.points.keys().map(String::as_str).collect()
+    }
     pub fn last_restore(&self) -> Option<&crate::vdc::RestoreSession> {
         self.vdc.last_restore()
     }

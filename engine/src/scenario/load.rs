@@ -66,7 +66,21 @@ pub struct Scenario {
     pub world: Vec<(String, Op)>,
     pub steps: Vec<PlannedStep>,
     pub expect: Option<Expect>,
+    /// The `plan` section, if the scenario has one.
+    pub plan: Option<Plan>,
 }
+
+/// A validated `plan` section.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// How many of the first steps set up the incident (at least 1, at most every step).
+    pub incident: usize,
+    /// The candidate recovery steps, in the order the file lists them.
+    pub candidates: Vec<PlannedStep>,
+}
+
+/// The most candidates a plan may list: 8 candidates make 109,601 ordered subsets.
+pub const MAX_CANDIDATES: usize = 8;
 
 /// The default start of the simulated clock.
 pub const DEFAULT_START: &str = "2026-01-05T09:00:00Z";
@@ -283,6 +297,7 @@ impl Validator {
             world: Vec::new(),
             steps: Vec::new(),
             expect: None,
+            plan: None,
         }
     }
 
@@ -363,6 +378,7 @@ impl Validator {
         if let Some(e) = &doc.expect {
             self.expect("expect", e);
         }
+        let plan = doc.plan.as_ref().map(|p| self.plan(p, &doc));
         self.catalogue_names(&world, &steps, &doc);
         Scenario {
             name: name.to_string(),
@@ -381,6 +397,66 @@ impl Validator {
             world,
             steps,
             expect: doc.expect,
+            plan,
+        }
+    }
+
+    /// The `plan` section: `incident` within the steps, and each candidate validated as a step
+    /// (after every step of the file, so that a candidate may restore from a backup of theirs).
+    fn plan(&mut self, p: &PlanSpec, doc: &ScenarioFile) -> Plan {
+        let n = doc.steps.len();
+        if p.incident == 0 || p.incident > n {
+            self.error(
+                "plan.incident",
+                format!(
+                    "expected a step number from 1 to {n} (the scenario has {n} step{}), got {}",
+                    if n == 1 { "" } else { "s" },
+                    p.incident
+                ),
+            );
+        }
+        if p.candidates.is_empty() {
+            self.error(
+                "plan.candidates",
+                "a plan needs at least one candidate step",
+            );
+        }
+        if p.candidates.len() > MAX_CANDIDATES {
+            self.error(
+                "plan.candidates",
+                format!(
+                    "{} candidates: at most {MAX_CANDIDATES} (the orders grow as the factorial of the count)",
+                    p.candidates.len()
+                ),
+            );
+        }
+        if doc.expect.is_none() {
+            self.error(
+                "plan",
+                "a plan's goal is the scenario's final `expect`, and this scenario has none",
+            );
+        }
+        let mut candidates = Vec::new();
+        for (i, s) in p.candidates.iter().enumerate() {
+            let path = format!("plan.candidates[{i}]");
+            if matches!(s, Step::Expect(_)) {
+                self.error(
+                    &path,
+                    "a candidate is a recovery step, not an `expect`: the goal is the final `expect`",
+                );
+                continue;
+            }
+            if let Some(action) = self.step(&path, s) {
+                candidates.push(PlannedStep {
+                    text: describe(s),
+                    path,
+                    action,
+                });
+            }
+        }
+        Plan {
+            incident: p.incident,
+            candidates,
         }
     }
 }

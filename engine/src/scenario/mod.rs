@@ -5,6 +5,7 @@ pub mod format;
 mod import;
 mod input;
 pub mod load;
+pub mod plan;
 pub mod run;
 mod schema;
 mod steps;

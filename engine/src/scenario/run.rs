@@ -46,7 +46,7 @@ impl RunError {
     }
 }
 
-fn stop(s: &Scenario, path: &str, e: EngineError) -> RunError {
+pub(super) fn stop(s: &Scenario, path: &str, e: EngineError) -> RunError {
     let error = InputError {
         file: s.file.clone(),
         line: None,

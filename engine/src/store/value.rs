@@ -218,6 +218,29 @@ impl PartialEq for Value {
 }
 impl Eq for Value {}
 
+/// Hashes what equality compares: the kind and the text(s) or the boolean.
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self.view() {
+            ValueRef::Text(s) => {
+                0u8.hash(h);
+                s.as_str().hash(h);
+            }
+            ValueRef::List(l) => {
+                1u8.hash(h);
+                l.len().hash(h);
+                for s in l {
+                    s.as_str().hash(h);
+                }
+            }
+            ValueRef::Bool(b) => {
+                2u8.hash(h);
+                b.hash(h);
+            }
+        }
+    }
+}
+
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.view() {

@@ -87,6 +87,21 @@ pub struct ScenarioFile {
     pub steps: Vec<Step>,
     /// What must hold after the last step.
     pub expect: Option<Expect>,
+    /// A recovery to search for (`hysim plan`): the steps that set up the incident and the
+    /// candidate recovery steps whose orders are tried against the final `expect`.
+    pub plan: Option<PlanSpec>,
+}
+
+/// The `plan` section: steps 1..`incident` set up the incident; every ordered subset of the
+/// candidates is tried from there.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanSpec {
+    /// How many of the first `steps` set up the incident (1 up to the number of steps).
+    pub incident: usize,
+    /// The recovery steps; each is used at most once, in any order, and any may be left out.
+    #[schemars(length(min = 1))]
+    pub candidates: Vec<Step>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, JsonSchema)]
