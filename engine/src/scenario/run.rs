@@ -9,8 +9,8 @@ use serde_json::{Value as Json, json};
 use indexmap::IndexMap;
 
 use super::format::{
-    AdStateSpec, Dir, EntraState, EveryEntry, Expect, ExportSpec, HandleChecks, Kept, Origin,
-    Scalar, Selection,
+    AdStateSpec, EntraState, EveryEntry, Expect, ExportSpec, HandleChecks, Kept, Origin, Scalar,
+    Selection,
 };
 use super::load::{Action, Each, InputError, Scenario, to_value};
 use crate::error::EngineError;
@@ -603,10 +603,7 @@ impl Checker<'_> {
             Selection::Ou(ou) => Select::Ou(ou.as_str().into()),
             Selection::MemberOf { group, dir } => {
                 let g = ids(std::slice::from_ref(group))?;
-                let dir = match dir {
-                    Some(Dir::Ad) => crate::Directory::Ad,
-                    _ => crate::Directory::Entra,
-                };
+                let dir = dir.map_or(crate::Directory::Entra, crate::Directory::from);
                 Select::MemberOf(g.first().copied().unwrap_or_default(), dir)
             }
             Selection::All => Select::All,

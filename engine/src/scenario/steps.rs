@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use super::format::*;
 use super::load::Action;
 use super::validate::{
-    Origin_, Validator, Who, known_near, listed, same_name_twice, unknown_ad_attribute,
+    Origin_, Validator, Who, known_near, listed, met_before, same_name_twice, unknown_ad_attribute,
     unknown_entra_property,
 };
 use crate::op::{NewObject, Op, RelationSet};
@@ -36,7 +36,7 @@ impl Validator {
                 return Some(who.act(|kind, handle| Op::Delete {
                     kind,
                     handle,
-                    from: dir(d.from),
+                    from: d.from.into(),
                     permanently: d.permanently,
                 }));
             }
@@ -99,7 +99,7 @@ impl Validator {
                 return Some(who.act(|kind, handle| Op::Undelete {
                     kind,
                     handle,
-                    dir: dir(u.dir),
+                    dir: u.dir.into(),
                 }));
             }
             Step::Create(c) => {
@@ -155,7 +155,7 @@ impl Validator {
                 Op::Create {
                     kind,
                     handle,
-                    dir: dir(c.dir),
+                    dir: c.dir.into(),
                     object,
                 }
             }
@@ -206,7 +206,7 @@ impl Validator {
                     apps: self.shared_all(&a.apps),
                     manager: a.manager.as_deref().map(|m| self.id(m)),
                 };
-                let d = dir(a.dir);
+                let d = Directory::from(a.dir);
                 return Some(who?.act(|kind, handle| {
                     if word == "assign" {
                         Op::Assign {
@@ -358,7 +358,7 @@ impl Validator {
                                 format!("{p}.{key}[{j}]"),
                                 format!(
                                     "unknown {what} `{name}`: neither the world nor a step assigns it (known: {})",
-                                    few(k)
+                                    known_near(name, k.iter())
                                 ),
                             ));
                         }
@@ -395,32 +395,27 @@ impl Validator {
         if let Some(props) = &c.properties {
             let mut seen: Vec<(EntraProp, &str)> = Vec::new();
             for k in props.keys() {
-                match EntraProp::from_name(k) {
-                    None => self.error(format!("{p}.properties.{k}"), unknown_entra_property(k)),
-                    Some(x) => match seen.iter().find(|(y, _)| *y == x) {
-                        Some((_, first)) => {
-                            self.error(format!("{p}.properties.{k}"), same_name_twice(k, first))
-                        }
-                        None => seen.push((x, k)),
+                let message = match EntraProp::from_name(k) {
+                    None => unknown_entra_property(k),
+                    Some(x) => match met_before(&mut seen, x, k) {
+                        Some(first) => same_name_twice(k, first),
+                        None => continue,
                     },
-                }
+                };
+                self.error(format!("{p}.properties.{k}"), message);
             }
         }
         if let Some(attrs) = &c.ad_properties {
             let mut seen: Vec<(AdAttr, &str)> = Vec::new();
             for k in attrs.keys() {
-                match AdAttr::from_name(k) {
-                    None => self.error(
-                        format!("{p}.ad_properties.{k}"),
-                        unknown_ad_attribute(k, ""),
-                    ),
-                    Some(x) => match seen.iter().find(|(y, _)| *y == x) {
-                        Some((_, first)) => {
-                            self.error(format!("{p}.ad_properties.{k}"), same_name_twice(k, first))
-                        }
-                        None => seen.push((x, k)),
+                let message = match AdAttr::from_name(k) {
+                    None => unknown_ad_attribute(k, ""),
+                    Some(x) => match met_before(&mut seen, x, k) {
+                        Some(first) => same_name_twice(k, first),
+                        None => continue,
                     },
-                }
+                };
+                self.error(format!("{p}.ad_properties.{k}"), message);
             }
         }
     }
@@ -500,26 +495,6 @@ pub(super) fn expand(op: &Op, users: &[HandleId], groups: &[HandleId]) -> Vec<Op
             .chain(groups.iter().map(|h| (Kind::Group, *h)))
             .filter_map(|(k, h)| op.with_subject(k, h))
             .collect(),
-    }
-}
-
-/// A list of names for a message: the first 20, and how many there are in all past that.
-fn few(names: &BTreeSet<&str>) -> String {
-    if names.is_empty() {
-        return "none".into();
-    }
-    let first: Vec<&str> = names.iter().take(20).copied().collect();
-    if names.len() > first.len() {
-        format!("{}, … ({} in all)", first.join(", "), names.len())
-    } else {
-        first.join(", ")
-    }
-}
-
-fn dir(d: Dir) -> Directory {
-    match d {
-        Dir::Ad => Directory::Ad,
-        Dir::Entra => Directory::Entra,
     }
 }
 

@@ -119,11 +119,11 @@ pub(super) fn known_near(name: &str, list: impl IntoIterator<Item = impl AsRef<s
     for s in list {
         let s = s.as_ref();
         n += 1;
-        let lower = s.to_lowercase();
-        if n > 10_000 && lower.chars().next() != first {
+        // The first letter is compared before any copy is made: most names are skipped there.
+        if n > 10_000 && s.chars().flat_map(char::to_lowercase).next() != first {
             continue;
         }
-        kept.push((strsim::levenshtein(&name, &lower), s.to_string()));
+        kept.push((strsim::levenshtein(&name, &s.to_lowercase()), s.to_string()));
         // Keep the closest few only, so that a long list costs no memory.
         if kept.len() > 4 * LISTED_NAMES {
             kept.sort();
@@ -287,10 +287,7 @@ impl Validator {
         groups: &Option<Selection>,
         dir: Dir,
     ) -> Option<Who> {
-        let dir = match dir {
-            Dir::Ad => Directory::Ad,
-            Dir::Entra => Directory::Entra,
-        };
+        let dir = Directory::from(dir);
         let sets = users.is_some() || groups.is_some();
         match (user, group) {
             (Some(_), Some(_)) => {
@@ -350,11 +347,7 @@ impl Validator {
             }
             Selection::MemberOf { group, dir: d } => {
                 self.refer(&format!("{path}.member_of"), group, Some(Kind::Group));
-                let dir = match d {
-                    Some(Dir::Ad) => Directory::Ad,
-                    Some(Dir::Entra) => Directory::Entra,
-                    None => dir,
-                };
+                let dir = d.map_or(dir, Directory::from);
                 Select::MemberOf(self.id(group), dir)
             }
             Selection::All => Select::All,
@@ -375,11 +368,10 @@ impl Validator {
                 self.error(&p, unknown_ad_attribute(k, "ou, manager, groups, "));
                 continue;
             };
-            if let Some((_, first)) = seen.iter().find(|(x, _)| *x == a) {
+            if let Some(first) = met_before(&mut seen, a, k) {
                 self.error(&p, same_name_twice(k, first));
                 continue;
             }
-            seen.push((a, k));
             match to_value(v, a.is_list(), a.is_bool()) {
                 Ok(None) if !nulls => self.error(
                     &p,
@@ -422,11 +414,10 @@ impl Validator {
                 self.error(&p, unknown_entra_property(k));
                 continue;
             };
-            if let Some((_, first)) = seen.iter().find(|(x, _)| *x == prop) {
+            if let Some(first) = met_before(&mut seen, prop, k) {
                 self.error(&p, same_name_twice(k, first));
                 continue;
             }
-            seen.push((prop, k));
             if prop.is_read_only() && prop != EntraProp::OnPremisesSamAccountName {
                 self.error(&p, format!("`{k}` is written by the sync service only"));
                 continue;
@@ -451,6 +442,20 @@ pub(super) fn unknown_ad_attribute(k: &str, extra: &str) -> String {
         "unknown AD attribute `{k}` (known: {extra}{})",
         names.join(", ")
     )
+}
+
+/// How `x` was first spelled, when a name written before resolves to it too (names match
+/// ignoring case); else `x` is recorded as spelled `k`.
+pub(super) fn met_before<'a, T: PartialEq>(
+    seen: &mut Vec<(T, &'a str)>,
+    x: T,
+    k: &'a str,
+) -> Option<&'a str> {
+    if let Some((_, first)) = seen.iter().find(|(y, _)| *y == x) {
+        return Some(first);
+    }
+    seen.push((x, k));
+    None
 }
 
 /// The message for a name written twice, the second time in another case.

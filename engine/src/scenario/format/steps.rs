@@ -28,6 +28,15 @@ named_values!(Dir {
     Entra = "entra",
 });
 
+impl From<Dir> for crate::Directory {
+    fn from(d: Dir) -> Self {
+        match d {
+            Dir::Ad => crate::Directory::Ad,
+            Dir::Entra => crate::Directory::Entra,
+        }
+    }
+}
+
 impl fmt::Display for Dir {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
