@@ -110,6 +110,11 @@ impl Style {
         Style { on: false }
     }
 
+    /// Colour, whatever the terminal.
+    pub fn coloured() -> Style {
+        Style { on: true }
+    }
+
     fn paint(self, code: &str, s: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{s}\x1b[0m")
