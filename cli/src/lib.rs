@@ -69,15 +69,8 @@ enum Command {
     },
     /// Write a scenario file for a generated tenant of N users and a mass-incident runbook.
     Generate {
-        /// How many users (at least 10).
-        #[arg(long, value_parser = users)]
-        users: usize,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// purge (delete and purge from Entra, VDC restore, sync), scope (an OU out of scope and
-        /// back), ad-delete (deleted from AD and synced away, VEAD restore, sync).
-        #[arg(long, default_value = "purge", value_parser = ["purge", "scope", "ad-delete"])]
-        incident: String,
+        #[command(flatten)]
+        tenant: Tenant,
         /// Where to write the file (`-`: standard output).
         #[arg(long, short, default_value = "-")]
         out: PathBuf,
@@ -92,13 +85,8 @@ enum Command {
     /// Build the same tenant in memory, replay the runbook and print the time of each phase and
     /// the peak memory as one JSON object.
     Bench {
-        /// How many users (at least 10).
-        #[arg(long, value_parser = users)]
-        users: usize,
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        #[arg(long, default_value = "purge", value_parser = ["purge", "scope", "ad-delete"])]
-        incident: String,
+        #[command(flatten)]
+        tenant: Tenant,
         /// Do not fault memory in ahead of use on the spare core (done from 100,000 users).
         #[arg(long)]
         no_prefault: bool,
@@ -171,6 +159,20 @@ enum Command {
         #[arg(default_value = "scenarios")]
         paths: Vec<PathBuf>,
     },
+}
+
+/// A generated tenant and its incident, as `generate` writes it and `bench` builds it.
+#[derive(clap::Args)]
+struct Tenant {
+    /// How many users (at least 10).
+    #[arg(long, value_parser = users)]
+    users: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// purge (delete and purge from Entra, VDC restore, sync), scope (an OU out of scope and
+    /// back), ad-delete (deleted from AD and synced away, VEAD restore, sync).
+    #[arg(long, default_value = "purge", value_parser = ["purge", "scope", "ad-delete"])]
+    incident: String,
 }
 
 /// The most users a generated tenant may have: with its groups, as many identities as one
@@ -261,9 +263,12 @@ pub fn main() -> ExitCode {
             EXIT_INPUT_ERROR,
         ),
         Command::Generate {
-            users,
-            seed,
-            incident,
+            tenant:
+                Tenant {
+                    users,
+                    seed,
+                    incident,
+                },
             out,
             exports,
             force,
@@ -302,9 +307,12 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Bench {
-            users,
-            seed,
-            incident,
+            tenant:
+                Tenant {
+                    users,
+                    seed,
+                    incident,
+                },
             no_prefault,
         } => {
             let Some(incident) = bench::incident(&incident) else {
