@@ -274,8 +274,13 @@ fn frames(out: &mut String, w: &World, height: i32) {
 fn svg_open(out: &mut String, n: usize, height: i32, summary: bool) {
     let _ = write!(
         out,
-        "<svg class=\"world{}\" data-step=\"{n}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\">",
-        if summary { " summary" } else { "" }
+        "<svg class=\"world{}\" data-step=\"{n}\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {WIDTH} {height}\" width=\"{WIDTH}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
+        if summary { " summary" } else { "" },
+        if n == 0 {
+            "Both directories before step 1".to_string()
+        } else {
+            format!("Both directories after step {n}")
+        }
     );
 }
 
@@ -791,7 +796,8 @@ fn summary(
         ous.push((format!("{} more OUs", count(rest.len())), t));
     }
     let mut joins: Vec<(usize, usize, usize)> = Vec::new();
-    let mut memberships = 0;
+    // By Entra box: the memberships of the groups counted in it.
+    let mut memberships = vec![0; ENTRA_BOXES.len()];
     for l in links {
         match l.rel {
             Rel::Join => {
@@ -805,7 +811,13 @@ fn summary(
                     }
                 }
             }
-            Rel::Member if matches!(g.node(l.to), Some(Node::Entra(_))) => memberships += 1,
+            Rel::Member => {
+                if let Some((Side::Entra, k)) = counted_in.get(l.to.index()).copied().flatten()
+                    && let Some(m) = memberships.get_mut(k)
+                {
+                    *m += 1;
+                }
+            }
             _ => {}
         }
         if let Some(c) = catalogue.iter_mut().find(|c| c.0 == l.to.index()) {
@@ -869,14 +881,17 @@ fn summary(
             }
         );
         let mut lines = vec![label.clone(), plural(total, "object", "objects")];
-        if *kind == Kind::Group && k == 3 {
-            lines.push(plural(memberships, "membership", "memberships"));
+        if *kind == Kind::Group {
+            let m = memberships.get(k).copied().unwrap_or(0);
+            lines.push(plural(m, "membership", "memberships"));
         }
+        // Tall enough for the joins coming in to end apart.
+        let incoming = joins.iter().filter(|j| j.1 == k).count();
         let r = Rect {
             x: ENTRA_X,
             y,
             w: BOX_W,
-            h: box_h(lines.len()),
+            h: box_h(lines.len()).max(14 * i32::try_from(incoming + 1).unwrap_or(1)),
         };
         let tag = if t.changed > 0 {
             format!("{} changed", count(t.changed))
@@ -1177,7 +1192,7 @@ pre{white-space:pre-wrap;font-size:.9em;background:#f8f9fa;padding:8px}
 .obj .b{stroke-width:1.3}.obj.ad .b{fill:#e8eefc;stroke:#3b5bdb}.obj.entra .b{fill:#e6f4ea;stroke:#2b8a3e}.obj.cat .b{fill:#fff4e0;stroke:#e67700}
 .obj.deleted .b{fill:#f1f3f5;stroke:#868e96;stroke-dasharray:5 4}.obj.deleted text{fill:#868e96}
 .halo{fill:none;stroke:#f08c00;stroke-width:3}rect.tag{fill:#f08c00}text.tag{font-size:10px;font-weight:700;fill:#fff;text-anchor:middle}
-.rel{fill:none;stroke-width:1.4}.r-member{stroke:#1c7ed6}.r-owner{stroke:#0ca678}.r-manager{stroke:#9c36b5}.r-role{stroke:#c2255c}.r-licence{stroke:#5c940d}.r-app{stroke:#1098ad}
+.rel{fill:none;stroke-width:1.4}.r-member{stroke:#1c7ed6;stroke-opacity:.7}.r-owner{stroke:#0ca678}.r-manager{stroke:#9c36b5}.r-role{stroke:#c2255c}.r-licence{stroke:#5c940d}.r-app{stroke:#1098ad}
 .r-join{stroke:#343a40;stroke-dasharray:6 3}.dormant{stroke:#ced4da}.removed{stroke:#e03131;stroke-dasharray:3 3;stroke-width:1.6}
 path.added{fill:none;stroke:#f08c00;stroke-width:6;stroke-opacity:.45}
 .count{font-size:11px;font-weight:700;fill:#343a40;text-anchor:middle;paint-order:stroke;stroke:#fff;stroke-width:3}

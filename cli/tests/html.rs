@@ -225,6 +225,11 @@ fn chromium() -> Result<PathBuf, String> {
 /// Opens `page` in headless Chromium and returns the document after its script ran, and what
 /// the browser logged (console messages included).
 fn open(browser: &Path, page: &Path) -> (String, String) {
+    open_at(browser, page, "")
+}
+
+/// [`open`] at an address ending in `fragment` (`#step-3`).
+fn open_at(browser: &Path, page: &Path, fragment: &str) -> (String, String) {
     let profile = page.with_extension("profile");
     let mut child = Command::new(browser)
         .args([
@@ -237,7 +242,7 @@ fn open(browser: &Path, page: &Path) -> (String, String) {
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
+        .arg(format!("file://{}{fragment}", page.display()))
         // Into files, not pipes: a page larger than a pipe's buffer would stall the browser
         // while this waits for it to finish.
         .stdout(std::fs::File::create(page.with_extension("dom")).unwrap())
@@ -313,6 +318,16 @@ fn explain_html_opens_in_a_browser_with_each_steps_objects_drawn() {
             );
         }
     }
+
+    // An address ending in a step opens that step.
+    let (dom, log) = open_at(&browser, &file, "#step-3");
+    assert_opened_without_error(&dom, &log, "01.html#step-3");
+    let shown = dom
+        .split("<section ")
+        .skip(1)
+        .find(|s| !s[..s.find('>').unwrap()].contains("hidden"))
+        .unwrap();
+    assert!(shown.starts_with("class=\"step\" id=\"step-3\""), "{shown}");
 
     // A generated tenant of 1,000 users: a summary picture per step.
     let g = generated(1000);
