@@ -1191,7 +1191,7 @@ pre{white-space:pre-wrap;font-size:.9em;background:#f8f9fa;padding:8px}
 .ou rect{fill:#fff;stroke:#c5d0ea;stroke-dasharray:4 3}
 .obj .b{stroke-width:1.3}.obj.ad .b{fill:#e8eefc;stroke:#3b5bdb}.obj.entra .b{fill:#e6f4ea;stroke:#2b8a3e}.obj.cat .b{fill:#fff4e0;stroke:#e67700}
 .obj.deleted .b{fill:#f1f3f5;stroke:#868e96;stroke-dasharray:5 4}.obj.deleted text{fill:#868e96}
-.halo{fill:none;stroke:#f08c00;stroke-width:3}rect.tag{fill:#f08c00}text.tag{font-size:10px;font-weight:700;fill:#fff;text-anchor:middle}
+.halo{fill:none;stroke:#f08c00;stroke-width:3}rect.tag{fill:#f08c00}.obj.deleted text.tag,text.tag{font-size:10px;font-weight:700;fill:#fff;text-anchor:middle}
 .rel{fill:none;stroke-width:1.4}.r-member{stroke:#1c7ed6;stroke-opacity:.7}.r-owner{stroke:#0ca678}.r-manager{stroke:#9c36b5}.r-role{stroke:#c2255c}.r-licence{stroke:#5c940d}.r-app{stroke:#1098ad}
 .r-join{stroke:#343a40;stroke-dasharray:6 3}.dormant{stroke:#ced4da}.removed{stroke:#e03131;stroke-dasharray:3 3;stroke-width:1.6}
 path.added{fill:none;stroke:#f08c00;stroke-width:6;stroke-opacity:.45}
@@ -1206,30 +1206,29 @@ const SCRIPT: &str = r##"
   var nav = document.getElementById("nav"), pick = document.getElementById("pick");
   var prev = document.getElementById("prev"), next = document.getElementById("next");
   var all = document.getElementById("all"), at = 0;
-  function show(i) {
+  function show(i, scroll) {
     at = Math.max(0, Math.min(steps.length - 1, i));
     steps.forEach(function (s, k) { s.hidden = !all.checked && k !== at; });
     pick.value = String(at);
     prev.disabled = all.checked || at === 0;
     next.disabled = all.checked || at === steps.length - 1;
     try { history.replaceState(null, "", "#" + steps[at].id); } catch (e) { /* a page without history */ }
-    // Past the scenario's header, the step's title comes back under the bar.
-    if (!all.checked && window.scrollY > steps[0].offsetTop - nav.offsetHeight) { steps[at].scrollIntoView(); }
+    // The step's title comes under the bar, the scenario's header scrolled away.
+    if (scroll) { steps[at].scrollIntoView(); }
   }
-  prev.addEventListener("click", function () { show(at - 1); });
-  next.addEventListener("click", function () { show(at + 1); });
-  pick.addEventListener("change", function () { show(Number(pick.value)); if (all.checked) steps[at].scrollIntoView(); });
-  all.addEventListener("change", function () { show(at); });
+  prev.addEventListener("click", function () { show(at - 1, true); });
+  next.addEventListener("click", function () { show(at + 1, true); });
+  pick.addEventListener("change", function () { show(Number(pick.value), true); });
+  all.addEventListener("change", function () { show(at, all.checked); });
   document.addEventListener("keydown", function (e) {
     if (e.target === pick || e.altKey || e.ctrlKey || e.metaKey) { return; }
-    if (e.key === "ArrowRight" || e.key === "PageDown") { show(at + 1); e.preventDefault(); }
-    if (e.key === "ArrowLeft" || e.key === "PageUp") { show(at - 1); e.preventDefault(); }
+    if (e.key === "ArrowRight") { show(at + 1, true); e.preventDefault(); }
+    if (e.key === "ArrowLeft") { show(at - 1, true); e.preventDefault(); }
   });
   var start = steps.findIndex(function (s) { return "#" + s.id === location.hash; });
   nav.hidden = false;
   document.body.classList.add("paged");
-  show(start < 0 ? 0 : start);
-  if (start > 0) { steps[at].scrollIntoView(); }
+  show(start < 0 ? 0 : start, start > 0);
   document.body.setAttribute("data-ready", "yes");
 })();
 "##;

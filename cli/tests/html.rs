@@ -270,6 +270,17 @@ fn open_at(browser: &Path, page: &Path, fragment: &str) -> (String, String) {
     )
 }
 
+/// The id of the one section shown.
+fn shown(dom: &str) -> &str {
+    let s = dom
+        .split("<section ")
+        .skip(1)
+        .find(|s| !s[..s.find('>').unwrap()].contains("hidden"))
+        .unwrap();
+    let at = s.find("id=\"").unwrap() + 4;
+    &s[at..at + s[at..].find('"').unwrap()]
+}
+
 /// The page's script ran to its end, logged nothing (no uncaught error), and shows one step.
 fn assert_opened_without_error(dom: &str, log: &str, what: &str) {
     assert!(
@@ -322,12 +333,28 @@ fn explain_html_opens_in_a_browser_with_each_steps_objects_drawn() {
     // An address ending in a step opens that step.
     let (dom, log) = open_at(&browser, &file, "#step-3");
     assert_opened_without_error(&dom, &log, "01.html#step-3");
-    let shown = dom
-        .split("<section ")
-        .skip(1)
-        .find(|s| !s[..s.find('>').unwrap()].contains("hidden"))
-        .unwrap();
-    assert!(shown.starts_with("class=\"step\" id=\"step-3\""), "{shown}");
+    assert_eq!(shown(&dom), "step-3");
+    // Next twice, the → key, Previous: step 2. And the last step's Next stays on the end.
+    let clicks = "<script>var next = document.getElementById(\"next\");next.click(); next.click();document.dispatchEvent(new KeyboardEvent(\"keydown\", {key: \"ArrowRight\"}));document.getElementById(\"prev\").click();</script>";
+    let stepped = temp(
+        "01-stepped.html",
+        &html.replace("</body>", &format!("{clicks}</body>")),
+    );
+    let (dom, log) = open(&browser, &stepped);
+    assert_opened_without_error(&dom, &log, "Next, Next, →, Previous");
+    assert_eq!(shown(&dom), "step-2");
+    let ends = "<script>for (var i = 0; i < 20; i++) { document.getElementById(\"next\").click(); }</script>";
+    let ended = temp(
+        "01-ended.html",
+        &html.replace("</body>", &format!("{ends}</body>")),
+    );
+    let (dom, log) = open(&browser, &ended);
+    assert_opened_without_error(&dom, &log, "Next past the end");
+    assert_eq!(shown(&dom), "end");
+    assert!(
+        dom.contains("<button id=\"next\" type=\"button\" disabled=\"\">"),
+        "Next is disabled at the end"
+    );
 
     // A generated tenant of 1,000 users: a summary picture per step.
     let g = generated(1000);
