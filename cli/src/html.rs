@@ -784,6 +784,7 @@ fn summary(
         }
     }
     // The OUs past the first SUMMARY_BOXES were counted into one more box.
+    let mut more_ous = 0;
     if ous.len() > SUMMARY_BOXES {
         let rest = ous.split_off(SUMMARY_BOXES);
         let mut t = Tally::default();
@@ -793,7 +794,8 @@ fn summary(
             t.deleted += r.deleted;
             t.changed += r.changed;
         }
-        ous.push((format!("{} more OUs", count(rest.len())), t));
+        ous.push((String::new(), t));
+        more_ous = rest.len();
     }
     let mut joins: Vec<(usize, usize, usize)> = Vec::new();
     // By Entra box: the memberships of the groups counted in it.
@@ -833,9 +835,15 @@ fn summary(
     let mut out_boxes = String::new();
     let mut ad_at = Vec::new();
     let mut y = TOP;
-    for (ou, t) in &ous {
+    for (k, (ou, t)) in ous.iter().enumerate() {
+        // The last box counts the OUs past the first SUMMARY_BOXES, if any.
+        let ou = if more_ous > 0 && k == SUMMARY_BOXES {
+            format!("{} more OUs", count(more_ous))
+        } else {
+            ou.clone()
+        };
         let mut lines = vec![
-            if ou.ends_with(" more OUs") {
+            if more_ous > 0 && k == SUMMARY_BOXES {
                 ou.clone()
             } else {
                 format!("OU {ou}")
@@ -860,7 +868,7 @@ fn summary(
         } else {
             String::new()
         };
-        draw_box(&mut out_boxes, r, "ad group", ou, &lines, &tag);
+        draw_box(&mut out_boxes, r, "ad group", &ou, &lines, &tag);
         ad_at.push(r);
         y = r.bottom() + GAP + 6;
     }

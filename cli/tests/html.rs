@@ -203,6 +203,25 @@ fn explain_html_draws_a_large_tenant_as_a_summary_of_reasonable_size() {
     assert!(step2.contains(" and 70 more</p>"), "{step2}");
 }
 
+#[test]
+fn explain_html_counts_the_ous_past_the_first_40_in_one_box() {
+    let mut yaml = String::from("title: many OUs\nworld:\n  ad:\n    users:\n");
+    for ou in 0..45 {
+        for u in 0..3 {
+            yaml.push_str(&format!("      u{ou}x{u}: {{ou: 'OU {ou} more OUs'}}\n"));
+        }
+    }
+    yaml.push_str("steps:\n  - sync\n");
+    let f = temp("many-ous.yaml", &yaml);
+    let html = page(f.to_str().unwrap());
+    let svg = picture(&html, 1);
+    assert!(html.contains("<svg class=\"world summary\" data-step=\"1\""));
+    assert!(svg.contains(">OU OU 39 more OUs</text>"), "{svg}");
+    assert!(!svg.contains("OU 40 more OUs"), "{svg}");
+    assert!(svg.contains(">5 more OUs</text>"), "{svg}");
+    assert!(svg.contains(">15 users · 0 groups</text>"), "{svg}");
+}
+
 // ---- In a browser ---------------------------------------------------------------------------
 
 /// A headless Chromium to open pages with, or why there is none.
