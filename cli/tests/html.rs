@@ -256,6 +256,7 @@ fn open_at(browser: &Path, page: &Path, fragment: &str) -> (String, String) {
             "--no-sandbox",
             "--disable-gpu",
             "--no-first-run",
+            "--disable-dev-shm-usage",
             "--enable-logging=stderr",
             "--v=0",
         ])
