@@ -7,6 +7,7 @@ mod bench;
 mod explain;
 mod files;
 mod graph;
+mod html;
 mod import;
 mod junit;
 mod new;
@@ -106,6 +107,10 @@ enum Command {
     Explain {
         /// The scenario file.
         file: PathBuf,
+        /// Write one self-contained web page instead, with a picture of both directories after
+        /// every step (what the step changed highlighted) and controls to step through them.
+        #[arg(long)]
+        html: bool,
     },
     /// Search the orders of a scenario's `plan` candidates for those that meet its final
     /// `expect`, and explain the failing ones by the rule behind them.
@@ -232,7 +237,8 @@ pub fn main() -> ExitCode {
             after,
             format,
         } => graph::command(&file, after, format),
-        Command::Explain { file } => explain::command(&file),
+        Command::Explain { file, html: false } => explain::command(&file),
+        Command::Explain { file, html: true } => html::command(&file),
         Command::Plan {
             file,
             format,

@@ -15,7 +15,7 @@ pub struct Style {
 
 /// How an event reads for the identity it is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tone {
+pub(crate) enum Tone {
     /// Something lost, refused or failed.
     Bad,
     /// Something set aside or at risk: still recoverable.
@@ -29,7 +29,7 @@ fn set(var: &str) -> bool {
     std::env::var_os(var).is_some_and(|v| !v.is_empty())
 }
 
-fn tone(kind: EventKind) -> Tone {
+pub(crate) fn tone(kind: EventKind) -> Tone {
     use EventKind as K;
     match kind {
         K::Purged
