@@ -26,6 +26,8 @@ pub struct PlannedStep {
     pub text: String,
     pub path: String,
     pub action: Action,
+    /// The facts its `quiz` asks about (`hysim quiz`), if it has a `quiz` list.
+    pub quiz: Option<Vec<super::quiz::Fact>>,
 }
 
 #[derive(Clone, Debug)]
@@ -365,13 +367,18 @@ impl Validator {
         if doc.steps.is_empty() {
             self.error("steps", "a scenario needs at least one step");
         }
-        for (i, s) in doc.steps.iter().enumerate() {
+        for (i, entry) in doc.steps.iter().enumerate() {
             let path = format!("steps[{i}]");
-            if let Some(action) = self.step(&path, s) {
+            let quiz = entry
+                .quiz
+                .as_ref()
+                .map(|q| self.quiz(&format!("{path}.quiz"), q));
+            if let Some(action) = self.step(&path, &entry.step) {
                 steps.push(PlannedStep {
-                    text: describe(s),
+                    text: describe(&entry.step),
                     path,
                     action,
+                    quiz,
                 });
             }
         }
@@ -451,6 +458,7 @@ impl Validator {
                     text: describe(s),
                     path,
                     action,
+                    quiz: None,
                 });
             }
         }

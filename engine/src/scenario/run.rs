@@ -108,7 +108,28 @@ pub fn run_watched(
     until: Option<usize>,
     progress: Option<Progress>,
 ) -> Result<(ScenarioReport, World), RunError> {
+    run_observed(s, until, progress, |_, _| {})
+}
+
+/// A moment of a run at which [`run_observed`] shows the world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Moment {
+    /// The world is built; no step has run.
+    Start,
+    /// Step N (1-based) has run.
+    After(usize),
+}
+
+/// [`run_watched`], showing the world to `observe` at the start and after each step (for
+/// `hysim quiz`, which asks about it).
+pub(super) fn run_observed(
+    s: &Scenario,
+    until: Option<usize>,
+    progress: Option<Progress>,
+    mut observe: impl FnMut(Moment, &World),
+) -> Result<(ScenarioReport, World), RunError> {
     let (mut w, world_events) = build_watched(s, progress.clone())?;
+    observe(Moment::Start, &w);
     let total = until.map_or(s.steps.len(), |u| u.min(s.steps.len()));
     let tell = |done: usize| {
         if let Some(p) = &progress {
@@ -134,6 +155,7 @@ pub fn run_watched(
                 Vec::new()
             }
         };
+        observe(Moment::After(n), &w);
         steps.push(StepReport {
             n,
             step: step.text.clone(),
