@@ -267,9 +267,24 @@ struct Tally {
     reread: Vec<usize>,
 }
 
-/// Writes `text` to standard output as the terminal may show it.
-fn say(text: &str, style: Style) -> Result<(), u8> {
-    crate::output::emit(style.safe(text).as_bytes(), EXIT_INPUT_ERROR)
+/// Where the quiz writes: standard output, or a text (the renderers' tests).
+struct Screen {
+    style: Style,
+    text: Option<String>,
+}
+
+impl Screen {
+    /// Writes `text` as a terminal may show it.
+    fn say(&mut self, text: &str) -> Result<(), u8> {
+        let safe = self.style.safe(text);
+        match &mut self.text {
+            Some(t) => {
+                t.push_str(&safe);
+                Ok(())
+            }
+            None => crate::output::emit(safe.as_bytes(), EXIT_INPUT_ERROR),
+        }
+    }
 }
 
 /// Asks one question until it gets an answer; `None` at the end of input.
@@ -278,11 +293,12 @@ fn ask(
     i: usize,
     n: usize,
     source: &mut Source,
-    style: Style,
+    screen: &mut Screen,
 ) -> Result<Option<BTreeSet<usize>>, u8> {
-    say(&format!("  {i}. {}\n     {}\n", wording(q), how(q)), style)?;
+    let style = screen.style;
+    screen.say(&format!("  {i}. {}\n     {}\n", wording(q), how(q)))?;
     loop {
-        say("  > ", style)?;
+        screen.say("  > ")?;
         let line = match source {
             Source::File(answers) => {
                 // Checked before the quiz started: every step and answer is there.
@@ -291,20 +307,20 @@ fn ask(
                     .and_then(|a| a.get(i - 1))
                     .cloned()
                     .unwrap_or_default();
-                say(&format!("{a}\n"), style)?;
+                screen.say(&format!("{a}\n"))?;
                 a
             }
             Source::Terminal(stdin) => {
                 let mut line = String::new();
                 match stdin.read_line(&mut line) {
                     Ok(0) => {
-                        say("\n", style)?;
+                        screen.say("\n")?;
                         return Ok(None);
                     }
                     // A terminal shows what was typed; answers piped in are shown here.
                     Ok(_) if !std::io::IsTerminal::is_terminal(&std::io::stdin()) => {
                         let shown = line.trim_end_matches(['\n', '\r']);
-                        say(&format!("{shown}\n"), style)?;
+                        screen.say(&format!("{shown}\n"))?;
                         line
                     }
                     Ok(_) => line,
@@ -317,13 +333,15 @@ fn ask(
         };
         match parse(q, &line) {
             Ok(p) => return Ok(Some(p)),
-            Err(why) => say(
-                &format!(
-                    "    {}\n",
-                    style.warn(&format!("Not an answer: {why}. Try again."))
-                ),
-                style,
-            )?,
+            // An answers file was checked before the quiz started; asking again would loop.
+            Err(why) if matches!(source, Source::File(_)) => {
+                eprintln!("error: step {n}, answer {i}: {why}");
+                return Err(EXIT_INPUT_ERROR);
+            }
+            Err(why) => screen.say(&format!(
+                "    {}\n",
+                style.warn(&format!("Not an answer: {why}. Try again."))
+            ))?,
         }
     }
 }
@@ -346,8 +364,9 @@ fn play(
     r: &ScenarioReport,
     quiz: &[StepQuiz],
     mut source: Source,
-    style: Style,
+    screen: &mut Screen,
 ) -> Result<Tally, u8> {
+    let style = screen.style;
     let mut head = String::new();
     let _ = writeln!(head, "{}", style.header(&format!("Quiz: {}", s.title)));
     let _ = writeln!(head, "Scenario {} ({})", s.name, s.file);
@@ -374,39 +393,33 @@ fn play(
             style.warn(&format!("Not as written: {}: {}", w.subject, w.message))
         );
     }
-    say(&head, style)?;
+    screen.say(&head)?;
     let mut tally = Tally::default();
     for step in &r.steps {
-        say(
-            &format!(
-                "\n{}\n",
-                style.step(&format!("Step {}. {}", step.n, step.step))
-            ),
-            style,
-        )?;
+        screen.say(&format!(
+            "\n{}\n",
+            style.step(&format!("Step {}. {}", step.n, step.step))
+        ))?;
         let Some(q) = quiz.iter().find(|q| q.n == step.n) else {
             let mut out = String::new();
             happened(&mut out, step, r, style);
-            say(&out, style)?;
+            screen.say(&out)?;
             continue;
         };
-        say(
-            if q.from_expect {
-                "  Predict what this `expect` finds:\n"
-            } else {
-                "  Predict what is true once this step has run:\n"
-            },
-            style,
-        )?;
+        screen.say(if q.from_expect {
+            "  Predict what this `expect` finds:\n"
+        } else {
+            "  Predict what is true once this step has run:\n"
+        })?;
         let mut picks = Vec::new();
         for (i, question) in q.questions.iter().enumerate() {
-            match ask(question, i + 1, step.n, &mut source, style)? {
+            match ask(question, i + 1, step.n, &mut source, screen)? {
                 Some(p) => picks.push(p),
                 None => {
-                    say(
-                        &format!("End of input: the quiz stops at step {}.\n", step.n),
-                        style,
-                    )?;
+                    screen.say(&format!(
+                        "End of input: the quiz stops at step {}.\n",
+                        step.n
+                    ))?;
                     tally.stopped = true;
                     return Ok(tally);
                 }
@@ -428,7 +441,7 @@ fn play(
         if wrong {
             tally.reread.push(step.n);
         }
-        say(&out, style)?;
+        screen.say(&out)?;
     }
     let end: Vec<_> = r.checks.iter().filter(|c| c.step.is_none()).collect();
     if !end.is_empty() {
@@ -441,7 +454,7 @@ fn play(
         for c in end.iter().filter(|c| !c.passed) {
             text::check_line(&mut out, c, "    ", style);
         }
-        say(&out, style)?;
+        screen.say(&out)?;
     }
     Ok(tally)
 }
@@ -641,11 +654,66 @@ pub fn command(file: &Path, answers_file: Option<&Path>) -> u8 {
         None => Source::Terminal(std::io::stdin().lock()),
     };
     let style = Style::detect();
-    let tally = match play(&s, &report, &quiz, source, style) {
+    let mut screen = Screen { style, text: None };
+    let tally = match play(&s, &report, &quiz, source, &mut screen) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    crate::output::then(say(&score(&tally, &report, style), style), EXIT_OK)
+    crate::output::then(screen.say(&score(&tally, &report, style)), EXIT_OK)
+}
+
+/// The right answers to every question, as they would be typed: `y`/`n`, or letters (`-` for
+/// none).
+fn right_answers(quiz: &[StepQuiz]) -> BTreeMap<usize, Vec<String>> {
+    quiz.iter()
+        .map(|q| {
+            let answers = q
+                .questions
+                .iter()
+                .map(|question| match question.answer {
+                    Answer::YesNo if question.right.contains(&0) => "y".to_string(),
+                    Answer::YesNo => "n".to_string(),
+                    _ if question.right.is_empty() => "-".to_string(),
+                    // Past the letters, by the choices' words.
+                    _ if question.options.len() > 26 => question
+                        .right
+                        .iter()
+                        .filter_map(|i| question.options.get(*i))
+                        .map(option_text)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    _ => question
+                        .right
+                        .iter()
+                        .map(|i| letter(*i).to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                })
+                .collect();
+            (q.n, answers)
+        })
+        .collect()
+}
+
+/// The transcript of a quiz taken with every answer right, and its score (for the renderers'
+/// tests and fuzz target).
+pub fn render(
+    s: &scenario::Scenario,
+    r: &ScenarioReport,
+    quiz: &[StepQuiz],
+    style: Style,
+) -> String {
+    let mut screen = Screen {
+        style,
+        text: Some(String::new()),
+    };
+    let tally = play(s, r, quiz, Source::File(right_answers(quiz)), &mut screen);
+    let mut text = screen.text.unwrap_or_default();
+    match tally {
+        Ok(t) => text.push_str(&style.safe(&score(&t, r, style))),
+        Err(code) => text.push_str(&format!("stopped with exit code {code}\n")),
+    }
+    text
 }
 
 #[cfg(test)]

@@ -255,7 +255,7 @@ struct Tmux {
 }
 
 impl Tmux {
-    /// Starts `command` in a detached session, or `None` when tmux cannot be run.
+    /// Starts `command` in a detached tmux pane, or `None` when tmux cannot be run.
     fn start(name: &str, command: &str) -> Option<Tmux> {
         match Command::new("tmux").arg("-V").output() {
             Ok(o) if o.status.success() => {}

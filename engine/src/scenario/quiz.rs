@@ -393,7 +393,8 @@ fn question(fact: Fact, seen: Seen, pool: &mut dyn FnMut(&Fact) -> Vec<String>) 
                 if right.len() + wrong.len() >= least {
                     break;
                 }
-                if !right.contains(&m) && !wrong.contains(&m) {
+                // A group is never offered as a group of its own.
+                if m != fact.subject && !right.contains(&m) && !wrong.contains(&m) {
                     wrong.push(m);
                 }
             }
@@ -599,6 +600,46 @@ mod tests {
         assert!(text.contains("steps[1].quiz[1].bob"), "{text}");
         assert!(text.contains("steps[1].quiz[3].restore"), "{text}");
         assert!(!text.contains("quiz[2]"), "{text}");
+    }
+
+    #[test]
+    fn an_empty_quiz_asks_nothing_and_a_candidate_takes_none() {
+        let s = load("  - backup: b\n  - expect:\n      alice: {hybrid: true, groups: [Finance]}\n    quiz: []\n  - expect:\n      alice: {hybrid: true, groups: [Finance]}\n      sync: {errors: []}\n").unwrap();
+        let (_, quiz) = quiz(&s).unwrap();
+        // The second `expect` asks about its own checks, in its order.
+        assert_eq!(quiz.len(), 1);
+        assert!(quiz[0].from_expect);
+        let asked: Vec<(&str, &str)> = quiz[0]
+            .questions
+            .iter()
+            .map(|q| (q.fact.subject.as_str(), q.fact.check.as_str()))
+            .collect();
+        assert_eq!(
+            asked,
+            [("alice", "hybrid"), ("alice", "groups"), ("sync", "errors")]
+        );
+        // Every error code is offered.
+        assert_eq!(quiz[0].questions[2].options.len(), ErrorCode::ALL.len());
+        let text = "title: t\nworld: {ad: {users: {alice: {}}}}\nsteps: [sync]\nexpect: {alice: {hybrid: true}}\nplan: {incident: 1, candidates: [{sync: null, quiz: [{alice: hybrid}]}]}\n";
+        let e = super::super::parse("q.yaml", "q", text.as_bytes()).unwrap_err();
+        assert!(
+            e[0].message
+                .contains("a plan's candidate cannot carry a `quiz`"),
+            "{e:?}"
+        );
+        let e =
+            load("  - sync:\n    quiz: [{alice: [hybrid, hybrid]}, {sync: errorz}]\n").unwrap_err();
+        let text: Vec<String> = e.iter().map(|e| e.to_string()).collect();
+        assert!(
+            text[0].contains("steps[0].quiz[0].alice[1]: `hybrid` of alice is asked twice"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains(
+                "steps[0].quiz[1].sync: unknown fact `errorz` of `sync` (known: errors, export)"
+            ),
+            "{text:?}"
+        );
     }
 
     #[test]

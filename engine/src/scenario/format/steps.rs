@@ -276,6 +276,11 @@ impl<'de> Visitor<'de> for StepVisitor {
                 quiz = Some(map.next_value()?);
                 continue;
             }
+            if key == "quiz" {
+                return Err(de::Error::custom(
+                    "a plan's candidate cannot carry a `quiz`: put the quiz on a step of `steps`",
+                ));
+            }
             if let Some((first, _)) = &step {
                 let beside = if self.quiz {
                     " (only `quiz` may stand beside a step's key)"
@@ -302,11 +307,6 @@ impl<'de> Visitor<'de> for StepVisitor {
                 "settings" => Step::Settings(map.next_value()?),
                 "wait" => Step::Wait(map.next_value::<TextLike>()?.0),
                 "expect" => Step::Expect(map.next_value()?),
-                "quiz" => {
-                    return Err(de::Error::custom(
-                        "a plan's candidate cannot carry a `quiz`: put the quiz on a step of `steps`",
-                    ));
-                }
                 other => {
                     return Err(de::Error::custom(format!(
                         "unknown step `{other}`, expected one of: {}",
