@@ -358,7 +358,8 @@ fn happened(out: &mut String, step: &StepReport, r: &ScenarioReport, style: Styl
     }
 }
 
-/// The quiz, step by step: the exit code, or the code of a failed write or read.
+/// The quiz, step by step: what was asked and answered right, or the exit code of a failed
+/// write or read.
 fn play(
     s: &scenario::Scenario,
     r: &ScenarioReport,
@@ -559,7 +560,7 @@ fn answers(
     let mut errors = Vec::new();
     let mut out = BTreeMap::new();
     let asking: Vec<String> = quiz.iter().map(|q| q.n.to_string()).collect();
-    for (n, given) in &read {
+    for n in read.keys() {
         if !quiz.iter().any(|q| q.n == *n) {
             errors.push(err(
                 key_line(&text, *n),
@@ -570,7 +571,6 @@ fn answers(
                 ),
             ));
         }
-        let _ = given;
     }
     for q in quiz {
         let Some(given) = read.get(&q.n) else {

@@ -289,6 +289,8 @@ impl Tmux {
             .args(["-u", "-L", &self.socket, "-f", "/dev/null"])
             .args(args)
             .env_remove("TMUX")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE")
             .output()
             .expect("tmux runs")
     }
@@ -371,6 +373,12 @@ fn a_trainee_takes_runbook_1_in_a_terminal() {
             "missing {line:?} on the screen:\n{screen}"
         );
     }
+    // A terminal gets colour, as from `run`.
+    let painted = stdout(&t.tmux(&["capture-pane", "-p", "-e", "-S", "-", "-t", "quiz"]));
+    assert!(
+        painted.contains('\x1b'),
+        "no colour on the terminal:\n{painted}"
+    );
 }
 
 #[test]
