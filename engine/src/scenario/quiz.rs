@@ -416,10 +416,15 @@ fn question(fact: Fact, seen: Seen, pool: &mut dyn FnMut(&Fact) -> Vec<String>) 
         let mut options = match fixed_options(&fact) {
             Some(o) => o,
             None => {
-                // Values: those seen, sorted as the report shows them, and none.
+                // Values: the one after the step and the most recent others seen, sorted as
+                // the report shows them, and none.
                 let mut seen: BTreeMap<String, Json> = BTreeMap::new();
-                for v in others.iter().copied().chain([&after]) {
-                    seen.insert(crate::report::show(v), v.clone());
+                for v in [&after].into_iter().chain(others.iter().copied()) {
+                    if seen.len() + 1 >= MAX_OPTIONS {
+                        break;
+                    }
+                    seen.entry(crate::report::show(v))
+                        .or_insert_with(|| v.clone());
                 }
                 if fact.check == "count" {
                     for n in 0..3 {
@@ -625,6 +630,12 @@ mod tests {
         assert!(
             e[0].message
                 .contains("a plan's candidate cannot carry a `quiz`"),
+            "{e:?}"
+        );
+        let e = load("  - sync:\n    quizz: []\n").unwrap_err();
+        assert!(
+            e[0].message
+                .contains("unknown key `quizz` beside the step `sync`: only `quiz` may stand"),
             "{e:?}"
         );
         let e =

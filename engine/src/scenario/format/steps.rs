@@ -282,13 +282,14 @@ impl<'de> Visitor<'de> for StepVisitor {
                 ));
             }
             if let Some((first, _)) = &step {
-                let beside = if self.quiz {
-                    " (only `quiz` may stand beside a step's key)"
-                } else {
-                    ""
-                };
+                // Two step keys read as before `quiz` existed; another key may be a misspelt quiz.
+                if self.quiz && !STEP_KINDS.contains(&key.as_str()) {
+                    return Err(de::Error::custom(format!(
+                        "unknown key `{key}` beside the step `{first}`: only `quiz` may stand beside a step's key"
+                    )));
+                }
                 return Err(de::Error::custom(format!(
-                    "a step has exactly one key: found `{first}` and `{key}` (write them as two steps){beside}"
+                    "a step has exactly one key: found `{first}` and `{key}` (write them as two steps)"
                 )));
             }
             let s = match key.as_str() {
