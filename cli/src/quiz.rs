@@ -477,6 +477,11 @@ fn score(tally: &Tally, r: &ScenarioReport, style: Style) -> String {
     if tally.reread.is_empty() {
         if tally.asked > 0 {
             let _ = writeln!(out, "Every prediction was right: nothing to re-read.");
+        } else if !tally.stopped {
+            let _ = writeln!(
+                out,
+                "No step asks a question: give a step a `quiz` list, or add an `expect` step."
+            );
         }
     } else {
         let _ = writeln!(out, "Steps to re-read:");

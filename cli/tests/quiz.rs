@@ -222,6 +222,17 @@ fn answers_on_standard_input_are_asked_again_when_unreadable_and_end_input_stops
     let o = quiz_piped(SCENARIO_01, "");
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("Score so far: 0 of 0 right"));
+    // A runbook with no `quiz` and no `expect` step is told through and says so.
+    let o = quiz_piped(
+        "scenarios/04-cloud-only-deletion-without-keep-relationships.yaml",
+        "",
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).ends_with("Score: 0 of 0 right\nNo step asks a question: give a step a `quiz` list, or add an `expect` step.\n"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]
