@@ -65,7 +65,7 @@ fn why(out: &mut String, events: &[Event], style: Style) {
     }
 }
 
-fn events_and_rules(out: &mut String, events: &[Event], style: Style) {
+pub(crate) fn events_and_rules(out: &mut String, events: &[Event], style: Style) {
     if events.is_empty() {
         let _ = writeln!(out, "  No events: nothing in the directories changed.");
         return;
@@ -74,7 +74,7 @@ fn events_and_rules(out: &mut String, events: &[Event], style: Style) {
     why(out, events, style);
 }
 
-fn checks(out: &mut String, list: &[&Check], style: Style) {
+pub(crate) fn checks(out: &mut String, list: &[&Check], style: Style) {
     let _ = writeln!(out, "  Checks:");
     for c in list {
         text::check_line(out, c, "    ", style);

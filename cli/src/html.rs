@@ -14,6 +14,7 @@ use std::path::Path;
 use hysim_engine::World;
 use hysim_engine::query::Verdict;
 use hysim_engine::report::{Check, Event, EventCount, ScenarioReport};
+use hysim_engine::scenario::run::Moment;
 use hysim_engine::scenario::{self, RunError, Scenario};
 use hysim_engine::store::{Kind, Node, Rel};
 
@@ -1070,7 +1071,11 @@ fn named(out: &mut String, what: &str, names: &[&String]) {
 pub fn run(s: &Scenario) -> Result<(ScenarioReport, World, Vec<String>), RunError> {
     let mut pictures = Vec::with_capacity(s.steps.len() + 1);
     let mut before: Option<Before> = None;
-    let (report, world) = scenario::run::run_observed(s, &mut |n, w| {
+    let (report, world) = scenario::run::run_observed(s, None, None, |moment, w| {
+        let n = match moment {
+            Moment::Start => 0,
+            Moment::After(n) => n,
+        };
         let (svg, next) = picture(w, n, before.as_ref());
         pictures.push(svg);
         before = Some(next);

@@ -14,6 +14,7 @@ mod new;
 mod output;
 mod plan;
 mod progress;
+mod quiz;
 pub mod render;
 mod schema;
 mod style;
@@ -111,6 +112,17 @@ enum Command {
         /// every step (what the step changed highlighted) and controls to step through them.
         #[arg(long)]
         html: bool,
+    },
+    /// Quiz a trainee on a runbook: before each step that asks (a `quiz` list, or an `expect`
+    /// step), predict what it does; then see what happened, the rules and their sources, and
+    /// whether each prediction was right. A score and the steps to re-read end it.
+    Quiz {
+        /// The scenario file.
+        file: PathBuf,
+        /// Read the answers from FILE instead of the terminal: YAML, each step number that asks
+        /// to a list of its answers in the order asked (`5: [b, "a c", y]`).
+        #[arg(long, value_name = "FILE")]
+        answers: Option<PathBuf>,
     },
     /// Search the orders of a scenario's `plan` candidates for those that meet its final
     /// `expect`, and explain the failing ones by the rule behind them.
@@ -239,6 +251,7 @@ pub fn main() -> ExitCode {
         } => graph::command(&file, after, format),
         Command::Explain { file, html: false } => explain::command(&file),
         Command::Explain { file, html: true } => html::command(&file),
+        Command::Quiz { file, answers } => quiz::command(&file, answers.as_deref()),
         Command::Plan {
             file,
             format,

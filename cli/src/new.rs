@@ -67,6 +67,8 @@ steps:
   - expect:                              # checks in the middle of the run
       alice: {entra: absent, ad: live, hybrid: false}
   - restore: {users: [alice], from: nightly, keep_relationships: true}   # VDC re-creates her
+    quiz:                                # what `hysim quiz` asks a trainee to predict first
+      - alice: [object_id, hybrid]
   - sync                                 # a delta cycle: the hard match joins her to AD again
 
 # What must hold after the last step. Lists compare as sets.

@@ -1,12 +1,13 @@
 //! Every output of one scenario at once, for the fuzz target over the renderers and the
 //! property tests: what `run` writes as text (plain and coloured), JSON and JUnit, what
-//! `explain` (text and HTML) and `graph` (Mermaid and DOT) write.
+//! `explain` (text and HTML) and `graph` (Mermaid and DOT) write, and `quiz` taken with every
+//! answer right.
 
 use hysim_engine::report::Report;
-use hysim_engine::scenario::{RunError, Scenario};
+use hysim_engine::scenario::{self, RunError, Scenario};
 
 use crate::style::Style;
-use crate::{explain, graph, html, junit, text};
+use crate::{explain, graph, html, junit, quiz, text};
 
 /// Runs `s` once and renders each output of its report and final world, in the order of the
 /// module's summary; a run error is returned as `run` would report it.
@@ -32,5 +33,7 @@ pub fn every_output(s: &Scenario) -> Result<Vec<String>, RunError> {
     out.push(text::render(&report, &verdicts, true, Style::plain()));
     out.push(junit::render(&report, &report.errors));
     out.push(serde_json::to_string(&report).unwrap_or_else(|e| format!("{e}")));
+    let (r, asked) = scenario::quiz::quiz(s)?;
+    out.push(quiz::render(s, &r, &asked, Style::coloured()));
     Ok(out)
 }

@@ -136,6 +136,38 @@ fn a_step_is_sync_or_a_map_with_exactly_one_step_key() {
 }
 
 #[test]
+fn a_step_may_carry_a_quiz_beside_its_key_and_a_candidate_may_not() {
+    let v = validator();
+    let doc = |steps: serde_json::Value, candidates: serde_json::Value| {
+        serde_json::json!({"title": "t", "world": {}, "steps": steps,
+            "plan": {"incident": 1, "candidates": candidates}})
+    };
+    let quiz = serde_json::json!([{"alice": ["object_id", "properties.jobTitle"]}, {"restore": "alice"}, {"sync": "errors"}]);
+    let ok = doc(
+        serde_json::json!([{"sync": null, "quiz": quiz}, {"expect": {"alice": {"hybrid": true}}, "quiz": []}]),
+        serde_json::json!(["sync"]),
+    );
+    let errs = errors(&v, &ok);
+    assert!(errs.is_empty(), "{errs:#?}");
+    for bad in [
+        doc(
+            serde_json::json!([{"quiz": quiz}]),
+            serde_json::json!(["sync"]),
+        ),
+        doc(
+            serde_json::json!([{"sync": null, "quiz": {"alice": "hybrid"}}]),
+            serde_json::json!(["sync"]),
+        ),
+        doc(
+            serde_json::json!(["sync"]),
+            serde_json::json!([{"sync": null, "quiz": quiz}]),
+        ),
+    ] {
+        assert!(!errors(&v, &bad).is_empty(), "{bad} is valid");
+    }
+}
+
+#[test]
 fn the_step_schema_names_every_step_kind() {
     let s = scenario::schema();
     let variants = s["definitions"]["Step"]["oneOf"].as_array().unwrap();

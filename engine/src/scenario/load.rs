@@ -26,11 +26,13 @@ pub struct PlannedStep {
     pub text: String,
     pub path: String,
     pub action: Action,
+    /// The facts its `quiz` asks about (`hysim quiz`), if it has a `quiz` list.
+    pub quiz: Option<Vec<super::quiz::Fact>>,
 }
 
+/// What a step does. The step over sets and the checks are boxed, so that a step costs the
+/// size of an operation.
 #[derive(Clone, Debug)]
-///
-/// The step over sets and the checks are boxed, so that a step costs the size of an operation.
 pub enum Action {
     Op(Op),
     /// A step over sets of identities, picked when it runs.
@@ -367,13 +369,18 @@ impl Validator {
         if doc.steps.is_empty() {
             self.error("steps", "a scenario needs at least one step");
         }
-        for (i, s) in doc.steps.iter().enumerate() {
+        for (i, entry) in doc.steps.iter().enumerate() {
             let path = format!("steps[{i}]");
-            if let Some(action) = self.step(&path, s) {
+            let quiz = entry
+                .quiz
+                .as_ref()
+                .map(|q| self.quiz(&format!("{path}.quiz"), q));
+            if let Some(action) = self.step(&path, &entry.step) {
                 steps.push(PlannedStep {
-                    text: describe(s),
+                    text: describe(&entry.step),
                     path,
                     action,
+                    quiz,
                 });
             }
         }
@@ -453,6 +460,7 @@ impl Validator {
                     text: describe(s),
                     path,
                     action,
+                    quiz: None,
                 });
             }
         }
@@ -472,6 +480,6 @@ mod tests {
         use std::mem::size_of;
         assert!(size_of::<super::super::format::Step>() <= 32);
         assert!(size_of::<crate::Op>() <= 80);
-        assert!(size_of::<super::PlannedStep>() <= 128);
+        assert!(size_of::<super::PlannedStep>() <= 152);
     }
 }

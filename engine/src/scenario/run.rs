@@ -108,27 +108,28 @@ pub fn run_watched(
     until: Option<usize>,
     progress: Option<Progress>,
 ) -> Result<(ScenarioReport, World), RunError> {
-    run_inner(s, until, progress, &mut |_, _| {})
+    run_observed(s, until, progress, |_, _| {})
 }
 
-/// Runs a scenario to its end, handing `observe` the world once it is built (with 0) and after
-/// each step (with the step's number): a picture of every step from one run, not one replay per
-/// step.
+/// A moment of a run at which [`run_observed`] shows the world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Moment {
+    /// The world is built; no step has run.
+    Start,
+    /// Step N (1-based) has run.
+    After(usize),
+}
+
+/// [`run_watched`], showing the world to `observe` at the start and after each step: `hysim
+/// quiz` asks about it, `explain --html` draws it, from one run rather than a replay per step.
 pub fn run_observed(
-    s: &Scenario,
-    observe: &mut dyn FnMut(usize, &World),
-) -> Result<(ScenarioReport, World), RunError> {
-    run_inner(s, None, None, observe)
-}
-
-fn run_inner(
     s: &Scenario,
     until: Option<usize>,
     progress: Option<Progress>,
-    observe: &mut dyn FnMut(usize, &World),
+    mut observe: impl FnMut(Moment, &World),
 ) -> Result<(ScenarioReport, World), RunError> {
     let (mut w, world_events) = build_watched(s, progress.clone())?;
-    observe(0, &w);
+    observe(Moment::Start, &w);
     let total = until.map_or(s.steps.len(), |u| u.min(s.steps.len()));
     let tell = |done: usize| {
         if let Some(p) = &progress {
@@ -154,7 +155,7 @@ fn run_inner(
                 Vec::new()
             }
         };
-        observe(n, &w);
+        observe(Moment::After(n), &w);
         steps.push(StepReport {
             n,
             step: step.text.clone(),

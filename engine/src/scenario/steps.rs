@@ -321,7 +321,7 @@ impl Validator {
             .steps
             .iter()
             .enumerate()
-            .filter_map(|(i, s)| match s {
+            .filter_map(|(i, s)| match &s.step {
                 Step::Expect(e) => Some((format!("steps[{i}].expect"), &**e)),
                 _ => None,
             })

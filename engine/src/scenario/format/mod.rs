@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::settings::SettingsPatch;
 
 mod expect;
+mod quiz;
 mod select;
 mod steps;
 mod values;
@@ -16,10 +17,11 @@ mod values;
 pub use expect::{
     AdStateSpec, EntraState, EveryEntry, Expect, ExportSpec, HandleChecks, Kept, Origin, SyncChecks,
 };
+pub use quiz::{Facts, HANDLE_FACTS, QuizItem, SYNC_FACTS};
 pub use select::{Selection, list};
 pub use steps::{
     AssignStep, CreateStep, DeleteStep, Dir, MoveStep, RestoreAdStep, RestoreStep, STEP_KINDS,
-    ScopeStep, Step, Subject, UndeleteStep, UpdateStep,
+    ScopeStep, Step, StepEntry, Subject, UndeleteStep, UpdateStep,
 };
 use values::{AdAttrs, EntraProps};
 pub use values::{Map, Scalar, TextLike};
@@ -84,7 +86,7 @@ pub struct ScenarioFile {
     pub world: WorldSpec,
     /// The steps of the runbook (at least one).
     #[schemars(length(min = 1))]
-    pub steps: Vec<Step>,
+    pub steps: Vec<StepEntry>,
     /// What must hold after the last step.
     pub expect: Option<Expect>,
     /// A recovery to search for (`hysim plan`): the steps that set up the incident and the

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::GroupTypeSpec;
 use super::expect::Expect;
+use super::quiz::QuizItem;
 use super::select::Selection;
 use super::values::{AnyAttrs, Map, Scalar, TextLike};
 use crate::settings::SettingsPatch;
@@ -191,11 +192,9 @@ pub struct ScopeStep {
     pub remove: Vec<String>,
 }
 
-/// A step of the runbook.
+/// A step of the runbook. The larger steps are boxed: a runbook of many small steps (`sync`,
+/// `backup`) then costs a few words a step, not the size of the largest.
 #[derive(Clone, Debug)]
-///
-/// The larger steps are boxed: a runbook of many small steps (`sync`, `backup`) then costs a
-/// few words a step, not the size of the largest.
 pub enum Step {
     Sync(CycleKind),
     Backup(String),
@@ -232,68 +231,117 @@ pub const STEP_KINDS: &[&str] = &[
     "expect",
 ];
 
+/// A step of the runbook as the file writes it: the step, and the facts a trainee predicts
+/// before it runs (`quiz`, beside the step's key; `hysim quiz`).
+#[derive(Clone, Debug)]
+pub struct StepEntry {
+    pub step: Step,
+    pub quiz: Option<Vec<QuizItem>>,
+}
+
+/// Reads a step: the word `sync`, or a map with one key naming the step, and beside it a
+/// `quiz` list when `quiz` is true (a step of `steps`, not a plan's candidate).
+struct StepVisitor {
+    quiz: bool,
+}
+
+impl<'de> Visitor<'de> for StepVisitor {
+    type Value = StepEntry;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(
+            f,
+            "a step: `sync`, or a map with one key of: {}",
+            STEP_KINDS.join(", ")
+        )
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<StepEntry, E> {
+        match v {
+            "sync" => Ok(StepEntry {
+                step: Step::Sync(CycleKind::Delta),
+                quiz: None,
+            }),
+            other => Err(E::custom(format!(
+                "unknown step `{other}`: a bare step can only be `sync`; the others are maps with one key of: {}",
+                STEP_KINDS.join(", ")
+            ))),
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<StepEntry, A::Error> {
+        let mut quiz: Option<Vec<QuizItem>> = None;
+        let mut step: Option<(String, Step)> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "quiz" && self.quiz {
+                if quiz.is_some() {
+                    return Err(de::Error::custom("duplicate key `quiz`"));
+                }
+                quiz = Some(map.next_value()?);
+                continue;
+            }
+            if key == "quiz" {
+                return Err(de::Error::custom(
+                    "a plan's candidate cannot carry a `quiz`: put the quiz on a step of `steps`",
+                ));
+            }
+            if let Some((first, _)) = &step {
+                // Two step keys read as before `quiz` existed; another key may be a misspelt quiz.
+                if self.quiz && !STEP_KINDS.contains(&key.as_str()) {
+                    return Err(de::Error::custom(format!(
+                        "unknown key `{key}` beside the step `{first}`: only `quiz` may stand beside a step's key"
+                    )));
+                }
+                return Err(de::Error::custom(format!(
+                    "a step has exactly one key: found `{first}` and `{key}` (write them as two steps)"
+                )));
+            }
+            let s = match key.as_str() {
+                "sync" => Step::Sync(map.next_value::<Option<CycleKind>>()?.unwrap_or_default()),
+                "backup" => Step::Backup(map.next_value::<TextLike>()?.0),
+                "delete" => Step::Delete(map.next_value()?),
+                "restore" => Step::Restore(map.next_value()?),
+                "restore_ad" => Step::RestoreAd(map.next_value()?),
+                "undelete" => Step::Undelete(map.next_value()?),
+                "create" => Step::Create(map.next_value()?),
+                "update" => Step::Update(map.next_value()?),
+                "assign" => Step::Assign(map.next_value()?),
+                "unassign" => Step::Unassign(map.next_value()?),
+                "move" => Step::Move(map.next_value()?),
+                "scope" => Step::Scope(map.next_value()?),
+                "settings" => Step::Settings(map.next_value()?),
+                "wait" => Step::Wait(map.next_value::<TextLike>()?.0),
+                "expect" => Step::Expect(map.next_value()?),
+                other => {
+                    return Err(de::Error::custom(format!(
+                        "unknown step `{other}`, expected one of: {}",
+                        STEP_KINDS.join(", ")
+                    )));
+                }
+            };
+            step = Some((key, s));
+        }
+        match step {
+            Some((_, step)) => Ok(StepEntry { step, quiz }),
+            None if quiz.is_some() => Err(de::Error::custom(format!(
+                "a `quiz` without its step: expected one more key of: {}",
+                STEP_KINDS.join(", ")
+            ))),
+            None => Err(de::Error::custom(format!(
+                "an empty step: expected one key of: {}",
+                STEP_KINDS.join(", ")
+            ))),
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Step {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Step;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                write!(
-                    f,
-                    "a step: `sync`, or a map with one key of: {}",
-                    STEP_KINDS.join(", ")
-                )
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Step, E> {
-                match v {
-                    "sync" => Ok(Step::Sync(CycleKind::Delta)),
-                    other => Err(E::custom(format!(
-                        "unknown step `{other}`: a bare step can only be `sync`; the others are maps with one key of: {}",
-                        STEP_KINDS.join(", ")
-                    ))),
-                }
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Step, A::Error> {
-                let Some(key) = map.next_key::<String>()? else {
-                    return Err(de::Error::custom(format!(
-                        "an empty step: expected one key of: {}",
-                        STEP_KINDS.join(", ")
-                    )));
-                };
-                let step = match key.as_str() {
-                    "sync" => {
-                        Step::Sync(map.next_value::<Option<CycleKind>>()?.unwrap_or_default())
-                    }
-                    "backup" => Step::Backup(map.next_value::<TextLike>()?.0),
-                    "delete" => Step::Delete(map.next_value()?),
-                    "restore" => Step::Restore(map.next_value()?),
-                    "restore_ad" => Step::RestoreAd(map.next_value()?),
-                    "undelete" => Step::Undelete(map.next_value()?),
-                    "create" => Step::Create(map.next_value()?),
-                    "update" => Step::Update(map.next_value()?),
-                    "assign" => Step::Assign(map.next_value()?),
-                    "unassign" => Step::Unassign(map.next_value()?),
-                    "move" => Step::Move(map.next_value()?),
-                    "scope" => Step::Scope(map.next_value()?),
-                    "settings" => Step::Settings(map.next_value()?),
-                    "wait" => Step::Wait(map.next_value::<TextLike>()?.0),
-                    "expect" => Step::Expect(map.next_value()?),
-                    other => {
-                        return Err(de::Error::custom(format!(
-                            "unknown step `{other}`, expected one of: {}",
-                            STEP_KINDS.join(", ")
-                        )));
-                    }
-                };
-                if let Some(extra) = map.next_key::<String>()? {
-                    return Err(de::Error::custom(format!(
-                        "a step has exactly one key: found `{key}` and `{extra}` (write them as two steps)"
-                    )));
-                }
-                Ok(step)
-            }
-        }
-        d.deserialize_any(V)
+        d.deserialize_any(StepVisitor { quiz: false })
+            .map(|e| e.step)
+    }
+}
+
+impl<'de> Deserialize<'de> for StepEntry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StepVisitor { quiz: true })
     }
 }
 
@@ -377,23 +425,44 @@ impl JsonSchema for Step {
         "Step".into()
     }
     fn json_schema(g: &mut SchemaGenerator) -> Schema {
-        let mut variants = vec![json_schema!({
-            "description": "One Entra Connect delta cycle.",
-            "type": "string",
-            "enum": ["sync"],
-        })];
-        for (key, description, body) in STEP_SCHEMAS {
-            variants.push(json_schema!({
-                "description": description,
-                "type": "object",
-                "properties": { *key: body(g) },
-                "required": [key],
-                "additionalProperties": false,
-            }));
+        step_schema(g, false)
+    }
+}
+
+/// The schema of a step; with `quiz`, each map may hold a `quiz` list beside the step's key.
+fn step_schema(g: &mut SchemaGenerator, quiz: bool) -> Schema {
+    let mut variants = vec![json_schema!({
+        "description": "One Entra Connect delta cycle.",
+        "type": "string",
+        "enum": ["sync"],
+    })];
+    for (key, description, body) in STEP_SCHEMAS {
+        let mut properties = serde_json::Map::new();
+        properties.insert((*key).to_string(), body(g).to_value());
+        if quiz {
+            properties.insert("quiz".into(), g.subschema_for::<Vec<QuizItem>>().to_value());
         }
-        json_schema!({
-            "description": "A step of the runbook: `sync`, or a map with exactly one key naming the step.",
-            "oneOf": variants,
-        })
+        variants.push(json_schema!({
+            "description": description,
+            "type": "object",
+            "properties": properties,
+            "required": [key],
+            "additionalProperties": false,
+        }));
+    }
+    json_schema!({
+        "description": "A step of the runbook: `sync`, or a map with exactly one key naming the step.",
+        "oneOf": variants,
+    })
+}
+
+/// The schema of what [`StepEntry`]'s deserializer accepts: a [`Step`], and beside a map's key
+/// a `quiz` list.
+impl JsonSchema for StepEntry {
+    fn schema_name() -> Cow<'static, str> {
+        "StepEntry".into()
+    }
+    fn json_schema(g: &mut SchemaGenerator) -> Schema {
+        step_schema(g, true)
     }
 }
