@@ -30,6 +30,7 @@ pub mod generate;
 pub mod import;
 mod invariants;
 pub mod op;
+mod part;
 pub mod query;
 pub mod report;
 pub mod rules;

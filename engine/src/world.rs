@@ -244,6 +244,16 @@ impl World {
         self.detail = detail;
     }
 
+    /// Whether the next sync cycle has changes to process.
+    pub fn pending_changes(&self) -> bool {
+        !self.st.changes.dirty.is_empty() || !self.st.changes.members.is_empty()
+    }
+
+    /// Whether operations return their events.
+    pub fn detail(&self) -> bool {
+        self.detail
+    }
+
     /// Who to tell how far a long operation has got (`None`: nobody, the default).
     pub fn set_progress(&mut self, progress: Option<Progress>) {
         self.watch = Watch(progress);

@@ -6,6 +6,7 @@ mod import;
 mod input;
 pub mod load;
 pub mod plan;
+pub mod readiness;
 pub mod run;
 mod schema;
 mod steps;
