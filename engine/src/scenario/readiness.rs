@@ -214,6 +214,18 @@ pub fn assess_part(w: &World, h: HandleId, incident: Incident) -> crate::error::
     replay(&mut part, local, incident)
 }
 
+/// Replays every incident for `h`, each on a copy of one world of its neighbourhood.
+pub fn assess_user(w: &World, h: HandleId) -> crate::error::Result<[Outcome; 4]> {
+    let keep = w.neighbourhood(h);
+    let (part, ids) = w.part(&keep)?;
+    let local = ids.first().copied().unwrap_or(h);
+    let mut four: [Outcome; 4] = Default::default();
+    for (slot, incident) in four.iter_mut().zip(Incident::ALL) {
+        *slot = replay(&mut part.clone(), local, incident)?;
+    }
+    Ok(four)
+}
+
 /// Replays `incident` for `h` on a copy of the whole world: the reference for [`assess_part`].
 pub fn assess_whole(w: &World, h: HandleId, incident: Incident) -> crate::error::Result<Outcome> {
     let mut whole = w.clone();
@@ -471,16 +483,7 @@ pub fn assess_all(
                         if chunk.is_empty() {
                             break;
                         }
-                        let result = chunk
-                            .iter()
-                            .map(|h| {
-                                let mut four: [Outcome; 4] = Default::default();
-                                for (slot, incident) in four.iter_mut().zip(Incident::ALL) {
-                                    *slot = assess_part(w, *h, incident)?;
-                                }
-                                Ok(four)
-                            })
-                            .collect();
+                        let result = chunk.iter().map(|h| assess_user(w, *h)).collect();
                         mine.push((at, result));
                     }
                     mine
