@@ -79,8 +79,9 @@ pub fn render(file: &str, r: &ReadinessReport, detail: bool, style: Style) -> St
     let ids: Vec<&str> = r.incidents.iter().map(|i| i.id()).collect();
     let _ = writeln!(
         out,
-        "{} hybrid; each incident's runbook replayed for each: {}",
-        users(r.hybrid_users),
+        "{} hybrid user{}; each incident's runbook replayed for each: {}",
+        r.hybrid_users,
+        if r.hybrid_users == 1 { "" } else { "s" },
         ids.join(", ")
     );
     for (kind, title) in [
