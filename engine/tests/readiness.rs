@@ -46,6 +46,37 @@ fn readiness_answers_as_a_whole_world_replay_on_every_library_scenario() {
     assert!(users > 50, "only {users} hybrid users compared");
 }
 
+/// A generated tenant with the traps readiness looks for: a P1 licence (roles not restored), the
+/// objectGUID anchor and no AD Recycle Bin (a second cloud user when AD is gone), soft match
+/// blocked and hard-match takeover blocked.
+#[test]
+fn readiness_answers_as_a_whole_world_replay_on_a_generated_tenant_with_traps() {
+    let text = Tenant::generate(150, 6, Gen::AdDelete).to_yaml().replacen(
+        "settings: {seed: 6,",
+        "settings: {seed: 6, tenant_licence: p1, source_anchor: objectguid, ad_recycle_bin: false, block_hard_match_takeover: true, block_soft_match: true,",
+        1,
+    );
+    assert!(
+        text.contains("tenant_licence: p1"),
+        "the settings line changed"
+    );
+    let s = hysim_engine::scenario::parse("traps.yaml", "traps", text.as_bytes()).unwrap();
+    let w = settled_world(&s).unwrap();
+    let users = compare(&w, "150 users with traps");
+    assert!(users > 100, "only {users} hybrid users");
+    let lost = hybrid_users(&w)
+        .iter()
+        .filter(|h| {
+            assess_part(&w, **h, Incident::DeletedFromBothAdGone)
+                .unwrap()
+                .lost
+                .iter()
+                .any(|i| i.what == "hybrid link: a second cloud user")
+        })
+        .count();
+    assert!(lost > 0, "no second cloud user in the tenant with traps");
+}
+
 #[test]
 fn readiness_answers_as_a_whole_world_replay_on_generated_tenants() {
     for (n, seed, incident) in [
