@@ -6,7 +6,6 @@
 //! run on every core; the report is in user order whatever the number of threads.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 
@@ -458,43 +457,25 @@ pub fn readiness(s: &Scenario, ask: &Ask) -> Result<ReadinessReport, RunError> {
     Ok(report(&w, &users, outcomes))
 }
 
-/// Every user's outcome in every incident, in user order, on `threads` threads.
+/// Every user's outcome in every incident, in user order, on `threads` threads (every core
+/// when `None`), in chunks of users.
 pub fn assess_all(
     w: &World,
     users: &[HandleId],
     threads: Option<usize>,
 ) -> crate::error::Result<Vec<[Outcome; 4]>> {
-    let threads = threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
-        .clamp(1, users.len().max(1));
-    let next = AtomicUsize::new(0);
     const CHUNK: usize = 64;
-    type Done = Vec<(usize, crate::error::Result<Vec<[Outcome; 4]>>)>;
-    let done: Done = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine: Done = Vec::new();
-                    loop {
-                        let at = next.fetch_add(CHUNK, Ordering::Relaxed);
-                        let Some(chunk) = users.get(at..(at + CHUNK).min(users.len())) else {
-                            break;
-                        };
-                        if chunk.is_empty() {
-                            break;
-                        }
-                        let result = chunk.iter().map(|h| assess_user(w, *h)).collect();
-                        mine.push((at, result));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(crate::joined).collect()
+    let chunks: Vec<&[HandleId]> = users.chunks(CHUNK).collect();
+    let done = crate::in_task_order(chunks.len(), threads, |i| {
+        chunks
+            .get(i)
+            .into_iter()
+            .flat_map(|c| c.iter())
+            .map(|h| assess_user(w, *h))
+            .collect::<crate::error::Result<Vec<_>>>()
     });
-    let mut by_start: BTreeMap<usize, _> = done.into_iter().collect();
     let mut out = Vec::with_capacity(users.len());
-    while let Some((_, chunk)) = by_start.pop_first() {
+    for chunk in done {
         out.extend(chunk?);
     }
     Ok(out)
