@@ -2,9 +2,9 @@
 
 /// mimalloc: the simulator allocates millions of small strings and maps, which glibc's allocator
 /// spends much of a large run consolidating. It notes where it hands memory out only when the
-/// bench asks ([`crate::bench::prefault`]).
-#[global_allocator]
-static GLOBAL: crate::bench::prefault::Allocator = crate::bench::prefault::Allocator;
+/// bench asks (`bench::prefault`). The binary makes it the global allocator; tests and
+/// fuzz targets linking the library keep their own.
+pub use crate::bench::prefault::Allocator;
 
 /// `mi_option_purge_delay` in mimalloc's `mi_option_t` (`include/mimalloc.h`, v2 and v3).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
@@ -31,3 +31,9 @@ fn tune_for_large_worlds() {
     // SAFETY: as above.
     unsafe { libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1) };
 }
+
+/// The library's own unit tests run under the binary's allocator, which the bench's tests
+/// observe.
+#[cfg(test)]
+#[global_allocator]
+static TESTS: Allocator = Allocator;

@@ -16,6 +16,9 @@ use crate::style::Style;
 use crate::text;
 use crate::{EXIT_CHECK_FAILED, EXIT_INPUT_ERROR, EXIT_OK};
 
+/// How the world before step 1 is built.
+pub(crate) const WORLD_BUILT: &str = "The AD objects are created, one initial sync cycle runs, then the cloud-only objects and the cloud relations.";
+
 /// What happened: one line per event, with its rule ID.
 fn happened(out: &mut String, events: &[Event], style: Style) {
     let _ = writeln!(out, "  What happened:");
@@ -31,15 +34,21 @@ fn happened(out: &mut String, events: &[Event], style: Style) {
     }
 }
 
-/// Why: each rule behind the events once, in the order of first use, with its statement and
-/// source from the catalogue.
-fn why(out: &mut String, events: &[Event], style: Style) {
+/// The rules behind the events, each once, in the order of first use.
+pub(crate) fn rules(events: &[Event]) -> Vec<RuleId> {
     let mut rules: Vec<RuleId> = Vec::new();
     for e in events {
         if !rules.contains(&e.rule) {
             rules.push(e.rule);
         }
     }
+    rules
+}
+
+/// Why: each rule behind the events once, in the order of first use, with its statement and
+/// source from the catalogue.
+fn why(out: &mut String, events: &[Event], style: Style) {
+    let rules = rules(events);
     if rules.is_empty() {
         return;
     }
@@ -98,10 +107,7 @@ pub fn render(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, style: Styl
     }
 
     let _ = writeln!(out, "\n{}", style.step("Before step 1: building the world"));
-    let _ = writeln!(
-        out,
-        "  The AD objects are created, one initial sync cycle runs, then the cloud-only objects and the cloud relations."
-    );
+    let _ = writeln!(out, "  {WORLD_BUILT}");
     for w in &r.world_warnings {
         let _ = writeln!(
             out,

@@ -28,14 +28,14 @@ pub enum GraphFormat {
 
 /// Which cluster a node is drawn in.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     Ad,
     Entra,
 }
 
 /// The shape of a node, by what it is.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
+pub(crate) enum Shape {
     User,
     Group,
     Role,
@@ -44,23 +44,23 @@ enum Shape {
 }
 
 /// A node to draw.
-struct Item {
-    ix: NodeIx,
-    side: Side,
-    shape: Shape,
+pub(crate) struct Item {
+    pub ix: NodeIx,
+    pub side: Side,
+    pub shape: Shape,
     /// The label's lines.
-    lines: Vec<String>,
+    pub lines: Vec<String>,
     /// Deleted but not gone: drawn dashed and grey.
-    deleted: bool,
+    pub deleted: bool,
 }
 
 /// An edge to draw.
-struct Link {
-    from: NodeIx,
-    to: NodeIx,
-    rel: Rel,
+pub(crate) struct Link {
+    pub from: NodeIx,
+    pub to: NodeIx,
+    pub rel: Rel,
     /// A relation kept by a deleted object, or pointing at one: not live (ENTRA-1).
-    dormant: bool,
+    pub dormant: bool,
 }
 
 /// The relation kinds, in the order their edges are drawn from one source.
@@ -186,6 +186,20 @@ fn links(g: &DirGraph, drawn: &[bool]) -> Vec<Link> {
     out
 }
 
+/// What is drawn of the world: its nodes in index order, and the edges between them.
+pub(crate) fn drawn(w: &World) -> (Vec<Item>, Vec<Link>) {
+    let g = w.graph();
+    let items: Vec<Item> = g.nodes().filter_map(|n| item(w, n)).collect();
+    let mut drawn = vec![false; g.node_bound()];
+    for i in &items {
+        if let Some(d) = drawn.get_mut(i.ix.index()) {
+            *d = true;
+        }
+    }
+    let links = links(g, &drawn);
+    (items, links)
+}
+
 /// Mermaid text in a quoted label: entity codes for the characters the parser or HTML reads.
 fn mermaid_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -218,7 +232,7 @@ fn dot_text(s: &str) -> String {
 }
 
 /// The titles of the two clusters.
-fn titles(w: &World) -> (String, String) {
+pub(crate) fn titles(w: &World) -> (String, String) {
     let names = w.names();
     let ad = if names.domain.is_empty() {
         "Active Directory".to_string()
@@ -230,14 +244,7 @@ fn titles(w: &World) -> (String, String) {
 
 /// The Mermaid flowchart of the world. `caption` becomes a comment under the first line.
 pub fn mermaid(w: &World, caption: &str) -> String {
-    let g = w.graph();
-    let items: Vec<Item> = g.nodes().filter_map(|n| item(w, n)).collect();
-    let mut drawn = vec![false; g.nodes().map(|n| n.index() + 1).max().unwrap_or(0)];
-    for i in &items {
-        if let Some(d) = drawn.get_mut(i.ix.index()) {
-            *d = true;
-        }
-    }
+    let (items, links) = drawn(w);
     let mut out = String::from("flowchart LR\n");
     for line in caption.lines() {
         let _ = writeln!(out, "  %% {line}");
@@ -267,7 +274,6 @@ pub fn mermaid(w: &World, caption: &str) -> String {
         }
         let _ = writeln!(out, "  end");
     }
-    let links = links(g, &drawn);
     for l in &links {
         let arrow = if l.rel == Rel::Join { "-.->" } else { "-->" };
         let _ = writeln!(out, "  {} {arrow}|{}| {}", id(l.from), l.rel, id(l.to));
@@ -319,14 +325,7 @@ pub fn mermaid(w: &World, caption: &str) -> String {
 
 /// The Graphviz digraph of the world. `caption` becomes comments at the top.
 pub fn dot(w: &World, caption: &str) -> String {
-    let g = w.graph();
-    let items: Vec<Item> = g.nodes().filter_map(|n| item(w, n)).collect();
-    let mut drawn = vec![false; g.nodes().map(|n| n.index() + 1).max().unwrap_or(0)];
-    for i in &items {
-        if let Some(d) = drawn.get_mut(i.ix.index()) {
-            *d = true;
-        }
-    }
+    let (items, links) = drawn(w);
     let mut out = String::from("digraph hysim {\n");
     for line in caption.lines() {
         let _ = writeln!(out, "  // {line}");
@@ -374,7 +373,7 @@ pub fn dot(w: &World, caption: &str) -> String {
         }
         out.push_str("  }\n");
     }
-    for l in links(g, &drawn) {
+    for l in links {
         let mut attrs = vec![format!("label=\"{}\"", l.rel)];
         if l.rel == Rel::Join {
             attrs.push("style=dashed".into());

@@ -15,7 +15,7 @@ pub struct Style {
 
 /// How an event reads for the identity it is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tone {
+pub(crate) enum Tone {
     /// Something lost, refused or failed.
     Bad,
     /// Something set aside or at risk: still recoverable.
@@ -29,7 +29,7 @@ fn set(var: &str) -> bool {
     std::env::var_os(var).is_some_and(|v| !v.is_empty())
 }
 
-fn tone(kind: EventKind) -> Tone {
+pub(crate) fn tone(kind: EventKind) -> Tone {
     use EventKind as K;
     match kind {
         K::Purged
@@ -108,6 +108,11 @@ impl Style {
     /// No colour.
     pub fn plain() -> Style {
         Style { on: false }
+    }
+
+    /// Colour, whatever the terminal.
+    pub fn coloured() -> Style {
+        Style { on: true }
     }
 
     fn paint(self, code: &str, s: &str) -> String {

@@ -93,10 +93,10 @@ fn wide_user_world(groups: usize) -> World {
         kind: Kind::User,
         handle: carol,
         dir: Directory::Entra,
-        rels: RelationSet {
+        rels: Box::new(RelationSet {
             groups,
             ..Default::default()
-        },
+        }),
     };
     let before: Vec<HandleId> = (0..groups)
         .map(|i| create(&mut w, Kind::Group, &format!("g{i}"), cloud))
@@ -123,13 +123,13 @@ fn member(i: usize, add: bool) -> Op {
             kind,
             handle,
             dir,
-            rels,
+            rels: Box::new(rels),
         },
         false => Op::Unassign {
             kind,
             handle,
             dir,
-            rels,
+            rels: Box::new(rels),
         },
     }
 }

@@ -108,17 +108,19 @@ pub enum Op {
         handle: HandleId,
         set: Vec<(EntraProp, Option<Value>)>,
     },
+    /// The relation sets are boxed, as are the settings below: the world of a large tenant
+    /// holds an operation per object, and an operation costs the size of its largest kind.
     Assign {
         kind: Kind,
         handle: HandleId,
         dir: Directory,
-        rels: RelationSet,
+        rels: Box<RelationSet>,
     },
     Unassign {
         kind: Kind,
         handle: HandleId,
         dir: Directory,
-        rels: RelationSet,
+        rels: Box<RelationSet>,
     },
     Move {
         kind: Kind,
@@ -129,7 +131,7 @@ pub enum Op {
         add: Vec<String>,
         remove: Vec<String>,
     },
-    Settings(SettingsPatch),
+    Settings(Box<SettingsPatch>),
     /// Advance the clock by this many seconds.
     Wait(i64),
     /// Place a captured tenant as it was found (a world imported from exports).

@@ -87,7 +87,7 @@ fn undelete(w: &mut World, kind: Kind, name: &str, dir: Directory) -> Vec<Event>
 }
 
 fn patch(w: &mut World, p: SettingsPatch) -> Vec<Event> {
-    apply(w, Op::Settings(p))
+    apply(w, Op::Settings(Box::new(p)))
 }
 
 fn ad_node(w: &World, name: &str) -> NodeIx {
@@ -608,7 +608,7 @@ fn complex_run() -> World {
         kind: Kind::User,
         handle: id_of(w, "alice"),
         dir: Directory::Entra,
-        rels: resolve(
+        rels: Box::new(resolve(
             w,
             &Rels {
                 groups: strs(&["Auditors"]),
@@ -618,19 +618,19 @@ fn complex_run() -> World {
                 apps: strs(&["Salesforce"]),
                 ..Default::default()
             },
-        ),
+        )),
     });
     step(&mut w, |w: &mut World| Op::Assign {
         kind: Kind::User,
         handle: id_of(w, "dan"),
         dir: Directory::Entra,
-        rels: resolve(
+        rels: Box::new(resolve(
             w,
             &Rels {
                 groups: strs(&["Auditors"]),
                 ..Default::default()
             },
-        ),
+        )),
     });
     // Cloud users in the bin, then retention expiries.
     step(&mut w, |w: &mut World| Op::Delete {

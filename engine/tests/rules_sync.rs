@@ -125,7 +125,7 @@ fn move_to(w: &mut World, kind: Kind, name: &str, ou: &str) -> Vec<Event> {
 }
 
 fn patch(w: &mut World, p: SettingsPatch) -> Vec<Event> {
-    apply(w, Op::Settings(p))
+    apply(w, Op::Settings(Box::new(p)))
 }
 
 fn undelete(w: &mut World, kind: Kind, name: &str, dir: Directory) -> Vec<Event> {
@@ -142,7 +142,7 @@ fn ad_unassign(w: &mut World, name: &str, rels: Rels) -> Vec<Event> {
             kind: Kind::User,
             handle,
             dir: Directory::Ad,
-            rels,
+            rels: Box::new(rels),
         },
     )
 }

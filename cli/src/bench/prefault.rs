@@ -31,7 +31,7 @@ const AHEAD: usize = 16;
 /// The big blocks noted, newest last: a ring of (start, length) pairs.
 const RING: usize = 256;
 
-/// mimalloc, noting the memory it hands out for [`Prefault`] once [`note_allocations`] was
+/// mimalloc, noting the memory it hands out for the bench's prefaulting once `note_allocations` was
 /// called.
 pub struct Allocator;
 

@@ -319,10 +319,10 @@ impl Tenant {
                     kind: Kind::Group,
                     handle: self.ad_group_id(i),
                     dir: Directory::Ad,
-                    rels: RelationSet {
+                    rels: Box::new(RelationSet {
                         groups: vec![self.ad_group_id(parent)],
                         ..RelationSet::default()
-                    },
+                    }),
                 })
             });
         let users = self.users.iter().enumerate().map(|(i, u)| Op::Create {
@@ -339,11 +339,11 @@ impl Tenant {
             kind: Kind::User,
             handle: self.user_id(i),
             dir: Directory::Ad,
-            rels: RelationSet {
+            rels: Box::new(RelationSet {
                 groups: u.ad_groups.iter().map(|g| self.ad_group_id(*g)).collect(),
                 manager: u.manager.map(|m| self.user_id(m as usize)),
                 ..RelationSet::default()
-            },
+            }),
         });
         groups.chain(nesting).chain(users).chain(relations)
     }
@@ -392,10 +392,10 @@ impl Tenant {
                     kind: Kind::Group,
                     handle: self.cloud_group_id(i),
                     dir: Directory::Entra,
-                    rels: RelationSet {
+                    rels: Box::new(RelationSet {
                         licenses: vec![l.clone()],
                         ..RelationSet::default()
-                    },
+                    }),
                 })
             });
         let apps = (0..self.cloud_groups.len()).filter_map(|i| {
@@ -403,17 +403,17 @@ impl Tenant {
                 kind: Kind::Group,
                 handle: self.cloud_group_id(i),
                 dir: Directory::Entra,
-                rels: RelationSet {
+                rels: Box::new(RelationSet {
                     apps: vec![a.clone()],
                     ..RelationSet::default()
-                },
+                }),
             })
         });
         let users = self.users.iter().enumerate().map(|(i, u)| Op::Assign {
             kind: Kind::User,
             handle: self.user_id(i),
             dir: Directory::Entra,
-            rels: RelationSet {
+            rels: Box::new(RelationSet {
                 groups: u
                     .cloud_groups
                     .iter()
@@ -432,7 +432,7 @@ impl Tenant {
                     .cloned()
                     .collect(),
                 ..RelationSet::default()
-            },
+            }),
         });
         groups.chain(licences).chain(apps).chain(users)
     }

@@ -108,7 +108,27 @@ pub fn run_watched(
     until: Option<usize>,
     progress: Option<Progress>,
 ) -> Result<(ScenarioReport, World), RunError> {
+    run_inner(s, until, progress, &mut |_, _| {})
+}
+
+/// Runs a scenario to its end, handing `observe` the world once it is built (with 0) and after
+/// each step (with the step's number): a picture of every step from one run, not one replay per
+/// step.
+pub fn run_observed(
+    s: &Scenario,
+    observe: &mut dyn FnMut(usize, &World),
+) -> Result<(ScenarioReport, World), RunError> {
+    run_inner(s, None, None, observe)
+}
+
+fn run_inner(
+    s: &Scenario,
+    until: Option<usize>,
+    progress: Option<Progress>,
+    observe: &mut dyn FnMut(usize, &World),
+) -> Result<(ScenarioReport, World), RunError> {
     let (mut w, world_events) = build_watched(s, progress.clone())?;
+    observe(0, &w);
     let total = until.map_or(s.steps.len(), |u| u.min(s.steps.len()));
     let tell = |done: usize| {
         if let Some(p) = &progress {
@@ -134,6 +154,7 @@ pub fn run_watched(
                 Vec::new()
             }
         };
+        observe(n, &w);
         steps.push(StepReport {
             n,
             step: step.text.clone(),

@@ -12,7 +12,6 @@ use super::validate::{
     unknown_entra_property,
 };
 use crate::op::{NewObject, Op, RelationSet};
-use crate::settings::SettingsPatch;
 use crate::store::{AdAttr, EntraProp, GroupType, HandleId, Kind};
 use crate::{Directory, sync::ErrorCode};
 
@@ -198,14 +197,14 @@ impl Validator {
                         }
                     }
                 }
-                let rels = RelationSet {
+                let rels = Box::new(RelationSet {
                     groups: self.ids(&a.groups),
                     owns: self.ids(&a.owns),
                     roles: self.shared_all(&a.roles),
                     licenses: self.shared_all(&a.licenses),
                     apps: self.shared_all(&a.apps),
                     manager: a.manager.as_deref().map(|m| self.id(m)),
-                };
+                });
                 let d = Directory::from(a.dir);
                 return Some(who?.act(|kind, handle| {
                     if word == "assign" {
@@ -254,7 +253,7 @@ impl Validator {
                         "`seed` can only be set in the top-level `settings`",
                     );
                 }
-                Op::Settings(SettingsPatch { ..patch.clone() })
+                Op::Settings(patch.clone())
             }
             Step::Wait(d) => match parse_duration(d) {
                 Ok(secs) => Op::Wait(secs),
@@ -323,7 +322,7 @@ impl Validator {
             .iter()
             .enumerate()
             .filter_map(|(i, s)| match s {
-                Step::Expect(e) => Some((format!("steps[{i}].expect"), e)),
+                Step::Expect(e) => Some((format!("steps[{i}].expect"), &**e)),
                 _ => None,
             })
             .collect();

@@ -57,11 +57,11 @@ impl Who {
             Selection::Handles(_) => "listed".to_string(),
             other => other.to_string(),
         };
-        Action::Each(Each {
+        Action::Each(Box::new(Each {
             users: users.map(|(s, p)| (text(s), p)),
             groups: groups.map(|(s, p)| (text(s), p)),
             op,
-        })
+        }))
     }
 }
 

@@ -84,10 +84,10 @@ impl Validator {
                             kind,
                             handle: self.id(m),
                             dir: Directory::Ad,
-                            rels: RelationSet {
+                            rels: Box::new(RelationSet {
                                 groups: vec![self.id(h)],
                                 ..RelationSet::default()
-                            },
+                            }),
                         },
                     ));
                 } else if self.handles.contains_key(m) {
@@ -111,10 +111,10 @@ impl Validator {
                             kind: Kind::User,
                             handle: self.id(h),
                             dir: Directory::Ad,
-                            rels: RelationSet {
+                            rels: Box::new(RelationSet {
                                 groups: vec![self.id(g)],
                                 ..RelationSet::default()
-                            },
+                            }),
                         },
                     ));
                 } else if self.handles.contains_key(g) {
@@ -135,10 +135,10 @@ impl Validator {
                             kind: Kind::User,
                             handle: self.id(h),
                             dir: Directory::Ad,
-                            rels: RelationSet {
+                            rels: Box::new(RelationSet {
                                 manager: Some(self.id(m)),
                                 ..RelationSet::default()
-                            },
+                            }),
                         },
                     ));
                 } else if self.handles.contains_key(m) {
@@ -240,10 +240,10 @@ impl Validator {
                             kind,
                             handle: self.id(m),
                             dir: Directory::Entra,
-                            rels: RelationSet {
+                            rels: Box::new(RelationSet {
                                 groups: vec![self.id(h)],
                                 ..RelationSet::default()
-                            },
+                            }),
                         },
                     ));
                 }
@@ -257,10 +257,10 @@ impl Validator {
                             kind: Kind::User,
                             handle: self.id(o),
                             dir: Directory::Entra,
-                            rels: RelationSet {
+                            rels: Box::new(RelationSet {
                                 owns: vec![self.id(h)],
                                 ..RelationSet::default()
-                            },
+                            }),
                         },
                     ));
                 }
@@ -272,10 +272,10 @@ impl Validator {
                         kind: Kind::Group,
                         handle: self.id(h),
                         dir: Directory::Entra,
-                        rels: RelationSet {
+                        rels: Box::new(RelationSet {
                             licenses: self.shared_all(&g.licenses),
                             ..RelationSet::default()
-                        },
+                        }),
                     },
                 ));
             }
@@ -290,10 +290,10 @@ impl Validator {
                             kind: Kind::User,
                             handle: self.id(h),
                             dir: Directory::Entra,
-                            rels: RelationSet {
+                            rels: Box::new(RelationSet {
                                 manager: Some(self.id(m)),
                                 ..RelationSet::default()
-                            },
+                            }),
                         },
                     ));
                 }
@@ -316,7 +316,7 @@ impl Validator {
                         continue;
                     }
                     let k = self.handles.get(holder).map_or(Kind::User, |(k, _)| *k);
-                    let mut rels = RelationSet::default();
+                    let mut rels = Box::<RelationSet>::default();
                     match which {
                         "roles" => rels.roles = vec![self.shared(item)],
                         "licenses" => rels.licenses = vec![self.shared(item)],

@@ -200,7 +200,7 @@ pub fn assign(w: &mut World, kind: Kind, h: &str, rels: Rels) -> Vec<Event> {
         kind,
         handle: id_of(w, h),
         dir: Directory::Entra,
-        rels: resolve(w, &rels),
+        rels: Box::new(resolve(w, &rels)),
     };
     apply(w, op)
 }
@@ -210,7 +210,7 @@ pub fn ad_assign(w: &mut World, h: &str, rels: Rels) -> Vec<Event> {
         kind: Kind::User,
         handle: id_of(w, h),
         dir: Directory::Ad,
-        rels: resolve(w, &rels),
+        rels: Box::new(resolve(w, &rels)),
     };
     apply(w, op)
 }

@@ -193,22 +193,25 @@ pub struct ScopeStep {
 
 /// A step of the runbook.
 #[derive(Clone, Debug)]
+///
+/// The larger steps are boxed: a runbook of many small steps (`sync`, `backup`) then costs a
+/// few words a step, not the size of the largest.
 pub enum Step {
     Sync(CycleKind),
     Backup(String),
-    Delete(DeleteStep),
-    Restore(RestoreStep),
-    RestoreAd(RestoreAdStep),
-    Undelete(UndeleteStep),
-    Create(CreateStep),
-    Update(UpdateStep),
-    Assign(AssignStep),
-    Unassign(AssignStep),
-    Move(MoveStep),
-    Scope(ScopeStep),
-    Settings(SettingsPatch),
+    Delete(Box<DeleteStep>),
+    Restore(Box<RestoreStep>),
+    RestoreAd(Box<RestoreAdStep>),
+    Undelete(Box<UndeleteStep>),
+    Create(Box<CreateStep>),
+    Update(Box<UpdateStep>),
+    Assign(Box<AssignStep>),
+    Unassign(Box<AssignStep>),
+    Move(Box<MoveStep>),
+    Scope(Box<ScopeStep>),
+    Settings(Box<SettingsPatch>),
     Wait(String),
-    Expect(Expect),
+    Expect(Box<Expect>),
 }
 
 pub const STEP_KINDS: &[&str] = &[
