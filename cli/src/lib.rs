@@ -15,6 +15,7 @@ mod output;
 mod plan;
 mod progress;
 mod quiz;
+mod readiness;
 pub mod render;
 mod schema;
 mod style;
@@ -137,6 +138,19 @@ enum Command {
         #[arg(long, value_name = "N")]
         max_orders: Option<u64>,
     },
+    /// For each hybrid user and each incident (cloud-only-deletion,
+    /// deletion-then-sync-recreation, deleted-from-both, deleted-from-both-ad-gone), replay
+    /// Veeam's documented runbook for that user alone and list what would not come back, and why
+    Readiness {
+        /// The scenario file: its world after its steps is assessed.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = readiness::ReadinessFormat::Text)]
+        format: readiness::ReadinessFormat,
+        /// Only this user (a handle), with their items in full.
+        #[arg(long, value_name = "H")]
+        user: Option<String>,
+    },
     /// Print the JSON Schema of the scenario format (for an editor's YAML language server).
     Schema,
     /// Write a commented starter scenario to NAME (`.yaml` added unless it ends in .yaml/.yml);
@@ -257,6 +271,7 @@ pub fn main() -> ExitCode {
             format,
             max_orders,
         } => plan::command(&file, format, max_orders),
+        Command::Readiness { file, format, user } => readiness::command(&file, format, user),
         Command::Import {
             graph,
             ldif,

@@ -99,6 +99,27 @@ impl Ad {
         n
     }
 
+    /// Places a copy of an object as it is, in whatever state: a deleted object, tombstone or
+    /// recycled object keeps its lifetime, running from when it began (AD-2, AD-3).
+    pub(crate) fn place(
+        &mut self,
+        st: &mut Store,
+        clock: &mut Clock,
+        settings: &Settings,
+        mut o: AdObject,
+    ) -> NodeIx {
+        o.ou = self.ou_name(&o.ou);
+        let state = o.state;
+        let n = self.add(st, o);
+        if let AdState::Deleted { since }
+        | AdState::Tombstone { since }
+        | AdState::Recycled { since } = state
+        {
+            clock.schedule(n, since, settings.ad_deleted_object_lifetime_days);
+        }
+        n
+    }
+
     /// The live AD object with an objectGUID: where a VEAD restore puts back memberships and a
     /// manager (AD-5).
     ///

@@ -30,6 +30,7 @@ pub mod generate;
 pub mod import;
 mod invariants;
 pub mod op;
+mod part;
 pub mod query;
 pub mod report;
 pub mod rules;
@@ -54,6 +55,39 @@ pub use world::World;
 
 /// The result of a scoped thread that reads the world (the invariant checks, a backup); a panic
 /// in it carries on in the caller, as if the work had run there.
+/// Runs `task(0..tasks)` on `threads` threads (every core when `None`; never more threads than
+/// tasks), each thread taking the next task left, and returns the results in task order: what
+/// the caller makes of them does not depend on the number of threads (`plan`, `readiness`).
+pub(crate) fn in_task_order<T: Send>(
+    tasks: usize,
+    threads: Option<usize>,
+    task: impl Fn(usize) -> T + Sync,
+) -> Vec<T> {
+    let threads = threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
+        .clamp(1, tasks.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, T)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= tasks {
+                            break mine;
+                        }
+                        mine.push((i, task(i)));
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().flat_map(joined).collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, t)| t).collect()
+}
+
 pub(crate) fn joined<T>(t: std::thread::ScopedJoinHandle<'_, T>) -> T {
     t.join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

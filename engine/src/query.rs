@@ -207,6 +207,11 @@ impl World {
         let Some(n) = crate::entra::live(&self.st, h)? else {
             return Ok(BTreeSet::new());
         };
+        Ok(self.relation_facts_of(n))
+    }
+
+    /// The live Entra relations of one Entra object (empty when it is not live).
+    pub fn relation_facts_of(&self, n: NodeIx) -> BTreeSet<RelFact> {
         let mut out = BTreeSet::new();
         for rel in [Rel::Member, Rel::Owner, Rel::Role, Rel::App, Rel::Manager] {
             for t in self.live_targets(n, rel) {
@@ -222,7 +227,7 @@ impl World {
                 target: l,
             });
         }
-        Ok(out)
+        out
     }
 
     /// Whether the handle had an Entra object in a restore point.

@@ -18,6 +18,9 @@ use crate::sync::SyncEngine;
 use crate::vdc::{RestoreOptions, Vdc};
 use crate::vead::Vead;
 
+/// How many objects a world has before its two backups are taken on two threads.
+const BACKUP_APART_FROM: usize = 10_000;
+
 /// The whole simulated world.
 #[derive(Clone, Debug)]
 pub struct World {
@@ -114,12 +117,21 @@ impl World {
             Op::Backup(label) => {
                 // The two products read the same world and neither writes it, so they are taken
                 // at once: the AD backup on this thread, telling the watcher how far it has got.
+                // A small world is backed up on this thread: starting one costs more than the
+                // backup (a readiness replay takes one per user and incident).
                 let now = clock.now();
-                let (point, ad_backup) = std::thread::scope(|s| {
-                    let point = s.spawn(|| Vdc::restore_point_now(st, now));
-                    let ad_backup = Vead::backup_now(st, ev.watch());
-                    (crate::joined(point), ad_backup)
-                });
+                let (point, ad_backup) = if st.g.node_count() < BACKUP_APART_FROM {
+                    (
+                        Vdc::restore_point_now(st, now),
+                        Vead::backup_now(st, ev.watch()),
+                    )
+                } else {
+                    std::thread::scope(|s| {
+                        let point = s.spawn(|| Vdc::restore_point_now(st, now));
+                        let ad_backup = Vead::backup_now(st, ev.watch());
+                        (crate::joined(point), ad_backup)
+                    })
+                };
                 vdc.keep(label, point, &mut ev);
                 vead.keep(label, ad_backup, &mut ev);
             }
@@ -242,6 +254,16 @@ impl World {
     /// and benchmarks: messages are then never formatted).
     pub fn set_detail(&mut self, detail: bool) {
         self.detail = detail;
+    }
+
+    /// Whether the next sync cycle has changes to process.
+    pub fn pending_changes(&self) -> bool {
+        !self.st.changes.dirty.is_empty() || !self.st.changes.members.is_empty()
+    }
+
+    /// Whether operations return their events.
+    pub fn detail(&self) -> bool {
+        self.detail
     }
 
     /// Who to tell how far a long operation has got (`None`: nobody, the default).

@@ -17,7 +17,7 @@ use crate::settings::{Names, Settings};
 use crate::store::valuemap::fold;
 use crate::store::*;
 
-mod index;
+pub(crate) mod index;
 mod relations;
 
 use index::same_value;
@@ -440,6 +440,33 @@ impl Entra {
             x.state = EntraState::SoftDeleted { since };
         }
         clock.schedule(n, since, settings.entra_retention_days);
+    }
+
+    /// Places a copy of an object as it is, in whatever state, with its id: indexed as a
+    /// live object, a recycle-bin object (its retention running from its deletion) or not at
+    /// all when purged. No event: nothing happened in the run.
+    pub(crate) fn place(
+        &mut self,
+        st: &mut Store,
+        clock: &mut Clock,
+        settings: &Settings,
+        o: EntraObject,
+    ) -> NodeIx {
+        let (h, id, state) = (o.handle, o.id, o.state);
+        let n = st.g.add(Node::Entra(o));
+        self.index.by_id.defer(&id, n);
+        if let Some(o) = st.g.entra(n) {
+            match state {
+                EntraState::Live => self.index.insert_live(n, &o.props),
+                EntraState::SoftDeleted { since } => {
+                    self.index.insert_deleted(n, o);
+                    clock.schedule(n, since, settings.entra_retention_days);
+                }
+                EntraState::Purged => {}
+            }
+        }
+        st.objects.add_entra(h, n);
+        n
     }
 
     /// Purges a soft-deleted object (ENTRA-2).

@@ -7,6 +7,7 @@ mod input;
 pub mod load;
 pub mod plan;
 pub mod quiz;
+pub mod readiness;
 pub mod run;
 mod schema;
 mod steps;

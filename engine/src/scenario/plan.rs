@@ -6,10 +6,9 @@
 //! The subtrees of the first candidates run on every core; their results are merged in
 //! candidate order, so the report does not depend on the number of threads.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -428,60 +427,36 @@ fn search(
         outcomes.push((Vec::new(), verdict));
     }
     let child_size = ordered_subsets(n.saturating_sub(1));
-    let next = AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |t| t.get())
-        .min(n.max(1));
-    type Task = (usize, Result<(Outcomes, BTreeSet<u64>, bool), RunError>);
-    let done: Vec<Task> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine: Vec<Task> = Vec::new();
-                    loop {
-                        let c = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(step) = candidates.get(c) else {
-                            break;
-                        };
-                        let at = 1 + c as u64 * child_size;
-                        if at >= max {
-                            mine.push((c, Ok((Vec::new(), BTreeSet::new(), true))));
-                            continue;
-                        }
-                        let mut search = new_search();
-                        let mut world = w.clone();
-                        let result = apply(s, &mut world, step).and_then(|events| {
-                            let below = search.explore(&world, 1 << c, at)?;
-                            Ok(below
-                                .iter()
-                                .map(|(suffix, v)| {
-                                    let mut order = vec![c as u8];
-                                    order.extend(suffix);
-                                    (order, blame(v, &events, Some(c), Some(&root_checks)))
-                                })
-                                .collect::<Outcomes>())
-                        });
-                        mine.push((
-                            c,
-                            result
-                                .map(|o| (o, std::mem::take(&mut search.states), search.bound_hit)),
-                        ));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(crate::joined).collect()
-    });
-    let mut done: BTreeMap<usize, _> = done.into_iter().collect();
-    let mut bound_hit = max < orders;
-    for c in 0..n {
-        if let Some(result) = done.remove(&c) {
-            let (o, states, hit) = result?;
-            outcomes.extend(o);
-            root.states.extend(states);
-            bound_hit |= hit;
+    type Task = Result<(Outcomes, BTreeSet<u64>, bool), RunError>;
+    let done: Vec<Task> = crate::in_task_order(n, None, |c| {
+        let Some(step) = candidates.get(c) else {
+            return Ok((Vec::new(), BTreeSet::new(), false));
+        };
+        let at = 1 + c as u64 * child_size;
+        if at >= max {
+            return Ok((Vec::new(), BTreeSet::new(), true));
         }
+        let mut search = new_search();
+        let mut world = w.clone();
+        let result = apply(s, &mut world, step).and_then(|events| {
+            let below = search.explore(&world, 1 << c, at)?;
+            Ok(below
+                .iter()
+                .map(|(suffix, v)| {
+                    let mut order = vec![c as u8];
+                    order.extend(suffix);
+                    (order, blame(v, &events, Some(c), Some(&root_checks)))
+                })
+                .collect::<Outcomes>())
+        });
+        result.map(|o| (o, std::mem::take(&mut search.states), search.bound_hit))
+    });
+    let mut bound_hit = max < orders;
+    for result in done {
+        let (o, states, hit) = result?;
+        outcomes.extend(o);
+        root.states.extend(states);
+        bound_hit |= hit;
     }
     let outcomes: Vec<(Vec<u8>, Verdict)> = outcomes
         .into_iter()

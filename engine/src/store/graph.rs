@@ -238,6 +238,24 @@ impl DirGraph {
             .filter_map(|e| e.weight().map(|rel| (rel, e.target())))
     }
 
+    /// The relations of `n` with their places in the graph's order, `(place, from, to,
+    /// relation)`: its outgoing ones, and its incoming ones too when `incoming`. Copied by
+    /// place, relations keep on every object the order they had.
+    pub fn relations_of(
+        &self,
+        n: NodeIx,
+        incoming: bool,
+    ) -> impl Iterator<Item = (usize, NodeIx, NodeIx, Rel)> + '_ {
+        let inc = incoming.then(|| self.g.edges_directed(n, Direction::Incoming));
+        self.g
+            .edges_directed(n, Direction::Outgoing)
+            .chain(inc.into_iter().flatten())
+            .filter_map(|e| {
+                e.weight()
+                    .map(|rel| (e.id().index(), e.source(), e.target(), rel))
+            })
+    }
+
     /// Every relation of the graph: `(from, to, relation)`.
     pub fn relations(&self) -> impl Iterator<Item = (NodeIx, NodeIx, Rel)> + '_ {
         self.g
