@@ -428,12 +428,8 @@ pub fn render(s: &Scenario, after: Option<usize>, format: GraphFormat) -> Result
 /// `hysim graph FILE [--after N] [--format mermaid|dot]`: exit 0, 2 on an input error, 3 on an
 /// engine defect.
 pub fn command(file: &Path, after: Option<usize>, format: GraphFormat) -> u8 {
-    let s = match scenario::load(file) {
-        Ok(s) => s,
-        Err(errors) => {
-            crate::report_errors(&errors);
-            return EXIT_INPUT_ERROR;
-        }
+    let Some(s) = crate::load_one(file) else {
+        return EXIT_INPUT_ERROR;
     };
     match render(&s, after, format) {
         Ok(text) => crate::output::then(

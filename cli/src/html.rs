@@ -1437,12 +1437,8 @@ pub fn page(s: &Scenario, r: &ScenarioReport, v: Option<&Verdict>, pictures: &[S
 /// `hysim explain FILE --html`: exit 0 when every check passed, 1 when one failed, 2 on an input
 /// error, 3 on an engine defect.
 pub fn command(file: &Path) -> u8 {
-    let s = match scenario::load(file) {
-        Ok(s) => s,
-        Err(errors) => {
-            crate::report_errors(&errors);
-            return EXIT_INPUT_ERROR;
-        }
+    let Some(s) = crate::load_one(file) else {
+        return EXIT_INPUT_ERROR;
     };
     let (report, world, pictures) = match run(&s) {
         Ok(r) => r,

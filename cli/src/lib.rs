@@ -398,6 +398,14 @@ fn report_errors(errors: &[InputError]) {
     );
 }
 
+/// Loads the one file a command takes, reporting its errors on standard error: `None` when it
+/// did not load.
+fn load_one(file: &std::path::Path) -> Option<Scenario> {
+    scenario::load(file)
+        .map_err(|errors| report_errors(&errors))
+        .ok()
+}
+
 /// Loads every file: the scenarios that loaded, and every error of the others.
 fn load_all(paths: &[PathBuf]) -> (Vec<Scenario>, Vec<InputError>) {
     let files = match files::collect(paths) {

@@ -108,12 +108,8 @@ pub fn render(file: &str, r: &PlanReport, style: Style) -> String {
 
 /// Runs `hysim plan FILE`: 0 if some order passes, 1 if none does, 2 on input errors.
 pub fn command(file: &Path, format: PlanFormat, max_orders: Option<u64>) -> u8 {
-    let s = match scenario::load(file) {
-        Ok(s) => s,
-        Err(errors) => {
-            crate::report_errors(&errors);
-            return EXIT_INPUT_ERROR;
-        }
+    let Some(s) = crate::load_one(file) else {
+        return EXIT_INPUT_ERROR;
     };
     let Some(result) = scenario::plan::plan(&s, max_orders) else {
         crate::report_errors(&[InputError {

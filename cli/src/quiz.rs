@@ -637,12 +637,8 @@ fn answers(
 /// input), whatever the score; 2 on an input error (the scenario, or the answers file); 3 on an
 /// engine defect.
 pub fn command(file: &Path, answers_file: Option<&Path>) -> u8 {
-    let s = match scenario::load(file) {
-        Ok(s) => s,
-        Err(errors) => {
-            crate::report_errors(&errors);
-            return EXIT_INPUT_ERROR;
-        }
+    let Some(s) = crate::load_one(file) else {
+        return EXIT_INPUT_ERROR;
     };
     let (report, quiz) = match scenario::quiz::quiz(&s) {
         Ok(r) => r,

@@ -6,7 +6,6 @@ use std::path::Path;
 
 use hysim_engine::RuleId;
 use hysim_engine::scenario::readiness::{Ask, Cause, ReadinessReport, readiness};
-use hysim_engine::scenario::{self};
 
 use crate::style::Style;
 use crate::{EXIT_CHECK_FAILED, EXIT_INPUT_ERROR, EXIT_OK};
@@ -187,12 +186,8 @@ pub fn csv(r: &ReadinessReport) -> String {
 /// Runs `hysim readiness FILE`: 0 if no user would lose anything, 1 if some user would, 2 on
 /// input errors, 3 on an engine defect.
 pub fn command(file: &Path, format: ReadinessFormat, user: Option<String>) -> u8 {
-    let s = match scenario::load(file) {
-        Ok(s) => s,
-        Err(errors) => {
-            crate::report_errors(&errors);
-            return EXIT_INPUT_ERROR;
-        }
+    let Some(s) = crate::load_one(file) else {
+        return EXIT_INPUT_ERROR;
     };
     let detail = user.is_some();
     let ask = Ask {
