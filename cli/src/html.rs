@@ -402,10 +402,13 @@ fn detailed(
     let g = w.graph();
     let change = changes(w, items, before);
     let mut at: Vec<Option<Rect>> = vec![None; g.node_bound()];
-    let place = |at: &mut Vec<Option<Rect>>, i: &Item, r: Rect| {
+    // Puts `i` in the column at `x`, `w` wide, from `top`; returns where the next box may start.
+    let stack = |at: &mut Vec<Option<Rect>>, i: &Item, x: i32, w: i32, top: i32| {
+        let h = box_h(i.lines.len());
         if let Some(slot) = at.get_mut(i.ix.index()) {
-            *slot = Some(r);
+            *slot = Some(Rect { x, y: top, w, h });
         }
+        top + h + GAP
     };
     let rect_of = |at: &[Option<Rect>], ix: usize| at.get(ix).copied().flatten();
 
@@ -425,18 +428,7 @@ fn detailed(
         let top = y;
         y += 22;
         for i in list.iter() {
-            let h = box_h(i.lines.len());
-            place(
-                &mut at,
-                i,
-                Rect {
-                    x: AD_X,
-                    y,
-                    w: BOX_W,
-                    h,
-                },
-            );
-            y += h + GAP;
+            y = stack(&mut at, i, AD_X, BOX_W, y);
         }
         ou_boxes.push((
             ou.clone(),
@@ -488,46 +480,12 @@ fn detailed(
     for (i, want) in joined {
         // The others fill the room left above a joined object's row.
         while let Some(o) = others.next_if(|o| y + box_h(o.lines.len()) + GAP <= want) {
-            let h = box_h(o.lines.len());
-            place(
-                &mut at,
-                o,
-                Rect {
-                    x: ENTRA_X,
-                    y,
-                    w: BOX_W,
-                    h,
-                },
-            );
-            y += h + GAP;
+            y = stack(&mut at, o, ENTRA_X, BOX_W, y);
         }
-        let h = box_h(i.lines.len());
-        let top = y.max(want);
-        place(
-            &mut at,
-            i,
-            Rect {
-                x: ENTRA_X,
-                y: top,
-                w: BOX_W,
-                h,
-            },
-        );
-        y = top + h + GAP;
+        y = stack(&mut at, i, ENTRA_X, BOX_W, y.max(want));
     }
     for i in others {
-        let h = box_h(i.lines.len());
-        place(
-            &mut at,
-            i,
-            Rect {
-                x: ENTRA_X,
-                y,
-                w: BOX_W,
-                h,
-            },
-        );
-        y += h + GAP;
+        y = stack(&mut at, i, ENTRA_X, BOX_W, y);
     }
     bottom = bottom.max(y);
 
@@ -553,19 +511,8 @@ fn detailed(
     catalogue.sort_by_key(|(_, want)| *want);
     let mut y = TOP;
     for (i, want) in catalogue {
-        let h = box_h(i.lines.len());
-        let top = y.max(want - h / 2);
-        place(
-            &mut at,
-            i,
-            Rect {
-                x: CAT_X,
-                y: top,
-                w: CAT_W,
-                h,
-            },
-        );
-        y = top + h + GAP;
+        let top = y.max(want - box_h(i.lines.len()) / 2);
+        y = stack(&mut at, i, CAT_X, CAT_W, top);
     }
     bottom = bottom.max(y);
     let height = bottom + 16;
